@@ -1,0 +1,1 @@
+"""Implementations of the ports; each registers through the plugin hooks."""

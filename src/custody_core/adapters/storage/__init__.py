@@ -1,0 +1,1 @@
+"""Storage adapters: in-memory and SQLite built in; PostgreSQL behind an extra."""

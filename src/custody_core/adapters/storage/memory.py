@@ -1,0 +1,364 @@
+"""In-memory storage: a real adapter (it passes the conformance suite), for tests and demos.
+
+One lock serialises units of work, like SQLite's BEGIN IMMEDIATE; every change
+is journaled so that a unit of work left without `commit()` is undone exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+from uuid import UUID
+
+from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.items import Item
+from custody_core.domain.ledger import Balance, Movement, StockKey
+from custody_core.domain.orders import DeliveryOrder, OrderState
+from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
+from custody_core.domain.receipts import Receipt
+from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
+
+Row = TypeVar("Row")
+Journal = list[Callable[[], None]]
+
+
+class _Table(Generic[Row]):
+    """Rows by primary key, with unique secondary indexes; every change is journaled."""
+
+    def __init__(
+        self,
+        journal: Callable[[], Journal],
+        key: Callable[[Row], Hashable],
+        **unique: Callable[[Row], Hashable],
+    ) -> None:
+        self._journal = journal
+        self._key = key
+        self._unique = unique
+        self.rows: dict[Hashable, Row] = {}
+        self._indexes: dict[str, dict[Hashable, Hashable]] = {name: {} for name in unique}
+
+    def get(self, key: Hashable) -> Row | None:
+        return self.rows.get(key)
+
+    def find(self, index: str, value: Hashable) -> Row | None:
+        key = self._indexes[index].get(value)
+        return None if key is None else self.rows[key]
+
+    def taken(self, row: Row) -> str | None:
+        """The name of a unique index that another row already holds `row`'s value in."""
+        key = self._key(row)
+        for name, index_of in self._unique.items():
+            holder = self._indexes[name].get(index_of(row))
+            if holder is not None and holder != key:
+                return name
+        return None
+
+    def put(self, row: Row) -> None:
+        key = self._key(row)
+        previous = self.rows.get(key)
+        if previous is not None:
+            self._unindex(previous)
+        self.rows[key] = row
+        self._index(row)
+        self._journal().append(lambda: self._restore(key, row, previous))
+
+    def _restore(self, key: Hashable, row: Row, previous: Row | None) -> None:
+        self._unindex(row)
+        if previous is None:
+            del self.rows[key]
+        else:
+            self.rows[key] = previous
+            self._index(previous)
+
+    def _index(self, row: Row) -> None:
+        for name, index_of in self._unique.items():
+            self._indexes[name][index_of(row)] = self._key(row)
+
+    def _unindex(self, row: Row) -> None:
+        for name, index_of in self._unique.items():
+            self._indexes[name].pop(index_of(row), None)
+
+    def where(self, predicate: Callable[[Row], bool]) -> list[Row]:
+        return [row for row in self.rows.values() if predicate(row)]
+
+
+class MemoryStorage:
+    """Keeps everything in process memory; gone when the process ends."""
+
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        self._journal: Journal = []
+        journal = self._current_journal
+        self.accounts = _Table[Account](journal, lambda a: a.id, code=lambda a: a.code)
+        self.counterparties = _Table[Counterparty](
+            journal, lambda c: c.id, code=lambda c: (c.account_id, c.code)
+        )
+        self.contracts = _Table[Contract](
+            journal, lambda c: c.id, number=lambda c: (c.counterparty_id, c.number)
+        )
+        self.warehouses = _Table[Warehouse](
+            journal, lambda w: w.id, code=lambda w: (w.account_id, w.code)
+        )
+        self.items = _Table[Item](
+            journal, lambda i: i.id, sku=lambda i: (i.account_id, i.counterparty_id, i.sku)
+        )
+        self.receipts = _Table[Receipt](
+            journal,
+            lambda r: r.id,
+            number=lambda r: (r.account_id, r.counterparty_id, r.kind, r.number, r.year),
+        )
+        self.orders = _Table[DeliveryOrder](
+            journal, lambda o: o.id, number=lambda o: (o.account_id, o.number)
+        )
+        self.order_numbers = _Table[tuple[UUID, int]](journal, lambda pair: pair[0])
+        self.balances = _Table[Balance](journal, lambda b: b.key)
+        self.movements: list[Movement] = []
+
+    def _current_journal(self) -> Journal:
+        return self._journal
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
+
+    def close(self) -> None:
+        """Nothing to release; the data lives as long as this object."""
+
+
+class MemoryUnitOfWork:
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._storage = storage
+        self.accounts = _Accounts(storage)
+        self.counterparties = _Counterparties(storage)
+        self.contracts = _Contracts(storage)
+        self.warehouses = _Warehouses(storage)
+        self.items = _Items(storage)
+        self.ledger = _Ledger(storage)
+        self.receipts = _Receipts(storage)
+        self.orders = _Orders(storage)
+
+    def __enter__(self) -> Self:
+        if self._storage._owner == threading.get_ident():
+            raise RuntimeError("a unit of work is already open in this thread; units do not nest")
+        self._storage._lock.acquire()
+        self._storage._owner = threading.get_ident()
+        self._storage._journal = []
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            self.rollback()
+        finally:
+            self._storage._owner = None
+            self._storage._lock.release()
+
+    def commit(self) -> None:
+        self._storage._journal = []
+
+    def rollback(self) -> None:
+        journal = self._storage._journal
+        while journal:
+            journal.pop()()
+
+
+class _Repository:
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._s = storage
+
+
+class _Accounts(_Repository):
+    def add(self, account: Account) -> None:
+        self._s.accounts.put(account)
+
+    def get(self, account_id: UUID) -> Account | None:
+        return self._s.accounts.get(account_id)
+
+    def by_code(self, code: str) -> Account | None:
+        return self._s.accounts.find("code", code)
+
+
+class _Counterparties(_Repository):
+    def add(self, counterparty: Counterparty) -> None:
+        self._s.counterparties.put(counterparty)
+
+    def get(self, account_id: UUID, counterparty_id: UUID) -> Counterparty | None:
+        return _owned(self._s.counterparties.get(counterparty_id), account_id)
+
+    def by_code(self, account_id: UUID, code: str) -> Counterparty | None:
+        return self._s.counterparties.find("code", (account_id, code))
+
+    def find_all(self, account_id: UUID) -> list[Counterparty]:
+        rows = self._s.counterparties.where(lambda c: c.account_id == account_id)
+        return sorted(rows, key=lambda c: c.code)
+
+
+class _Contracts(_Repository):
+    def add(self, contract: Contract) -> None:
+        self._s.contracts.put(contract)
+
+    def save(self, contract: Contract) -> None:
+        self._s.contracts.put(contract)
+
+    def for_counterparty(self, account_id: UUID, counterparty_id: UUID) -> list[Contract]:
+        rows = self._s.contracts.where(
+            lambda c: c.account_id == account_id and c.counterparty_id == counterparty_id
+        )
+        return sorted(rows, key=lambda c: c.number)
+
+
+class _Warehouses(_Repository):
+    def add(self, warehouse: Warehouse) -> None:
+        self._s.warehouses.put(warehouse)
+
+    def get(self, account_id: UUID, warehouse_id: UUID) -> Warehouse | None:
+        return _owned(self._s.warehouses.get(warehouse_id), account_id)
+
+    def by_code(self, account_id: UUID, code: str) -> Warehouse | None:
+        return self._s.warehouses.find("code", (account_id, code))
+
+    def find_all(self, account_id: UUID) -> list[Warehouse]:
+        rows = self._s.warehouses.where(lambda w: w.account_id == account_id)
+        return sorted(rows, key=lambda w: w.code)
+
+
+class _Items(_Repository):
+    def add(self, item: Item) -> None:
+        self._s.items.put(item)
+
+    def get(self, account_id: UUID, item_id: UUID) -> Item | None:
+        return _owned(self._s.items.get(item_id), account_id)
+
+    def by_skus(
+        self, account_id: UUID, skus: Collection[str], counterparty_id: UUID | None = None
+    ) -> list[Item]:
+        if counterparty_id is not None:
+            found = (self._s.items.find("sku", (account_id, counterparty_id, sku)) for sku in skus)
+            return [item for item in found if item is not None]
+        wanted = set(skus)
+        return self._s.items.where(lambda i: i.account_id == account_id and i.sku in wanted)
+
+    def for_counterparty(self, account_id: UUID, counterparty_id: UUID) -> list[Item]:
+        rows = self._s.items.where(
+            lambda i: i.account_id == account_id and i.counterparty_id == counterparty_id
+        )
+        return sorted(rows, key=lambda i: i.sku)
+
+
+class _Ledger(_Repository):
+    def balances(self, account_id: UUID, keys: Collection[StockKey]) -> dict[StockKey, Balance]:
+        found = {key: self._s.balances.get(key) for key in keys if key.account_id == account_id}
+        return {key: balance for key, balance in found.items() if balance is not None}
+
+    def append(self, movements: Sequence[Movement], balances: Iterable[Balance]) -> None:
+        log = self._s.movements
+        for movement in movements:
+            log.append(movement)
+            self._s._journal.append(log.pop)  # type: ignore[arg-type]
+        for balance in balances:
+            self._s.balances.put(balance)
+
+    def counterparty_balances(self, account_id: UUID, counterparty_id: UUID) -> list[Balance]:
+        return self._s.balances.where(
+            lambda b: b.key.account_id == account_id and b.key.counterparty_id == counterparty_id
+        )
+
+    def movements(self, account_id: UUID) -> Iterator[Movement]:
+        return iter([m for m in self._s.movements if m.key.account_id == account_id])
+
+
+class _Receipts(_Repository):
+    def add(self, receipt: Receipt) -> None:
+        if self._s.receipts.taken(receipt):
+            raise DuplicateDocument(
+                kind=receipt.kind.value,
+                number=receipt.number,
+                year=receipt.year,
+                counterparty=str(receipt.counterparty_id),
+            )
+        self._s.receipts.put(receipt)
+
+    def get(self, account_id: UUID, receipt_id: UUID) -> Receipt | None:
+        return _owned(self._s.receipts.get(receipt_id), account_id)
+
+    def find(
+        self, account_id: UUID, counterparty_id: UUID, number: str, year: int
+    ) -> Receipt | None:
+        return self._s.receipts.find(
+            "number", (account_id, counterparty_id, Receipt.kind, number, year)
+        )
+
+    def find_all(self, account_id: UUID, counterparty_id: UUID | None = None) -> list[Receipt]:
+        rows = self._s.receipts.where(
+            lambda r: (
+                r.account_id == account_id
+                and (counterparty_id is None or r.counterparty_id == counterparty_id)
+            )
+        )
+        return sorted(rows, key=lambda r: (r.date, r.posted_at, r.number))
+
+
+class _Orders(_Repository):
+    def next_number(self, account_id: UUID) -> int:
+        current = self._s.order_numbers.get(account_id)
+        number = (current[1] if current else 0) + 1
+        self._s.order_numbers.put((account_id, number))
+        return number
+
+    def add(self, order: DeliveryOrder) -> None:
+        if self._s.orders.taken(order):
+            raise Conflict(reason=f"order number {order.number} is taken")
+        self._s.orders.put(order)
+
+    def save(self, order: DeliveryOrder) -> None:
+        stored = self._s.orders.get(order.id)
+        if stored is None or stored.version != order.version - 1:
+            raise Conflict(reason=f"order {order.number} was changed by someone else")
+        self._s.orders.put(order)
+
+    def get(self, account_id: UUID, order_id: UUID) -> DeliveryOrder | None:
+        return _owned(self._s.orders.get(order_id), account_id)
+
+    def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
+        return self._s.orders.find("number", (account_id, number))
+
+    def find_all(
+        self,
+        account_id: UUID,
+        counterparty_id: UUID | None = None,
+        states: Collection[OrderState] | None = None,
+    ) -> list[DeliveryOrder]:
+        rows = self._s.orders.where(
+            lambda o: (
+                o.account_id == account_id
+                and (counterparty_id is None or o.counterparty_id == counterparty_id)
+                and (states is None or o.state in states)
+            )
+        )
+        return sorted(rows, key=lambda o: o.number)
+
+
+OwnedRow = TypeVar("OwnedRow", Counterparty, Warehouse, Item, Receipt, DeliveryOrder)
+
+
+def _owned(row: OwnedRow | None, account_id: UUID) -> OwnedRow | None:
+    """`row` only if it belongs to `account_id`: ids never leak across accounts."""
+    return row if row is not None and row.account_id == account_id else None
+
+
+def _open(url: str, options: Mapping[str, Any]) -> MemoryStorage:
+    reject_unknown_options(url, options, allowed=())
+    return MemoryStorage(url)
+
+
+class MemoryPlugin:
+    @hookimpl
+    def custody_register_storage(self, register: StorageRegistry) -> None:
+        register("memory", _open)

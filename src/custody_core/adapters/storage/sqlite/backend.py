@@ -1,0 +1,179 @@
+"""The SQLite backend: one connection per thread, BEGIN IMMEDIATE per unit of work.
+
+Python's sqlite3 module would open transactions implicitly at the first write,
+so a read-check-write could interleave with another writer; connections run
+with `isolation_level=None` and every unit of work starts with an explicit
+`BEGIN IMMEDIATE`, taking the write lock before it reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from custody_core.adapters.storage.sqlite import repositories as repos
+from custody_core.adapters.storage.sqlite.schema import APPLICATION_ID, migrations, statements
+from custody_core.domain.errors import (
+    Conflict,
+    CorruptStorage,
+    CustodyError,
+    SchemaTooNew,
+    StorageBusy,
+    StorageError,
+)
+
+
+@contextlib.contextmanager
+def translated_errors(location: str) -> Iterator[None]:
+    """Map sqlite3's exceptions onto the library's errors; the one place that does it."""
+    try:
+        yield
+    except CustodyError:
+        raise
+    except sqlite3.IntegrityError as error:
+        raise Conflict(reason=str(error)) from error
+    except sqlite3.OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise StorageBusy(location=location, reason=str(error)) from error
+        raise StorageError(reason=f"{location}: {error}") from error
+    except sqlite3.DatabaseError as error:
+        raise CorruptStorage(location=location, reason=str(error)) from error
+
+
+class SQLiteStorage:
+    """A custody database in one SQLite file (WAL mode, foreign keys on)."""
+
+    def __init__(
+        self, url: str, path: Path, busy_timeout: float = 5.0, synchronous: str = "NORMAL"
+    ):
+        self.url = url
+        self.path = path
+        self._busy_timeout = busy_timeout
+        self._synchronous = synchronous
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+        self._closed = False
+        with translated_errors(str(path)):
+            self._migrate(self.connection())
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (a forked child opens its own)."""
+        if self._closed:
+            raise StorageError(reason=f"{self.path} is closed")
+        pid_and_connection = getattr(self._local, "connection", None)
+        if pid_and_connection is not None and pid_and_connection[0] == os.getpid():
+            connection: sqlite3.Connection = pid_and_connection[1]
+            return connection
+        connection = sqlite3.connect(
+            self.path, isolation_level=None, timeout=self._busy_timeout, check_same_thread=True
+        )
+        connection.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout * 1000)}")
+        connection.execute("PRAGMA foreign_keys = ON")
+        connection.execute(f"PRAGMA synchronous = {self._synchronous}")
+        self._local.connection = (os.getpid(), connection)
+        with self._guard:
+            self._connections.append(connection)
+        return connection
+
+    def _migrate(self, connection: sqlite3.Connection) -> None:
+        location = str(self.path)
+        connection.execute("PRAGMA journal_mode = WAL")
+        known = migrations()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            version = connection.execute("PRAGMA user_version").fetchone()[0]
+            application_id = connection.execute("PRAGMA application_id").fetchone()[0]
+            if application_id not in (0, APPLICATION_ID):
+                raise CorruptStorage(location=location, reason="it belongs to another application")
+            if version == 0:
+                tables = connection.execute(
+                    "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                ).fetchone()[0]
+                if tables:
+                    raise CorruptStorage(
+                        location=location, reason="it holds tables but no custody schema"
+                    )
+            if version > len(known):
+                raise SchemaTooNew(location=location, found=version, known=len(known))
+            for number, script in known[version:]:
+                for statement in statements(script):
+                    connection.execute(statement)
+                connection.execute(f"PRAGMA user_version = {number}")
+            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+    def schema_version(self) -> int:
+        with translated_errors(str(self.path)):
+            version: int = self.connection().execute("PRAGMA user_version").fetchone()[0]
+            return version
+
+    def unit_of_work(self) -> SQLiteUnitOfWork:
+        return SQLiteUnitOfWork(self)
+
+    def close(self) -> None:
+        """Close every connection this backend opened (call from the owning process)."""
+        with self._guard:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            with contextlib.suppress(sqlite3.ProgrammingError):
+                connection.close()
+
+
+class SQLiteUnitOfWork:
+    """One transaction: BEGIN IMMEDIATE on enter, ROLLBACK on exit unless committed."""
+
+    def __init__(self, storage: SQLiteStorage) -> None:
+        self._storage = storage
+        self._location = str(storage.path)
+        self._connection: sqlite3.Connection | None = None
+
+    def __enter__(self) -> Self:
+        with translated_errors(self._location):
+            connection = self._storage.connection()
+            if connection.in_transaction:
+                raise RuntimeError(
+                    "a unit of work is already open in this thread; units do not nest"
+                )
+            connection.execute("BEGIN IMMEDIATE")
+        self._connection = connection
+        self.accounts = repos.Accounts(connection)
+        self.counterparties = repos.Counterparties(connection)
+        self.contracts = repos.Contracts(connection)
+        self.warehouses = repos.Warehouses(connection)
+        self.items = repos.Items(connection)
+        self.ledger = repos.Ledger(connection)
+        self.receipts = repos.Receipts(connection)
+        self.orders = repos.Orders(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rollback()
+        if isinstance(exc, sqlite3.Error):
+            with translated_errors(self._location):
+                raise exc
+
+    def commit(self) -> None:
+        assert self._connection is not None, "commit() outside the unit of work"
+        with translated_errors(self._location):
+            self._connection.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self._connection is not None and self._connection.in_transaction:
+            with translated_errors(self._location):
+                self._connection.execute("ROLLBACK")

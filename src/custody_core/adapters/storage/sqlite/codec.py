@@ -1,0 +1,51 @@
+"""Exact conversions between domain values and SQLite column values."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from custody_core.domain.numbers import MONEY_SCALE, QUANTITY_SCALE, from_scaled_int, to_scaled_int
+
+
+def uid(value: UUID) -> str:
+    return str(value)
+
+
+def quantity_in(value: Decimal) -> int:
+    return to_scaled_int(value, QUANTITY_SCALE)
+
+
+def quantity_out(value: int, scale: int) -> Decimal:
+    """The stored count as a Decimal with `scale` places (the unit's scale)."""
+    return from_scaled_int(value, QUANTITY_SCALE).quantize(Decimal(1).scaleb(-scale))
+
+
+def money_in(value: Decimal) -> int:
+    return to_scaled_int(value, MONEY_SCALE)
+
+
+def money_out(value: int) -> Decimal:
+    return from_scaled_int(value, MONEY_SCALE)
+
+
+def instant_in(value: datetime) -> str:
+    """UTC with fixed-width microseconds, so that text order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def instant_out(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+def optional_instant_out(value: str | None) -> datetime | None:
+    return None if value is None else instant_out(value)
+
+
+def day_in(value: date) -> str:
+    return value.isoformat()
+
+
+def day_out(value: str) -> date:
+    return date.fromisoformat(value)

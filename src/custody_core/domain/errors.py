@@ -1,0 +1,129 @@
+"""One typed error hierarchy for everything the library refuses.
+
+Every error carries a stable machine `code`, structured `details` and, for
+validation errors, the list of `problems` (field, row, column, value, expected).
+Human messages are looked up by code in `messages.py`, in Russian or English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from attrs import frozen
+
+from custody_core.domain.messages import render
+
+
+@frozen
+class Problem:
+    """One thing wrong with the input, and where it is."""
+
+    code: str
+    field: str
+    value: Any = None
+    expected: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def message(self, locale: str = "en") -> str:
+        return render(self.code, locale, self.details())
+
+    def details(self) -> dict[str, Any]:
+        found = {
+            "field": self.field,
+            "value": self.value,
+            "expected": self.expected,
+            "row": self.row,
+            "column": self.column,
+        }
+        return {key: value for key, value in found.items() if value is not None}
+
+
+class CustodyError(Exception):
+    """Base of every error the library raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, code: str | None = None, /, **details: Any) -> None:
+        self.code = code or type(self).code
+        self.details: Mapping[str, Any] = details
+        super().__init__(self.message("en"))
+
+    def message(self, locale: str = "en") -> str:
+        return render(self.code, locale, self.details)
+
+
+class NotFound(CustodyError):
+    """The object does not exist, or the principal may not know that it does."""
+
+    code = "not_found"
+
+
+class PermissionDenied(CustodyError):
+    code = "permission_denied"
+
+
+class ValidationError(CustodyError):
+    """The input is wrong; `problems` lists every fault found, not just the first."""
+
+    code = "validation"
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = tuple(problems)
+        if not self.problems:
+            raise ValueError("a ValidationError needs at least one problem")
+        super().__init__(self.code, problems=len(self.problems))
+
+    def message(self, locale: str = "en") -> str:
+        lines = [problem.message(locale) for problem in self.problems]
+        return "; ".join(lines)
+
+
+class Conflict(CustodyError):
+    """The request is well-formed but clashes with the current state."""
+
+    code = "conflict"
+
+
+class DuplicateDocument(Conflict):
+    code = "document.duplicate"
+
+
+class IllegalTransition(Conflict):
+    code = "order.illegal_transition"
+
+
+class InsufficientStock(Conflict):
+    code = "stock.insufficient"
+
+
+class StorageError(CustodyError):
+    code = "storage"
+
+
+class SchemaTooNew(StorageError):
+    code = "storage.schema_too_new"
+
+
+class CorruptStorage(StorageError):
+    code = "storage.corrupt"
+
+
+class StorageBusy(StorageError):
+    code = "storage.busy"
+
+
+class UnknownBackend(StorageError):
+    code = "storage.unknown_backend"
+
+
+class PluginError(CustodyError):
+    code = "plugin.failed"
+
+
+def invalid(
+    code: str, field: str, value: Any = None, expected: str | None = None
+) -> ValidationError:
+    """Shorthand for a validation error with a single problem."""
+    return ValidationError([Problem(code, field, value=value, expected=expected)])

@@ -1,0 +1,135 @@
+"""Human messages for error codes, in English and Russian.
+
+Messages are templates over the error's details; a missing detail renders as
+"?" rather than failing, so a message can never hide the error behind a
+KeyError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+LOCALES = ("en", "ru")
+
+CATALOG: Mapping[str, Mapping[str, str]] = {
+    "error": {"en": "Error", "ru": "Ошибка"},
+    "not_found": {
+        "en": "{entity} {key} not found",
+        "ru": "{entity} {key} не найден(а)",
+    },
+    "permission_denied": {
+        "en": "{actor} may not {action}",
+        "ru": "{actor}: нет прав на действие «{action}»",
+    },
+    "validation": {"en": "Invalid input", "ru": "Неверные данные"},
+    "conflict": {"en": "Conflict: {reason}", "ru": "Конфликт: {reason}"},
+    "document.duplicate": {
+        "en": "{kind} {number} of {year} for counterparty {counterparty} is already posted",
+        "ru": "Документ {kind} № {number} за {year} год по контрагенту {counterparty} уже проведён",
+    },
+    "order.illegal_transition": {
+        "en": "Order {order} is {state}: it cannot be {change}",
+        "ru": "Заказ {order} в состоянии «{state}»: действие «{change}» недопустимо",
+    },
+    "stock.insufficient": {
+        "en": "Cannot write off {quantity} of item {item}: only {on_hand} on hand",
+        "ru": "Нельзя списать {quantity} товара {item}: на остатке только {on_hand}",
+    },
+    "storage": {"en": "Storage failed: {reason}", "ru": "Ошибка хранилища: {reason}"},
+    "storage.schema_too_new": {
+        "en": "Database {location} has schema version {found}; this version of "
+        "custody-core knows up to {known}. Upgrade custody-core.",
+        "ru": "База {location} имеет версию схемы {found}, а эта версия custody-core "
+        "знает только до {known}. Обновите custody-core.",
+    },
+    "storage.corrupt": {
+        "en": "{location} is not a usable custody database: {reason}",
+        "ru": "{location} не является рабочей базой custody: {reason}",
+    },
+    "storage.busy": {
+        "en": "Database {location} stayed locked by another writer: {reason}",
+        "ru": "База {location} занята другим процессом: {reason}",
+    },
+    "storage.unknown_backend": {
+        "en": "No storage backend for URL scheme {scheme!r}; installed: {installed}",
+        "ru": "Нет хранилища для схемы {scheme!r}; установлены: {installed}",
+    },
+    "storage.bad_url": {
+        "en": "Storage URL {url!r} is malformed: {reason}",
+        "ru": "Неверный адрес хранилища {url!r}: {reason}",
+    },
+    "plugin.failed": {
+        "en": "Plugin {plugin} failed: {reason}",
+        "ru": "Ошибка плагина {plugin}: {reason}",
+    },
+    # Problems inside a ValidationError.
+    "quantity.not_a_number": {
+        "en": "{field}: {value!r} is not a number (expected {expected})",
+        "ru": "{field}: {value!r} не является числом (ожидается {expected})",
+    },
+    "quantity.not_finite": {
+        "en": "{field}: {value} is not a finite number",
+        "ru": "{field}: {value} не является конечным числом",
+    },
+    "quantity.not_positive": {
+        "en": "{field}: {value} must be greater than zero",
+        "ru": "{field}: {value} должно быть больше нуля",
+    },
+    "quantity.negative": {
+        "en": "{field}: {value} must not be negative",
+        "ru": "{field}: {value} не может быть отрицательным",
+    },
+    "quantity.too_fine": {
+        "en": "{field}: {value} has more decimal places than allowed ({expected})",
+        "ru": "{field}: у {value} больше знаков после запятой, чем допустимо ({expected})",
+    },
+    "quantity.too_large": {
+        "en": "{field}: {value} is too large (expected {expected})",
+        "ru": "{field}: {value} слишком велико (ожидается {expected})",
+    },
+    "text.blank": {
+        "en": "{field} must not be blank",
+        "ru": "{field}: значение не может быть пустым",
+    },
+    "text.too_long": {
+        "en": "{field} is too long (expected {expected})",
+        "ru": "{field}: слишком длинное значение (ожидается {expected})",
+    },
+    "value.invalid": {
+        "en": "{field}: {value!r} is not valid (expected {expected})",
+        "ru": "{field}: недопустимое значение {value!r} (ожидается {expected})",
+    },
+    "reference.unknown": {
+        "en": "{field}: {value!r} does not exist",
+        "ru": "{field}: {value!r} не существует",
+    },
+    "reference.foreign": {
+        "en": "{field}: {value!r} belongs to another counterparty (expected {expected})",
+        "ru": "{field}: {value!r} принадлежит другому контрагенту (ожидается {expected})",
+    },
+    "reference.duplicate": {
+        "en": "{field}: {value!r} already exists",
+        "ru": "{field}: {value!r} уже существует",
+    },
+    "lines.empty": {
+        "en": "{field}: a document needs at least one line",
+        "ru": "{field}: в документе должна быть хотя бы одна строка",
+    },
+    "lines.repeated": {
+        "en": "{field}: item {value!r} appears in more than one line",
+        "ru": "{field}: товар {value!r} указан в нескольких строках",
+    },
+}
+
+
+class _Lenient(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def render(code: str, locale: str, details: Mapping[str, Any]) -> str:
+    """The message for `code` in `locale` (English when the locale is unknown)."""
+    templates = CATALOG.get(code, CATALOG["error"])
+    template = templates.get(locale, templates["en"])
+    return template.format_map(_Lenient(details))

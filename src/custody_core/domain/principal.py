@@ -1,0 +1,70 @@
+"""Who acts: the principal passed to every use case."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from uuid import UUID
+
+from attrs import field, frozen
+
+from custody_core.domain.errors import Problem, ValidationError
+
+
+class Role(enum.StrEnum):
+    ADMINISTRATOR = "administrator"
+    MANAGER = "manager"
+    #: The seed's "ES: Личный кабинет клиента"; exclusive of every other role.
+    CLIENT = "client_cabinet"
+
+
+def _roles(roles: Iterable[Role]) -> frozenset[Role]:
+    return frozenset(Role(role) for role in roles)
+
+
+@frozen
+class Principal:
+    """A user acting in one account; a client principal also names its counterparty.
+
+    The invariants are checked on construction, so a principal that exists is
+    coherent: a client holds no other role and always represents exactly one
+    counterparty; staff represent none.
+    """
+
+    user: str
+    account_id: UUID
+    roles: frozenset[Role] = field(converter=_roles)
+    counterparty_id: UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        problems = []
+        if Role.CLIENT in self.roles and len(self.roles) > 1:
+            problems.append(
+                Problem("value.invalid", "roles", sorted(self.roles), "client_cabinet alone")
+            )
+        if self.is_client and self.counterparty_id is None:
+            problems.append(
+                Problem("value.invalid", "counterparty_id", None, "the client's counterparty")
+            )
+        if not self.is_client and self.counterparty_id is not None:
+            problems.append(
+                Problem("value.invalid", "counterparty_id", str(self.counterparty_id), "None")
+            )
+        if problems:
+            raise ValidationError(problems)
+
+    @property
+    def is_client(self) -> bool:
+        return Role.CLIENT in self.roles
+
+    @classmethod
+    def manager(cls, account_id: UUID, user: str) -> Principal:
+        return cls(user, account_id, frozenset([Role.MANAGER]))
+
+    @classmethod
+    def administrator(cls, account_id: UUID, user: str) -> Principal:
+        return cls(user, account_id, frozenset([Role.ADMINISTRATOR]))
+
+    @classmethod
+    def client(cls, account_id: UUID, user: str, counterparty_id: UUID) -> Principal:
+        return cls(user, account_id, frozenset([Role.CLIENT]), counterparty_id)

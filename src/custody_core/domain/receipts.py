@@ -1,0 +1,63 @@
+"""Receipt documents (приходные накладные): goods accepted onto custody."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from uuid import UUID
+
+from attrs import field, frozen
+
+from custody_core.domain.ledger import DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.lines import Line, LineDraft
+
+
+@frozen
+class ReceiptDraft:
+    """A receipt as entered: parties by code, lines by SKU; `contract` defaults to the main one."""
+
+    number: str
+    date: date
+    counterparty: str
+    warehouse: str
+    lines: Sequence[LineDraft] = field(converter=tuple)
+    contract: str | None = None
+
+
+@frozen
+class Receipt:
+    """A posted receipt. Posted documents never change; mistakes are reversed by new ones."""
+
+    id: UUID
+    account_id: UUID
+    number: str
+    date: date
+    counterparty_id: UUID
+    contract_id: UUID
+    warehouse_id: UUID
+    lines: tuple[Line, ...]
+    posted_at: datetime
+    posted_by: str
+
+    kind = DocumentKind.RECEIPT
+
+    @property
+    def year(self) -> int:
+        """The numbering year: a number may repeat in another year, never within one."""
+        return self.date.year
+
+    def movements(self) -> list[Movement]:
+        return [
+            Movement(
+                key=StockKey(
+                    self.account_id, self.counterparty_id, self.warehouse_id, line.item_id
+                ),
+                kind=MovementKind.RECEIPT,
+                quantity=line.quantity,
+                document_kind=DocumentKind.RECEIPT,
+                document_id=self.id,
+                occurred_on=self.date,
+                posted_at=self.posted_at,
+            )
+            for line in self.lines
+        ]

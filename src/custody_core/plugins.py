@@ -1,0 +1,139 @@
+"""Plugin hooks and the plugin manager.
+
+Adapters, built-in ones included, register through these hooks, so a
+third-party backend is a first-class citizen: it declares an entry point in
+group `custody_core` and implements the hooks it needs. Each hook hands the
+plugin a `register` callback, and the manager validates what is registered.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pluggy
+
+from custody_core.domain.errors import (
+    PluginError,
+    Problem,
+    StorageError,
+    UnknownBackend,
+    ValidationError,
+)
+
+if TYPE_CHECKING:
+    from custody_core.ports.storage import StorageBackend
+
+PROJECT = "custody_core"
+ENTRY_POINT_GROUP = "custody_core"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*$")
+
+
+class StorageFactory(Protocol):
+    def __call__(self, url: str, options: Mapping[str, Any]) -> StorageBackend:
+        """Open the storage at `url`; raise custody errors for bad URLs or options."""
+        ...
+
+
+StorageRegistry = Callable[[str, StorageFactory], None]
+
+
+class HookSpecs:
+    @hookspec
+    def custody_register_storage(self, register: StorageRegistry) -> None:
+        """Register storage backends by URL scheme ("memory", "sqlite", "postgresql")."""
+
+
+def _internal_plugins() -> list[tuple[str, object]]:
+    """Built-in adapters without optional dependencies, registered before entry points."""
+    from custody_core.adapters.storage.memory import MemoryPlugin
+    from custody_core.adapters.storage.sqlite import SQLitePlugin
+
+    return [("custody_core.memory", MemoryPlugin()), ("custody_core.sqlite", SQLitePlugin())]
+
+
+class Plugins:
+    """One plugin manager per application: internal plugins, given plugins, entry points."""
+
+    def __init__(self, plugins: Iterable[object] = (), *, entry_points: bool = True) -> None:
+        self.manager = pluggy.PluginManager(PROJECT)
+        self.manager.add_hookspecs(HookSpecs)
+        for name, plugin in _internal_plugins():
+            self.manager.register(plugin, name=name)
+        for plugin in plugins:
+            self.manager.register(plugin)
+        if entry_points:
+            self._load_entry_points()
+        try:
+            self.manager.check_pending()
+        except pluggy.PluginValidationError as error:
+            raise PluginError(plugin=error.plugin, reason=str(error)) from None
+        self.storage = self._collect_storage()
+
+    def _load_entry_points(self) -> None:
+        for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if self.manager.get_plugin(entry_point.name) or self.manager.is_blocked(
+                entry_point.name
+            ):
+                continue
+            try:
+                plugin = entry_point.load()
+                self.manager.register(plugin, name=entry_point.name)
+            except Exception as error:
+                raise PluginError(
+                    plugin=f"{entry_point.name} ({entry_point.value})",
+                    reason=f"{type(error).__name__}: {error}",
+                ) from error
+
+    def _collect_storage(self) -> dict[str, StorageFactory]:
+        factories: dict[str, StorageFactory] = {}
+        owners: dict[str, str] = {}
+
+        for impl in self.manager.hook.custody_register_storage.get_hookimpls():
+            plugin_name = impl.plugin_name
+
+            def register(scheme: str, factory: StorageFactory, plugin: str = plugin_name) -> None:
+                if not isinstance(scheme, str) or not _SCHEME.match(scheme):
+                    raise PluginError(plugin=plugin, reason=f"bad URL scheme {scheme!r}")
+                if not callable(factory):
+                    raise PluginError(
+                        plugin=plugin, reason=f"factory for {scheme!r} is not callable"
+                    )
+                if scheme in factories:
+                    raise PluginError(
+                        plugin=plugin,
+                        reason=f"scheme {scheme!r} is already registered by {owners[scheme]}",
+                    )
+                factories[scheme] = factory
+                owners[scheme] = plugin
+
+            impl.function(register=register)
+        return factories
+
+    def open_storage(self, url: str, options: Mapping[str, Any]) -> StorageBackend:
+        scheme, separator, _ = url.partition("://") if isinstance(url, str) else ("", "", "")
+        if not separator or not _SCHEME.match(scheme):
+            raise StorageError("storage.bad_url", url=url, reason="expected SCHEME://...")
+        factory = self.storage.get(scheme)
+        if factory is None:
+            raise UnknownBackend(scheme=scheme, installed=", ".join(sorted(self.storage)))
+        return factory(url, options)
+
+
+def reject_unknown_options(url: str, options: Mapping[str, Any], allowed: Collection[str]) -> None:
+    """A storage factory's guard: name every option it does not understand."""
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        expected = ", ".join(sorted(allowed)) or "no options"
+        raise ValidationError(
+            [
+                Problem("value.invalid", f"options.{name}", options[name], expected)
+                for name in unknown
+            ]
+        )

@@ -1,0 +1,75 @@
+"""The application object: one per `custody_core.open()`, owning its storage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+from uuid import UUID, uuid4
+
+from custody_core.domain.checks import CODE_LENGTH, Checks
+from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.parties import Account, zone
+from custody_core.domain.principal import Principal
+from custody_core.ports.clock import Clock
+from custody_core.ports.storage import StorageBackend
+from custody_core.services.context import Context
+from custody_core.services.desks import BackOffice, Cabinet
+
+
+class Application:
+    """Entry point to the use cases; close it (or use `with`) to release the storage."""
+
+    def __init__(
+        self, storage: StorageBackend, clock: Clock, new_id: Callable[[], UUID] = uuid4
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self._new_id = new_id
+
+    def create_account(self, code: str, name: str, time_zone: str = "Europe/Moscow") -> Account:
+        """Create a tenant. This is an operator's act, not a use case of any principal."""
+        checks = Checks()
+        code = checks.text(code, "code", CODE_LENGTH)
+        name = checks.text(name, "name")
+        checks.attempt(lambda: zone(time_zone))
+        checks.done()
+        with self.storage.unit_of_work() as uow:
+            if uow.accounts.by_code(code) is not None:
+                raise ValidationError([Problem("reference.duplicate", "code", code)])
+            account = Account(self._new_id(), code, name, time_zone)
+            uow.accounts.add(account)
+            uow.commit()
+        return account
+
+    def account(self, code: str) -> Account:
+        with self.storage.unit_of_work() as uow:
+            account = uow.accounts.by_code(code)
+        if account is None:
+            raise NotFound(entity="account", key=code)
+        return account
+
+    def back_office(self, principal: Principal) -> BackOffice:
+        return BackOffice(self._context(principal))
+
+    def cabinet(self, principal: Principal) -> Cabinet:
+        return Cabinet(self._context(principal))
+
+    def _context(self, principal: Principal) -> Context:
+        if not isinstance(principal, Principal):
+            raise TypeError(f"expected a Principal, got {type(principal).__name__}")
+        return Context(self.storage, self.clock, self._new_id, principal)
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,57 @@
+"""Who may do what: one policy table, checked by every use case.
+
+A client principal is confined to its own counterparty. Asking for another
+counterparty's object yields the same NotFound as asking for a missing one,
+so a client cannot even learn what exists outside its own data.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from types import MappingProxyType
+from uuid import UUID
+
+from custody_core.domain.errors import NotFound, PermissionDenied
+from custody_core.domain.principal import Principal, Role
+
+
+class Action(enum.StrEnum):
+    MANAGE_CATALOG = "manage counterparties, contracts, warehouses and items"
+    POST_RECEIPT = "post receipts"
+    READ_STOCK = "read stock"
+    READ_DOCUMENTS = "read documents and orders"
+    MANAGE_ORDERS = "create, confirm and cancel delivery orders"
+    DELIVER_ORDERS = "deliver orders"
+
+
+_STAFF = frozenset({Role.ADMINISTRATOR, Role.MANAGER})
+_EVERYONE = _STAFF | {Role.CLIENT}
+
+#: Action -> roles allowed to perform it. Clients act only within their counterparty.
+POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
+    {
+        Action.MANAGE_CATALOG: _STAFF,
+        Action.POST_RECEIPT: _STAFF,
+        Action.READ_STOCK: _EVERYONE,
+        Action.READ_DOCUMENTS: _EVERYONE,
+        Action.MANAGE_ORDERS: _EVERYONE,
+        Action.DELIVER_ORDERS: _STAFF,
+    }
+)
+
+
+def authorize(principal: Principal, action: Action) -> None:
+    """Refuse `action` unless one of the principal's roles allows it."""
+    if not principal.roles & POLICY[action]:
+        raise PermissionDenied(actor=principal.user, action=action.value)
+
+
+def may_see(principal: Principal, counterparty_id: UUID) -> bool:
+    return not principal.is_client or principal.counterparty_id == counterparty_id
+
+
+def require_visible(principal: Principal, counterparty_id: UUID, entity: str, key: object) -> None:
+    """NotFound unless the principal may see data of `counterparty_id`."""
+    if not may_see(principal, counterparty_id):
+        raise NotFound(entity=entity, key=key)

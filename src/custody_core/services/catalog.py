@@ -1,0 +1,116 @@
+"""Use cases that set up reference data: counterparties, contracts, warehouses, items."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from attrs import evolve
+
+from custody_core.domain.checks import CODE_LENGTH, Checks
+from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.items import Item
+from custody_core.domain.parties import Contract, Counterparty, Warehouse
+from custody_core.domain.units import PIECE, UnitOfMeasure
+from custody_core.services.authorization import Action, authorize
+from custody_core.services.context import Context
+
+_INN = re.compile(r"^(\d{10}|\d{12})$")
+
+
+def _duplicate(field: str, value: str) -> ValidationError:
+    return ValidationError([Problem("reference.duplicate", field, value)])
+
+
+def add_counterparty(
+    ctx: Context, code: str, name: str, *, phone: str | None = None, inn: str | None = None
+) -> Counterparty:
+    authorize(ctx.principal, Action.MANAGE_CATALOG)
+    checks = Checks()
+    code = checks.text(code, "code", CODE_LENGTH)
+    name = checks.text(name, "name")
+    phone = checks.optional_text(phone, "phone", CODE_LENGTH)
+    inn = checks.optional_text(inn, "inn", 12)
+    if inn and not _INN.match(inn):
+        checks.add(Problem("value.invalid", "inn", inn, "10 or 12 digits"))
+    checks.done()
+    with ctx.storage.unit_of_work() as uow:
+        if uow.counterparties.by_code(ctx.account_id, code) is not None:
+            raise _duplicate("code", code)
+        counterparty = Counterparty(ctx.new_id(), ctx.account_id, code, name, phone, inn)
+        uow.counterparties.add(counterparty)
+        uow.commit()
+    return counterparty
+
+
+def add_contract(
+    ctx: Context,
+    counterparty_code: str,
+    number: str,
+    *,
+    signed_on: date | None = None,
+    main: bool = False,
+) -> Contract:
+    """Add a contract; the first one of a counterparty, or one added with `main`, becomes main."""
+    authorize(ctx.principal, Action.MANAGE_CATALOG)
+    checks = Checks()
+    number = checks.text(number, "number", CODE_LENGTH)
+    checks.done()
+    with ctx.storage.unit_of_work() as uow:
+        counterparty = ctx.counterparty(uow, counterparty_code)
+        existing = uow.contracts.for_counterparty(ctx.account_id, counterparty.id)
+        if any(contract.number == number for contract in existing):
+            raise _duplicate("number", number)
+        is_main = main or not existing
+        if is_main:
+            for contract in existing:
+                if contract.is_main:
+                    uow.contracts.save(evolve(contract, is_main=False))
+        contract = Contract(
+            ctx.new_id(), ctx.account_id, counterparty.id, number, signed_on, is_main
+        )
+        uow.contracts.add(contract)
+        uow.commit()
+    return contract
+
+
+def add_warehouse(ctx: Context, code: str, name: str) -> Warehouse:
+    authorize(ctx.principal, Action.MANAGE_CATALOG)
+    checks = Checks()
+    code = checks.text(code, "code", CODE_LENGTH)
+    name = checks.text(name, "name")
+    checks.done()
+    with ctx.storage.unit_of_work() as uow:
+        if uow.warehouses.by_code(ctx.account_id, code) is not None:
+            raise _duplicate("code", code)
+        warehouse = Warehouse(ctx.new_id(), ctx.account_id, code, name)
+        uow.warehouses.add(warehouse)
+        uow.commit()
+    return warehouse
+
+
+def add_item(
+    ctx: Context,
+    counterparty_code: str,
+    sku: str,
+    name: str,
+    *,
+    unit: UnitOfMeasure = PIECE,
+    declared_value: object = 0,
+) -> Item:
+    authorize(ctx.principal, Action.MANAGE_CATALOG)
+    checks = Checks()
+    sku = checks.text(sku, "sku", CODE_LENGTH)
+    name = checks.text(name, "name")
+    value = checks.money(declared_value, "declared_value")
+    if not isinstance(unit, UnitOfMeasure):
+        checks.add(Problem("value.invalid", "unit", unit, "a UnitOfMeasure"))
+    checks.done()
+    with ctx.storage.unit_of_work() as uow:
+        counterparty = ctx.counterparty(uow, counterparty_code)
+        if uow.items.by_skus(ctx.account_id, [sku], counterparty.id):
+            raise _duplicate("sku", sku)
+        item = Item(ctx.new_id(), ctx.account_id, counterparty.id, sku, name, unit, value)
+        uow.items.add(item)
+        uow.commit()
+    return item

@@ -1,0 +1,62 @@
+"""Resolving what a user typed in a draft (codes, SKUs) into domain objects.
+
+Unknown references become problems of the draft, collected with every other
+problem, so the user sees all of them at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from custody_core.domain.checks import Checks
+from custody_core.domain.errors import Problem
+from custody_core.domain.lines import Line, LineDraft, resolve_lines
+from custody_core.domain.parties import Counterparty, Warehouse
+from custody_core.ports.storage import UnitOfWork
+from custody_core.services.authorization import may_see
+from custody_core.services.context import Context
+
+
+def draft_counterparty(
+    ctx: Context, uow: UnitOfWork, checks: Checks, code: str | None
+) -> Counterparty | None:
+    """The draft's counterparty; a client's own one when it left the field empty."""
+    if code is None and ctx.principal.is_client:
+        return ctx.counterparty(uow, None)
+    if not isinstance(code, str) or not code.strip():
+        checks.add(Problem("text.blank", "counterparty", code))
+        return None
+    found = uow.counterparties.by_code(ctx.account_id, code.strip())
+    if found is None or not may_see(ctx.principal, found.id):
+        checks.add(Problem("reference.unknown", "counterparty", code))
+        return None
+    return found
+
+
+def draft_warehouse(ctx: Context, uow: UnitOfWork, checks: Checks, code: str) -> Warehouse | None:
+    found = uow.warehouses.by_code(ctx.account_id, code.strip()) if isinstance(code, str) else None
+    if found is None:
+        checks.add(Problem("reference.unknown", "warehouse", code))
+    return found
+
+
+def draft_lines(
+    ctx: Context,
+    uow: UnitOfWork,
+    checks: Checks,
+    counterparty: Counterparty,
+    drafts: Sequence[LineDraft],
+) -> tuple[Line, ...]:
+    """Resolve line SKUs among the counterparty's items.
+
+    Staff are told when a SKU belongs to another counterparty; a client is
+    told only that it is unknown, so it learns nothing about other clients.
+    """
+    skus = {draft.sku.strip() for draft in drafts if isinstance(draft.sku, str)}
+    own = {item.sku: item for item in uow.items.by_skus(ctx.account_id, skus, counterparty.id)}
+    foreign: dict[str, str] = {}
+    missing = skus - own.keys()
+    if missing and not ctx.principal.is_client:
+        for item in uow.items.by_skus(ctx.account_id, missing):
+            foreign[item.sku] = f"an item of counterparty {counterparty.code}"
+    return resolve_lines(checks, drafts, own, foreign)

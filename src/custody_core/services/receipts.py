@@ -1,0 +1,83 @@
+"""Posting receipts (приходные накладные): goods accepted onto custody."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from custody_core.domain.checks import CODE_LENGTH, Checks
+from custody_core.domain.errors import DuplicateDocument, Problem
+from custody_core.domain.lines import Line
+from custody_core.domain.parties import Contract
+from custody_core.domain.receipts import Receipt, ReceiptDraft
+from custody_core.services.authorization import Action, authorize
+from custody_core.services.context import Context
+from custody_core.services.drafting import draft_counterparty, draft_lines, draft_warehouse
+from custody_core.services.stock_moves import record_movements
+
+
+def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
+    """Post a receipt: stock goes on hand; the same number twice in a year is refused."""
+    authorize(ctx.principal, Action.POST_RECEIPT)
+    checks = Checks()
+    number = checks.text(draft.number, "number", CODE_LENGTH)
+    if not isinstance(draft.date, date) or isinstance(draft.date, datetime):
+        checks.add(Problem("value.invalid", "date", draft.date, "a calendar date"))
+    if not draft.lines:
+        checks.add(Problem("lines.empty", "lines"))
+    with ctx.storage.unit_of_work() as uow:
+        counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
+        warehouse = draft_warehouse(ctx, uow, checks, draft.warehouse)
+        contract = None
+        lines: tuple[Line, ...] = ()
+        if counterparty is not None:
+            contract = _contract(
+                uow.contracts.for_counterparty(ctx.account_id, counterparty.id),
+                draft.contract,
+                checks,
+            )
+            lines = draft_lines(ctx, uow, checks, counterparty, draft.lines)
+        checks.done()
+        assert counterparty is not None
+        assert warehouse is not None
+        assert contract is not None
+        if uow.receipts.find(ctx.account_id, counterparty.id, number, draft.date.year):
+            raise DuplicateDocument(
+                kind="receipt", number=number, year=draft.date.year, counterparty=counterparty.code
+            )
+        receipt = Receipt(
+            id=ctx.new_id(),
+            account_id=ctx.account_id,
+            number=number,
+            date=draft.date,
+            counterparty_id=counterparty.id,
+            contract_id=contract.id,
+            warehouse_id=warehouse.id,
+            lines=lines,
+            posted_at=ctx.now(),
+            posted_by=ctx.principal.user,
+        )
+        uow.receipts.add(receipt)
+        record_movements(uow, ctx.account_id, receipt.movements())
+        uow.commit()
+    return receipt
+
+
+def _contract(contracts: list[Contract], number: str | None, checks: Checks) -> Contract | None:
+    if number is None:
+        main = next((contract for contract in contracts if contract.is_main), None)
+        if main is None:
+            checks.add(Problem("reference.unknown", "contract", None, "a main contract"))
+        return main
+    found = next((contract for contract in contracts if contract.number == number), None)
+    if found is None:
+        checks.add(Problem("reference.unknown", "contract", number))
+    return found
+
+
+def list_receipts(ctx: Context, counterparty_code: str | None = None) -> list[Receipt]:
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        if counterparty_code is None and not ctx.principal.is_client:
+            return uow.receipts.find_all(ctx.account_id)
+        counterparty = ctx.counterparty(uow, counterparty_code)
+        return uow.receipts.find_all(ctx.account_id, counterparty.id)

@@ -1,0 +1,1 @@
+"""Public test kit: clocks, hypothesis strategies and the storage conformance suite."""

@@ -1,0 +1,129 @@
+"""Scenarios of the seed's custody sections, step by step, on every built-in backend.
+
+"Ответственное хранение", "Добавление товаров в заказ на доставку",
+"Отчет о товарах на ответственном хранении".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
+from custody_core.domain.errors import NotFound, PermissionDenied
+from custody_core.domain.units import KILOGRAM
+from custody_core.services.application import Application
+from custody_core.services.desks import BackOffice
+from custody_core.testing.clock import ManualClock
+
+
+@pytest.fixture
+def office(app: Application) -> BackOffice:
+    account = app.create_account("acme", "ACME")
+    office = app.back_office(Principal.manager(account.id, "manager"))
+    office.add_warehouse("W1", "Main")
+    office.add_warehouse("W2", "Second")
+    for code in ("ROMASHKA", "VASILEK"):
+        office.add_counterparty(code, code.title())
+        office.add_contract(code, f"{code}-1")
+    office.add_item("ROMASHKA", "TEA", "Tea")
+    office.add_item("ROMASHKA", "SUGAR", "Sugar", unit=KILOGRAM)
+    office.add_item("ROMASHKA", "SALT", "Salt")
+    office.add_item("VASILEK", "BOOK", "Book")
+    office.post_receipt(
+        ReceiptDraft(
+            "R-1", date(2026, 11, 2), "ROMASHKA", "W1", [LineDraft("TEA", 10), LineDraft("SUGAR", "5.5")]
+        )
+    )
+    office.post_receipt(ReceiptDraft("R-2", date(2026, 11, 2), "VASILEK", "W1", [LineDraft("BOOK", 3)]))
+    return office
+
+
+def client_of(app: Application, office: BackOffice, code: str) -> Principal:
+    counterparty = next(c for c in office_counterparties(app, office) if c.code == code)
+    return Principal.client(office.principal.account_id, f"{code.lower()}-user", counterparty.id)
+
+
+def office_counterparties(app: Application, office: BackOffice) -> list:
+    with app.storage.unit_of_work() as uow:
+        return uow.counterparties.find_all(office.principal.account_id)
+
+
+def test_pick_shows_every_item_of_the_counterparty_with_its_free_balance(
+    app: Application, office: BackOffice
+) -> None:
+    rows = office.pick_list("ROMASHKA", "W1")
+    assert [(row.item.sku, row.free) for row in rows] == [
+        ("SALT", Decimal(0)),
+        ("SUGAR", Decimal("5.5")),
+        ("TEA", Decimal(10)),
+    ]
+    number = office.create_order(OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA")).number
+    office.confirm_order(number)
+    assert {row.item.sku: row.free for row in office.pick_list("ROMASHKA", "W1")}["TEA"] == 6
+    assert all(row.free == 0 for row in office.pick_list("ROMASHKA", "W2"))
+
+
+def test_reserving_more_than_free_is_allowed_and_the_shortage_goes_to_the_later_order(
+    app: Application, office: BackOffice, clock: ManualClock
+) -> None:
+    first = office.create_order(OrderDraft("W1", [LineDraft("TEA", 7)], counterparty="ROMASHKA"))
+    second = office.create_order(OrderDraft("W1", [LineDraft("TEA", 6)], counterparty="ROMASHKA"))
+    # Confirmation order, not creation order, decides who is served first.
+    office.confirm_order(second.number)
+    clock.advance()
+    office.confirm_order(first.number)
+
+    report = office.stock_report("ROMASHKA")
+    tea = next(line for line in report.lines if line.item.sku == "TEA")
+    assert (tea.on_hand, tea.reserved, tea.free, tea.shortage) == (10, 13, -3, 3)
+    assert [(h.order_number, h.reserved, h.shortage) for h in tea.holds] == [
+        (second.number, 6, 0),
+        (first.number, 7, 3),
+    ]
+    assert report.shortages_by_order() == {first.number: [("TEA", Decimal(3))]}
+
+
+def test_delivery_writes_off_and_cancel_releases(app: Application, office: BackOffice) -> None:
+    delivered = office.create_order(OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA"))
+    cancelled = office.create_order(
+        OrderDraft("W1", [LineDraft("SUGAR", "1.25")], counterparty="ROMASHKA")
+    )
+    office.confirm_order(delivered.number)
+    office.confirm_order(cancelled.number)
+    assert office.deliver_order(delivered.number).state is OrderState.DELIVERED
+    assert office.cancel_order(cancelled.number).state is OrderState.CANCELLED
+
+    lines = {line.item.sku: line for line in office.stock_report("ROMASHKA").lines}
+    assert (lines["TEA"].on_hand, lines["TEA"].reserved) == (6, 0)
+    assert (lines["SUGAR"].on_hand, lines["SUGAR"].reserved) == (Decimal("5.5"), 0)
+    assert lines["TEA"].holds == () and lines["SUGAR"].holds == ()
+
+
+def test_the_client_sees_only_its_own_stock_orders_and_receipts(
+    app: Application, office: BackOffice
+) -> None:
+    vasilek_order = office.create_order(OrderDraft("W1", [LineDraft("BOOK", 1)], counterparty="VASILEK"))
+    cabinet = app.cabinet(client_of(app, office, "ROMASHKA"))
+
+    own = cabinet.create_order(OrderDraft("W1", [LineDraft("TEA", 2)]))
+    cabinet.confirm_order(own.number)
+    assert {line.item.sku for line in cabinet.stock_report().lines} == {"TEA", "SUGAR"}
+    assert [order.number for order in cabinet.orders()] == [own.number]
+    assert [receipt.number for receipt in cabinet.receipts()] == ["R-1"]
+
+    with pytest.raises(NotFound):
+        cabinet.order(vasilek_order.number)
+    with pytest.raises(NotFound):
+        cabinet.cancel_order(vasilek_order.number)
+    # Clients read receipts; posting them, delivering and the catalogue are the office's.
+    with pytest.raises(PermissionDenied):
+        app.back_office(cabinet.principal).post_receipt(
+            ReceiptDraft("R-9", date(2026, 11, 3), "ROMASHKA", "W1", [LineDraft("TEA", 1)])
+        )
+    with pytest.raises(PermissionDenied):
+        app.back_office(cabinet.principal).deliver_order(own.number)
+    with pytest.raises(NotFound):
+        app.back_office(cabinet.principal).stock_report("VASILEK")
