@@ -34,7 +34,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture(params=["memory", "sqlite"])
-def app(request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock) -> Iterator[Application]:
+def app(
+    request: pytest.FixtureRequest, tmp_path: Path, clock: ManualClock
+) -> Iterator[Application]:
     """The application on each built-in backend."""
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'custody.sqlite'}"
     with custody_core.open(url, clock=clock, entry_points=False) as application:

@@ -21,7 +21,9 @@ def examples() -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(("where", "code"), examples(), ids=[where for where, _ in examples()])
-def test_example_runs(where: str, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_example_runs(
+    where: str, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     exec(compile(code, where, "exec"), {"__name__": "__example__"})
 

@@ -34,10 +34,16 @@ def office(app: Application) -> BackOffice:
     office.add_item("VASILEK", "BOOK", "Book")
     office.post_receipt(
         ReceiptDraft(
-            "R-1", date(2026, 11, 2), "ROMASHKA", "W1", [LineDraft("TEA", 10), LineDraft("SUGAR", "5.5")]
+            "R-1",
+            date(2026, 11, 2),
+            "ROMASHKA",
+            "W1",
+            [LineDraft("TEA", 10), LineDraft("SUGAR", "5.5")],
         )
     )
-    office.post_receipt(ReceiptDraft("R-2", date(2026, 11, 2), "VASILEK", "W1", [LineDraft("BOOK", 3)]))
+    office.post_receipt(
+        ReceiptDraft("R-2", date(2026, 11, 2), "VASILEK", "W1", [LineDraft("BOOK", 3)])
+    )
     return office
 
 
@@ -60,7 +66,9 @@ def test_pick_shows_every_item_of_the_counterparty_with_its_free_balance(
         ("SUGAR", Decimal("5.5")),
         ("TEA", Decimal(10)),
     ]
-    number = office.create_order(OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA")).number
+    number = office.create_order(
+        OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA")
+    ).number
     office.confirm_order(number)
     assert {row.item.sku: row.free for row in office.pick_list("ROMASHKA", "W1")}["TEA"] == 6
     assert all(row.free == 0 for row in office.pick_list("ROMASHKA", "W2"))
@@ -87,7 +95,9 @@ def test_reserving_more_than_free_is_allowed_and_the_shortage_goes_to_the_later_
 
 
 def test_delivery_writes_off_and_cancel_releases(app: Application, office: BackOffice) -> None:
-    delivered = office.create_order(OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA"))
+    delivered = office.create_order(
+        OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA")
+    )
     cancelled = office.create_order(
         OrderDraft("W1", [LineDraft("SUGAR", "1.25")], counterparty="ROMASHKA")
     )
@@ -99,13 +109,16 @@ def test_delivery_writes_off_and_cancel_releases(app: Application, office: BackO
     lines = {line.item.sku: line for line in office.stock_report("ROMASHKA").lines}
     assert (lines["TEA"].on_hand, lines["TEA"].reserved) == (6, 0)
     assert (lines["SUGAR"].on_hand, lines["SUGAR"].reserved) == (Decimal("5.5"), 0)
-    assert lines["TEA"].holds == () and lines["SUGAR"].holds == ()
+    assert lines["TEA"].holds == ()
+    assert lines["SUGAR"].holds == ()
 
 
 def test_the_client_sees_only_its_own_stock_orders_and_receipts(
     app: Application, office: BackOffice
 ) -> None:
-    vasilek_order = office.create_order(OrderDraft("W1", [LineDraft("BOOK", 1)], counterparty="VASILEK"))
+    vasilek_order = office.create_order(
+        OrderDraft("W1", [LineDraft("BOOK", 1)], counterparty="VASILEK")
+    )
     cabinet = app.cabinet(client_of(app, office, "ROMASHKA"))
 
     own = cabinet.create_order(OrderDraft("W1", [LineDraft("TEA", 2)]))

@@ -28,7 +28,17 @@ EXIT_USAGE = 2
 
 LABELS = {
     "en": ("Warehouse", "SKU", "Item", "Unit", "On hand", "Reserved", "Free", "Shortage", "Orders"),
-    "ru": ("Склад", "Артикул", "Товар", "Ед.", "Остаток", "Резерв", "Свободно", "Недостача", "Заказы"),
+    "ru": (
+        "Склад",
+        "Артикул",
+        "Товар",
+        "Ед.",
+        "Остаток",
+        "Резерв",
+        "Свободно",
+        "Недостача",
+        "Заказы",
+    ),
 }
 TITLES = {
     "en": "Goods on custody: {name} ({code}), as of {when}",
@@ -161,7 +171,9 @@ def report_data(report: StockReport) -> dict[str, Any]:
 
 def print_report(report: StockReport, lang: str, console: Console) -> None:
     when = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
-    title = TITLES[lang].format(name=report.counterparty.name, code=report.counterparty.code, when=when)
+    title = TITLES[lang].format(
+        name=report.counterparty.name, code=report.counterparty.code, when=when
+    )
     table = Table(title=title)
     for index, label in enumerate(LABELS[lang]):
         table.add_column(label, justify="right" if 4 <= index <= 7 else "left")

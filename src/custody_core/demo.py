@@ -43,7 +43,9 @@ def build_demo(app: Application) -> Account:
         )
     )
     office.post_receipt(
-        ReceiptDraft("ПН-0002", today - timedelta(days=7), "VASILEK", "MSK-1", [LineDraft("BOOK-01", 15)])
+        ReceiptDraft(
+            "ПН-0002", today - timedelta(days=7), "VASILEK", "MSK-1", [LineDraft("BOOK-01", 15)]
+        )
     )
 
     def order(lines: list[LineDraft], recipient: str) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
@@ -19,6 +19,11 @@ class LineDraft:
 
     sku: str
     quantity: object
+
+
+def line_drafts(lines: Iterable[LineDraft]) -> tuple[LineDraft, ...]:
+    """attrs converter: drafts accept any iterable of lines and keep a tuple."""
+    return tuple(lines)
 
 
 @frozen

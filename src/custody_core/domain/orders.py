@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import date, datetime
 from types import MappingProxyType
 from uuid import UUID
@@ -12,7 +12,7 @@ from attrs import evolve, field, frozen
 
 from custody_core.domain.errors import IllegalTransition
 from custody_core.domain.ledger import DocumentKind, Movement, MovementKind, StockKey
-from custody_core.domain.lines import Line, LineDraft
+from custody_core.domain.lines import Line, LineDraft, line_drafts
 
 
 class OrderState(enum.StrEnum):
@@ -55,7 +55,7 @@ class OrderDraft:
     """An order as entered; a client's draft may leave `counterparty` empty (it is its own)."""
 
     warehouse: str
-    lines: Sequence[LineDraft] = field(converter=tuple)
+    lines: tuple[LineDraft, ...] = field(converter=line_drafts)
     counterparty: str | None = None
     recipient: str | None = None
     address: str | None = None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from uuid import UUID
 
 from attrs import field, frozen
 
 from custody_core.domain.ledger import DocumentKind, Movement, MovementKind, StockKey
-from custody_core.domain.lines import Line, LineDraft
+from custody_core.domain.lines import Line, LineDraft, line_drafts
 
 
 @frozen
@@ -20,7 +19,7 @@ class ReceiptDraft:
     date: date
     counterparty: str
     warehouse: str
-    lines: Sequence[LineDraft] = field(converter=tuple)
+    lines: tuple[LineDraft, ...] = field(converter=line_drafts)
     contract: str | None = None
 
 
