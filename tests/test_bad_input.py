@@ -1,0 +1,284 @@
+"""Bad input is refused with a typed error naming the field, and storage stays exactly as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from custody_core import LineDraft, OrderDraft, Principal, ReceiptDraft
+from custody_core.domain.errors import (
+    CustodyError,
+    DuplicateDocument,
+    IllegalTransition,
+    InsufficientStock,
+    NotFound,
+    ValidationError,
+)
+from custody_core.domain.units import KILOGRAM
+from custody_core.services.application import Application
+from custody_core.services.desks import BackOffice
+
+
+def snapshot(app: Application, account_id: UUID) -> dict[str, Any]:
+    """Everything the account has in storage, read through the repositories."""
+    with app.storage.unit_of_work() as uow:
+        counterparties = uow.counterparties.find_all(account_id)
+        return {
+            "counterparties": counterparties,
+            "contracts": [uow.contracts.for_counterparty(account_id, c.id) for c in counterparties],
+            "warehouses": uow.warehouses.find_all(account_id),
+            "items": [uow.items.for_counterparty(account_id, c.id) for c in counterparties],
+            "receipts": uow.receipts.find_all(account_id),
+            "orders": uow.orders.find_all(account_id),
+            "movements": list(uow.ledger.movements(account_id)),
+            "balances": [
+                sorted(uow.ledger.counterparty_balances(account_id, c.id), key=str)
+                for c in counterparties
+            ],
+        }
+
+
+@pytest.fixture
+def office(app: Application) -> BackOffice:
+    account = app.create_account("acme", "ACME")
+    office = app.back_office(Principal.manager(account.id, "manager"))
+    office.add_warehouse("W1", "Main")
+    for code in ("ROMASHKA", "VASILEK"):
+        office.add_counterparty(code, code.title())
+        office.add_contract(code, f"{code}-1")
+    office.add_item("ROMASHKA", "TEA", "Tea")
+    office.add_item("ROMASHKA", "SUGAR", "Sugar", unit=KILOGRAM)
+    office.add_item("VASILEK", "BOOK", "Book")
+    office.post_receipt(
+        ReceiptDraft("R-1", date(2026, 11, 2), "ROMASHKA", "W1", [LineDraft("TEA", 5)])
+    )
+    return office
+
+
+def refused(
+    app: Application, office: BackOffice, action: Callable[[], object], error: type[CustodyError]
+) -> CustodyError:
+    before = snapshot(app, office.principal.account_id)
+    with pytest.raises(error) as raised:
+        action()
+    assert snapshot(app, office.principal.account_id) == before
+    return raised.value
+
+
+def receipt(*lines: LineDraft, number: str = "R-2", **fields: Any) -> ReceiptDraft:
+    values = {"date": date(2026, 11, 3), "counterparty": "ROMASHKA", "warehouse": "W1"}
+    values.update(fields)
+    return ReceiptDraft(number, lines=lines, **values)
+
+
+@pytest.mark.parametrize(
+    ("quantity", "code"),
+    [
+        (-1, "quantity.not_positive"),
+        (0, "quantity.not_positive"),
+        ("NaN", "quantity.not_finite"),
+        (Decimal("Infinity"), "quantity.not_finite"),
+        ("-inf", "quantity.not_finite"),
+        (1.5, "quantity.not_a_number"),
+        (True, "quantity.not_a_number"),
+        ("two", "quantity.not_a_number"),
+        ("1.5", "quantity.too_fine"),  # TEA is counted in pieces
+        ("1e12", "quantity.too_large"),
+    ],
+)
+def test_bad_quantities_are_refused_naming_the_line(
+    app: Application, office: BackOffice, quantity: object, code: str
+) -> None:
+    error = refused(
+        app,
+        office,
+        lambda: office.post_receipt(receipt(LineDraft("TEA", quantity))),
+        ValidationError,
+    )
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [(code, "lines[1].quantity")]
+
+
+def test_kilograms_accept_three_places_but_not_four(app: Application, office: BackOffice) -> None:
+    office.post_receipt(receipt(LineDraft("SUGAR", "1,250")))
+    error = refused(
+        app,
+        office,
+        lambda: office.post_receipt(receipt(LineDraft("SUGAR", "0.0001"), number="R-3")),
+        ValidationError,
+    )
+    assert isinstance(error, ValidationError)
+    assert error.problems[0].expected == "3 decimal places"
+
+
+def test_every_problem_of_a_receipt_is_reported_at_once(
+    app: Application, office: BackOffice
+) -> None:
+    draft = receipt(
+        LineDraft("TEA", 0),
+        LineDraft("NOPE", 1),
+        LineDraft("BOOK", 1),
+        LineDraft("TEA", 2),
+        number=" ",
+        counterparty="ROMASHKA",
+        warehouse="W9",
+    )
+    error = refused(app, office, lambda: office.post_receipt(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [
+        ("text.blank", "number"),
+        ("reference.unknown", "warehouse"),
+        ("quantity.not_positive", "lines[1].quantity"),
+        ("reference.unknown", "lines[2].sku"),
+        ("reference.foreign", "lines[3].sku"),
+        ("lines.repeated", "lines[4].sku"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"counterparty": "NOBODY"}, ("reference.unknown", "counterparty")),
+        ({"contract": "NO-SUCH"}, ("reference.unknown", "contract")),
+        ({"date": "2026-11-03"}, ("value.invalid", "date")),
+    ],
+)
+def test_unknown_references_in_a_receipt(
+    app: Application, office: BackOffice, fields: dict[str, Any], problem: tuple[str, str]
+) -> None:
+    error = refused(
+        app,
+        office,
+        lambda: office.post_receipt(receipt(LineDraft("TEA", 1), **fields)),
+        ValidationError,
+    )
+    assert isinstance(error, ValidationError)
+    assert problem in [(p.code, p.field) for p in error.problems]
+
+
+def test_a_receipt_without_lines_is_refused(app: Application, office: BackOffice) -> None:
+    error = refused(app, office, lambda: office.post_receipt(receipt()), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [("lines.empty", "lines")]
+
+
+def test_posting_the_same_receipt_twice_is_refused(app: Application, office: BackOffice) -> None:
+    again = receipt(LineDraft("TEA", 5), number="R-1", date=date(2026, 12, 31))
+    error = refused(app, office, lambda: office.post_receipt(again), DuplicateDocument)
+    assert error.details["number"] == "R-1"
+    assert error.details["year"] == 2026
+    # The same number in another year, or for another counterparty, is a different document.
+    office.post_receipt(receipt(LineDraft("TEA", 1), number="R-1", date=date(2027, 1, 10)))
+    office.add_item("VASILEK", "TEA", "Their tea")
+    office.post_receipt(receipt(LineDraft("TEA", 1), number="R-1", counterparty="VASILEK"))
+
+
+def test_an_order_cannot_take_another_counterpartys_item(
+    app: Application, office: BackOffice
+) -> None:
+    draft = OrderDraft("W1", [LineDraft("BOOK", 1)], counterparty="ROMASHKA")
+    error = refused(app, office, lambda: office.create_order(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [("reference.foreign", "lines[1].sku")]
+
+
+def test_a_client_is_told_nothing_about_other_clients_items(
+    app: Application, office: BackOffice
+) -> None:
+    with app.storage.unit_of_work() as uow:
+        romashka = uow.counterparties.by_code(office.principal.account_id, "ROMASHKA")
+    assert romashka is not None
+    cabinet = app.cabinet(Principal.client(office.principal.account_id, "client", romashka.id))
+    error = refused(
+        app,
+        office,
+        lambda: cabinet.create_order(OrderDraft("W1", [LineDraft("BOOK", 1)])),
+        ValidationError,
+    )
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.value) for p in error.problems] == [("reference.unknown", "BOOK")]
+    other = OrderDraft("W1", [LineDraft("BOOK", 1)], counterparty="VASILEK")
+    error = refused(app, office, lambda: cabinet.create_order(other), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert ("reference.unknown", "counterparty") in [(p.code, p.field) for p in error.problems]
+
+
+def test_unknown_counterparty_and_warehouse(app: Application, office: BackOffice) -> None:
+    refused(app, office, lambda: office.stock_report("NOBODY"), NotFound)
+    refused(app, office, lambda: office.pick_list("ROMASHKA", "W9"), NotFound)
+    draft = OrderDraft("W9", [LineDraft("TEA", 1)], counterparty="NOBODY")
+    error = refused(app, office, lambda: office.create_order(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [
+        ("reference.unknown", "counterparty"),
+        ("reference.unknown", "warehouse"),
+    ]
+
+
+def test_writing_off_more_than_on_hand_is_refused(app: Application, office: BackOffice) -> None:
+    order = office.create_order(OrderDraft("W1", [LineDraft("TEA", 8)], counterparty="ROMASHKA"))
+    office.confirm_order(order.number)
+    error = refused(app, office, lambda: office.deliver_order(order.number), InsufficientStock)
+    assert error.details["item"] == "TEA"
+    assert "only 5 on hand" in error.message("en")
+
+
+def test_illegal_order_moves_are_refused(app: Application, office: BackOffice) -> None:
+    order = office.create_order(OrderDraft("W1", [LineDraft("TEA", 1)], counterparty="ROMASHKA"))
+    refused(app, office, lambda: office.deliver_order(order.number), IllegalTransition)
+    office.confirm_order(order.number)
+    office.cancel_order(order.number)
+    for move in (office.confirm_order, office.cancel_order, office.deliver_order):
+        error = refused(app, office, lambda move=move: move(order.number), IllegalTransition)
+        assert error.details["state"] == "cancelled"
+    refused(app, office, lambda: office.confirm_order(999), NotFound)
+
+
+def test_a_stale_version_is_a_conflict(app: Application, office: BackOffice) -> None:
+    from custody_core.domain.errors import Conflict
+
+    order = office.create_order(OrderDraft("W1", [LineDraft("TEA", 1)], counterparty="ROMASHKA"))
+    office.confirm_order(order.number, expected_version=order.version)
+    refused(
+        app,
+        office,
+        lambda: office.cancel_order(order.number, expected_version=order.version),
+        Conflict,
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda o: o.add_counterparty("ROMASHKA", "Again"), "code"),
+        (lambda o: o.add_counterparty("NEW", "  "), "name"),
+        (lambda o: o.add_counterparty("NEW", "New", inn="12345"), "inn"),
+        (lambda o: o.add_warehouse("W1", "Again"), "code"),
+        (lambda o: o.add_item("ROMASHKA", "TEA", "Again"), "sku"),
+        (lambda o: o.add_item("ROMASHKA", "NEW", "New", declared_value="-1"), "declared_value"),
+        (
+            lambda o: o.add_item("ROMASHKA", "NEW", "New", declared_value=float("nan")),
+            "declared_value",
+        ),
+        (lambda o: o.add_contract("ROMASHKA", "ROMASHKA-1"), "number"),
+    ],
+)
+def test_bad_reference_data(
+    app: Application, office: BackOffice, call: Callable[[BackOffice], object], field: str
+) -> None:
+    error = refused(app, office, lambda: call(office), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [p.field for p in error.problems] == [field]
+
+
+def test_messages_exist_in_both_languages(app: Application, office: BackOffice) -> None:
+    error = refused(
+        app, office, lambda: office.post_receipt(receipt(LineDraft("TEA", -2))), ValidationError
+    )
+    assert error.message("en") == "lines[1].quantity: -2 must be greater than zero"
+    assert error.message("ru") == "lines[1].quantity: -2 должно быть больше нуля"
