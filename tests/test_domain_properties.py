@@ -1,0 +1,121 @@
+"""Properties of the pure domain: exact numbers, shortage allocation, the order state table."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from uuid import uuid4
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from custody_core.adapters.storage.sqlite.codec import instant_in, instant_out
+from custody_core.domain.errors import IllegalTransition, ValidationError
+from custody_core.domain.lines import Line
+from custody_core.domain.numbers import (
+    QUANTITY_SCALE,
+    from_scaled_int,
+    money,
+    quantity,
+    to_scaled_int,
+)
+from custody_core.domain.orders import TRANSITIONS, DeliveryOrder, OrderChange, OrderState
+from custody_core.domain.principal import Principal, Role
+from custody_core.domain.stock import allocate
+from custody_core.testing.strategies import quantities
+
+T0 = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+@given(st.integers(0, QUANTITY_SCALE), st.data())
+def test_quantities_survive_integer_storage_exactly(scale: int, data: st.DataObject) -> None:
+    value = data.draw(quantities(scale, max_value=10**9))
+    assert from_scaled_int(to_scaled_int(value, QUANTITY_SCALE), QUANTITY_SCALE) == value
+    assert quantity(str(value), scale, "q") == value
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False, min_value=0, max_value=10**12, places=4))
+def test_money_rounds_half_up_once(value: Decimal) -> None:
+    rounded = money(value, "amount")
+    assert rounded.as_tuple().exponent == -2
+    assert abs(rounded - value) <= Decimal("0.005")
+    assert money(Decimal("0.125"), "amount") == Decimal("0.13")  # HALF_EVEN would give 0.12
+
+
+@given(st.datetimes(min_value=datetime(2000, 1, 1), timezones=st.timezones()))  # noqa: DTZ001
+def test_instants_round_trip_and_sort_as_text(moment: datetime) -> None:
+    assert instant_out(instant_in(moment)) == moment
+    later = moment + timedelta(microseconds=1)
+    assert instant_in(moment) < instant_in(later)
+
+
+def orders_with(reserves: list[int]) -> list[tuple[DeliveryOrder, Decimal]]:
+    account, counterparty, warehouse, item = uuid4(), uuid4(), uuid4(), uuid4()
+    return [
+        (
+            DeliveryOrder(
+                uuid4(),
+                account,
+                number,
+                counterparty,
+                warehouse,
+                (Line(item, Decimal(q)),),
+                T0,
+                OrderState.CONFIRMED,
+                2,
+                T0 + timedelta(seconds=number),
+            ),
+            Decimal(q),
+        )
+        for number, q in enumerate(reserves, 1)
+    ]
+
+
+@given(st.integers(-5, 100), st.lists(st.integers(1, 30), max_size=8), st.randoms())
+def test_shortage_goes_to_the_latest_confirmations(on_hand: int, reserves: list[int], rnd) -> None:
+    holds = orders_with(reserves)
+    shuffled = holds[:]
+    rnd.shuffle(shuffled)
+    result = allocate(Decimal(on_hand), shuffled)
+    assert [hold.order_number for hold in result] == sorted(o.number for o, _ in holds)
+    assert sum(h.shortage for h in result) == max(0, sum(reserves) - max(on_hand, 0))
+    short = [h.shortage > 0 for h in result]
+    # Once an order is short, every later one is short of its whole reserve.
+    if True in short:
+        first = short.index(True)
+        assert all(h.shortage == h.reserved for h in result[first + 1 :])
+        assert all(h.shortage == 0 for h in result[:first])
+
+
+@given(st.sampled_from(OrderState), st.sampled_from(OrderChange))
+def test_only_moves_in_the_table_are_legal(state: OrderState, change: OrderChange) -> None:
+    ((order, _),) = orders_with([3])
+    order = DeliveryOrder(
+        order.id,
+        order.account_id,
+        1,
+        order.counterparty_id,
+        order.warehouse_id,
+        order.lines,
+        T0,
+        state,
+    )
+    if (state, change) not in TRANSITIONS:
+        with pytest.raises(IllegalTransition):
+            order.change(change, T0, date(2026, 11, 1))
+        return
+    changed, movements = order.change(change, T0, date(2026, 11, 1))
+    target, movement = TRANSITIONS[(state, change)]
+    assert changed.state is target
+    assert changed.version == order.version + 1
+    assert [m.kind for m in movements] == ([movement] if movement else [])
+
+
+def test_the_client_role_is_exclusive_and_names_a_counterparty() -> None:
+    with pytest.raises(ValidationError):
+        Principal("u", uuid4(), {Role.CLIENT, Role.MANAGER}, uuid4())
+    with pytest.raises(ValidationError):
+        Principal("u", uuid4(), {Role.CLIENT})
+    with pytest.raises(ValidationError):
+        Principal("u", uuid4(), {Role.MANAGER}, uuid4())
