@@ -40,6 +40,18 @@ LABELS = {
         "Заказы",
     ),
 }
+PHRASES = {
+    "en": {
+        "short": "Order №{number} is short: {items}",
+        "database": "Database: {path}",
+        "try": "Try: {command}",
+    },
+    "ru": {
+        "short": "Заказу №{number} не хватает: {items}",
+        "database": "База данных: {path}",
+        "try": "Попробуйте: {command}",
+    },
+}
 TITLES = {
     "en": "Goods on custody: {name} ({code}), as of {when}",
     "ru": "Запасы на хранении: {name} ({code}) на {when}",
@@ -108,9 +120,10 @@ def run_demo(directory: Path, lang: str, console: Console) -> int:
         account = build_demo(app)
         report = _manager_desk(app, account.code).stock_report(MAIN_CLIENT)
         print_report(report, lang, console)
-        _print_shortages(report, console)
-    console.print(f"\nDatabase: {database}")
-    console.print(f"Try: custody --db {database} stock report --counterparty {MAIN_CLIENT} --json")
+        _print_shortages(report, lang, console)
+    command = f"custody --db {database} stock report --counterparty {MAIN_CLIENT} --json"
+    console.print("\n" + PHRASES[lang]["database"].format(path=database))
+    console.print(PHRASES[lang]["try"].format(command=command))
     return 0
 
 
@@ -122,7 +135,7 @@ def run_stock_report(args: argparse.Namespace, console: Console) -> int:
         console.print_json(json.dumps(report_data(report), ensure_ascii=False))
     else:
         print_report(report, args.lang, console)
-        _print_shortages(report, console)
+        _print_shortages(report, args.lang, console)
     return 0
 
 
@@ -197,10 +210,10 @@ def print_report(report: StockReport, lang: str, console: Console) -> None:
     console.print(table)
 
 
-def _print_shortages(report: StockReport, console: Console) -> None:
+def _print_shortages(report: StockReport, lang: str, console: Console) -> None:
     for number, missing in report.shortages_by_order().items():
         items = ", ".join(f"{sku} −{_number(quantity)}" for sku, quantity in missing)
-        console.print(f"Order №{number} is short: {items}")
+        console.print(PHRASES[lang]["short"].format(number=number, items=items))
 
 
 def _number(value: Decimal) -> str:

@@ -67,7 +67,11 @@ class Plugins:
         for name, plugin in _internal_plugins():
             self.manager.register(plugin, name=name)
         for plugin in plugins:
-            self.manager.register(plugin)
+            name = f"{type(plugin).__module__}.{type(plugin).__qualname__}"
+            try:
+                self.manager.register(plugin, name=name)
+            except (ValueError, pluggy.PluginValidationError) as error:
+                raise PluginError(plugin=name, reason=str(error)) from None
         if entry_points:
             self._load_entry_points()
         try:

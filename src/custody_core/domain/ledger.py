@@ -83,7 +83,8 @@ class Balance:
 
     @property
     def shortage(self) -> Decimal:
-        return max(ZERO, self.reserved - self.on_hand)
+        missing = self.reserved - self.on_hand
+        return missing if missing > 0 else ZERO.quantize(self.on_hand)
 
     def apply(self, movement: Movement) -> Balance:
         """The balance after `movement`; refuses to take stock or reserve below zero."""

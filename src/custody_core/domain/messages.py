@@ -29,7 +29,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "Документ {kind} № {number} за {year} год по контрагенту {counterparty} уже проведён",
     },
     "order.illegal_transition": {
-        "en": "Order {order} is {state}: it cannot be {change}",
+        "en": "Order {order} is {state}: the change '{change}' is not allowed",
         "ru": "Заказ {order} в состоянии «{state}»: действие «{change}» недопустимо",
     },
     "stock.insufficient": {
@@ -112,6 +112,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: {value!r} already exists",
         "ru": "{field}: {value!r} уже существует",
     },
+    "contract.no_main": {
+        "en": "{field}: the counterparty has no main contract; name a contract",
+        "ru": "{field}: у контрагента нет основного договора; укажите договор",
+    },
     "lines.empty": {
         "en": "{field}: a document needs at least one line",
         "ru": "{field}: в документе должна быть хотя бы одна строка",
@@ -123,6 +127,25 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
 }
 
 
+#: Russian words for values that name things (entities, states, changes) inside messages.
+TERMS_RU: Mapping[str, str] = {
+    "account": "Аккаунт",
+    "counterparty": "Контрагент",
+    "warehouse": "Склад",
+    "order": "Заказ",
+    "receipt": "Приходная накладная",
+    "database": "База данных",
+    "draft": "черновик",
+    "confirmed": "подтверждён",
+    "delivered": "доставлен",
+    "cancelled": "отменён",
+    "confirm": "подтвердить",
+    "deliver": "доставить",
+    "cancel": "отменить",
+}
+_TRANSLATED_KEYS = ("entity", "state", "change", "kind")
+
+
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"
@@ -132,4 +155,9 @@ def render(code: str, locale: str, details: Mapping[str, Any]) -> str:
     """The message for `code` in `locale` (English when the locale is unknown)."""
     templates = CATALOG.get(code, CATALOG["error"])
     template = templates.get(locale, templates["en"])
-    return template.format_map(_Lenient(details))
+    values = _Lenient(details)
+    if locale == "ru":
+        for key in _TRANSLATED_KEYS:
+            if isinstance(values.get(key), str):
+                values[key] = TERMS_RU.get(values[key], values[key])
+    return template.format_map(values)

@@ -45,7 +45,8 @@ class StockLine:
 
     @property
     def shortage(self) -> Decimal:
-        return max(ZERO, self.reserved - self.on_hand)
+        missing = self.reserved - self.on_hand
+        return missing if missing > 0 else ZERO.quantize(self.on_hand)
 
 
 @frozen

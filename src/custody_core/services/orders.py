@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from custody_core.domain.checks import Checks
-from custody_core.domain.errors import Conflict, NotFound
+from custody_core.domain.errors import Conflict, NotFound, Problem
 from custody_core.domain.orders import DeliveryOrder, OrderChange, OrderDraft, OrderState
 from custody_core.domain.parties import Counterparty
 from custody_core.ports.storage import UnitOfWork
@@ -26,6 +26,8 @@ def create_order(ctx: Context, draft: OrderDraft) -> DeliveryOrder:
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
         warehouse = draft_warehouse(ctx, uow, checks, draft.warehouse)
         lines = draft_lines(ctx, uow, checks, counterparty, draft.lines) if counterparty else ()
+        if not draft.lines:
+            checks.add(Problem("lines.empty", "lines"))
         checks.done()
         assert counterparty is not None
         assert warehouse is not None

@@ -40,10 +40,6 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
         assert counterparty is not None
         assert warehouse is not None
         assert contract is not None
-        if uow.receipts.find(ctx.account_id, counterparty.id, number, draft.date.year):
-            raise DuplicateDocument(
-                kind="receipt", number=number, year=draft.date.year, counterparty=counterparty.code
-            )
         receipt = Receipt(
             id=ctx.new_id(),
             account_id=ctx.account_id,
@@ -56,7 +52,12 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
             posted_at=ctx.now(),
             posted_by=ctx.principal.user,
         )
-        uow.receipts.add(receipt)
+        try:
+            uow.receipts.add(receipt)
+        except DuplicateDocument:
+            raise DuplicateDocument(
+                kind="receipt", number=number, year=receipt.year, counterparty=counterparty.code
+            ) from None
         record_movements(uow, ctx.account_id, receipt.movements())
         uow.commit()
     return receipt
@@ -66,7 +67,7 @@ def _contract(contracts: list[Contract], number: str | None, checks: Checks) -> 
     if number is None:
         main = next((contract for contract in contracts if contract.is_main), None)
         if main is None:
-            checks.add(Problem("reference.unknown", "contract", None, "a main contract"))
+            checks.add(Problem("contract.no_main", "contract"))
         return main
     found = next((contract for contract in contracts if contract.number == number), None)
     if found is None:

@@ -60,8 +60,12 @@ class SQLiteStorage:
         self._connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._closed = False
-        with translated_errors(str(path)):
-            self._migrate(self.connection())
+        try:
+            with translated_errors(str(path)):
+                self._migrate(self.connection())
+        except BaseException:
+            self.close()
+            raise
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (a forked child opens its own)."""
@@ -83,8 +87,11 @@ class SQLiteStorage:
         return connection
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
+        """Check the file is ours and not newer, migrate it, then switch it to WAL.
+
+        WAL comes last: a file we refuse must be left exactly as it was.
+        """
         location = str(self.path)
-        connection.execute("PRAGMA journal_mode = WAL")
         known = migrations()
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -106,11 +113,13 @@ class SQLiteStorage:
                 for statement in statements(script):
                     connection.execute(statement)
                 connection.execute(f"PRAGMA user_version = {number}")
-            connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            if version < len(known):
+                connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
             raise
+        connection.execute("PRAGMA journal_mode = WAL")
 
     def schema_version(self) -> int:
         with translated_errors(str(self.path)):

@@ -1,0 +1,1 @@
+"""Benchmarks of custody-core: run `python -m benchmarks [--quick]` from the project root."""
