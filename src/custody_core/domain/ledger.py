@@ -70,11 +70,12 @@ class Movement:
     order_id: UUID | None = None
 
 
-@frozen
-class Balance:
-    key: StockKey
-    on_hand: Decimal = ZERO
-    reserved: Decimal = ZERO
+class StockFigures:
+    """Free balance and shortage, derived the same way wherever on hand and reserved meet."""
+
+    __slots__ = ()
+    on_hand: Decimal
+    reserved: Decimal
 
     @property
     def free(self) -> Decimal:
@@ -83,8 +84,16 @@ class Balance:
 
     @property
     def shortage(self) -> Decimal:
+        """What is reserved beyond what is on hand (zero at the unit's scale when nothing)."""
         missing = self.reserved - self.on_hand
         return missing if missing > 0 else ZERO.quantize(self.on_hand)
+
+
+@frozen
+class Balance(StockFigures):
+    key: StockKey
+    on_hand: Decimal = ZERO
+    reserved: Decimal = ZERO
 
     def apply(self, movement: Movement) -> Balance:
         """The balance after `movement`; refuses to take stock or reserve below zero."""

@@ -15,7 +15,7 @@ from uuid import UUID
 from attrs import frozen
 
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import ZERO, Balance, StockKey
+from custody_core.domain.ledger import ZERO, Balance, StockFigures, StockKey
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.parties import Counterparty, Warehouse
 
@@ -32,21 +32,12 @@ class OrderHold:
 
 
 @frozen
-class StockLine:
+class StockLine(StockFigures):
     item: Item
     warehouse: Warehouse
     on_hand: Decimal
     reserved: Decimal
     holds: tuple[OrderHold, ...] = ()
-
-    @property
-    def free(self) -> Decimal:
-        return self.on_hand - self.reserved
-
-    @property
-    def shortage(self) -> Decimal:
-        missing = self.reserved - self.on_hand
-        return missing if missing > 0 else ZERO.quantize(self.on_hand)
 
 
 @frozen
@@ -66,17 +57,13 @@ class StockReport:
 
 
 @frozen
-class PickLine:
+class PickLine(StockFigures):
     """One row of the pick form: an item of the counterparty and what is free of it."""
 
     item: Item
     warehouse: Warehouse
     on_hand: Decimal
     reserved: Decimal
-
-    @property
-    def free(self) -> Decimal:
-        return self.on_hand - self.reserved
 
 
 def allocate(on_hand: Decimal, holds: Iterable[tuple[DeliveryOrder, Decimal]]) -> list[OrderHold]:
