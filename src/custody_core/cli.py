@@ -21,6 +21,7 @@ from custody_core.domain.errors import CustodyError, NotFound
 from custody_core.domain.principal import Principal
 from custody_core.domain.stock import StockReport
 from custody_core.services.application import Application
+from custody_core.services.desks import BackOffice
 
 DEFAULT_DB = "sqlite:///custody.sqlite"
 EXIT_ERROR = 1
@@ -145,7 +146,7 @@ def _require_existing(url: str) -> None:
         raise NotFound(entity="database", key=url.removeprefix("sqlite:///"))
 
 
-def _manager_desk(app: Application, account_code: str) -> Any:
+def _manager_desk(app: Application, account_code: str) -> BackOffice:
     """The CLI is a local operator's tool: it acts as a manager of the account."""
     account = app.account(account_code)
     return app.back_office(Principal.manager(account.id, "cli"))

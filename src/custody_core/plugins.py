@@ -130,7 +130,7 @@ class Plugins:
         return factory(url, options)
 
 
-def reject_unknown_options(url: str, options: Mapping[str, Any], allowed: Collection[str]) -> None:
+def reject_unknown_options(options: Mapping[str, Any], allowed: Collection[str]) -> None:
     """A storage factory's guard: name every option it does not understand."""
     unknown = sorted(set(options) - set(allowed))
     if unknown:

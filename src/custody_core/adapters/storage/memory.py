@@ -354,7 +354,7 @@ def _owned(row: OwnedRow | None, account_id: UUID) -> OwnedRow | None:
 
 
 def _open(url: str, options: Mapping[str, Any]) -> MemoryStorage:
-    reject_unknown_options(url, options, allowed=())
+    reject_unknown_options(options, allowed=())
     return MemoryStorage(url)
 
 

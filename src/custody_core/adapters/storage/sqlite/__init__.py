@@ -21,7 +21,7 @@ def open_sqlite(url: str, options: Mapping[str, Any]) -> SQLiteStorage:
     `synchronous` (NORMAL by default, which in WAL mode loses no committed
     transaction on an application crash, only possibly the last ones on power loss).
     """
-    reject_unknown_options(url, options, OPTIONS)
+    reject_unknown_options(options, OPTIONS)
     if not url.startswith(PREFIX) or url == PREFIX:
         raise StorageError(
             "storage.bad_url", url=url, reason="expected sqlite:///path/to/file.sqlite"
