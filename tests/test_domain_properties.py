@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from pathlib import Path
 from uuid import uuid4
 
 import pytest
+from attrs import evolve
 from hypothesis import given
 from hypothesis import strategies as st
 
 from custody_core.adapters.storage.sqlite.codec import instant_in, instant_out
 from custody_core.domain.errors import IllegalTransition, ValidationError
+from custody_core.domain.ledger import MovementKind
 from custody_core.domain.lines import Line
 from custody_core.domain.numbers import (
     QUANTITY_SCALE,
@@ -20,7 +23,13 @@ from custody_core.domain.numbers import (
     quantity,
     to_scaled_int,
 )
-from custody_core.domain.orders import TRANSITIONS, DeliveryOrder, OrderChange, OrderState
+from custody_core.domain.orders import (
+    TRANSITIONS,
+    DeliveryOrder,
+    OrderChange,
+    OrderState,
+    transition_table,
+)
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.stock import allocate
 from custody_core.testing.strategies import quantities
@@ -90,28 +99,80 @@ def test_shortage_goes_to_the_latest_confirmations(on_hand: int, reserves: list[
         assert all(h.shortage == 0 for h in result[:first])
 
 
-@given(st.sampled_from(OrderState), st.sampled_from(OrderChange))
-def test_only_moves_in_the_table_are_legal(state: OrderState, change: OrderChange) -> None:
+S, C, K = OrderState, OrderChange, MovementKind
+OPEN = (S.CONFIRMED, S.NOT_DELIVERED)
+
+#: Written by hand from the rules in docs/orders.md, for an order of 3 units
+#: (1 handed over when partially delivered); an edit changes the cargo to 5.
+#: (state, change) -> (new state, [(movement kind, quantity)]).
+EXPECTED: dict[
+    tuple[OrderState, OrderChange], tuple[OrderState, list[tuple[MovementKind, int]]]
+] = {
+    (S.DRAFT, C.CONFIRM): (S.CONFIRMED, [(K.RESERVATION, 3)]),
+    (S.DRAFT, C.EDIT_LINES): (S.DRAFT, []),
+    (S.DRAFT, C.CANCEL): (S.CANCELLED, []),
+    **{(s, C.EDIT_LINES): (s, [(K.RESERVATION, 2)]) for s in OPEN},
+    **{(s, C.DELIVER): (S.DELIVERED, [(K.WRITE_OFF, 3)]) for s in OPEN},
+    **{
+        (s, C.DELIVER_PARTIALLY): (S.PARTIALLY_DELIVERED, [(K.WRITE_OFF, 1), (K.RELEASE, 2)])
+        for s in OPEN
+    },
+    **{(s, C.FAIL_KEEPING_RESERVE): (S.NOT_DELIVERED, []) for s in OPEN},
+    **{(s, C.FAIL_RELEASING_RESERVE): (S.FAILED, [(K.RELEASE, 3)]) for s in OPEN},
+    **{(s, C.CANCEL): (S.CANCELLED, [(K.RELEASE, 3)]) for s in OPEN},
+    (S.FAILED, C.CONFIRM): (S.CONFIRMED, [(K.RESERVATION, 3)]),
+    (S.FAILED, C.EDIT_LINES): (S.FAILED, []),
+    (S.FAILED, C.CANCEL): (S.CANCELLED, []),
+    (S.DELIVERED, C.REVERSE_DELIVERY): (S.CONFIRMED, [(K.WRITE_OFF_REVERSAL, 3)]),
+    (S.PARTIALLY_DELIVERED, C.REVERSE_DELIVERY): (
+        S.CONFIRMED,
+        [(K.WRITE_OFF_REVERSAL, 1), (K.RESERVATION, 2)],
+    ),
+}
+
+
+@pytest.mark.parametrize("change", OrderChange)
+@pytest.mark.parametrize("state", OrderState)
+def test_the_table_allows_exactly_the_documented_changes(
+    state: OrderState, change: OrderChange
+) -> None:
     ((order, _),) = orders_with([3])
-    order = DeliveryOrder(
-        order.id,
-        order.account_id,
-        1,
-        order.counterparty_id,
-        order.warehouse_id,
-        order.lines,
-        T0,
-        state,
+    item = order.lines[0].item_id
+    handed = {S.DELIVERED: 3, S.PARTIALLY_DELIVERED: 1}.get(state)
+    order = evolve(
+        order,
+        state=state,
+        handed_over=(Line(item, Decimal(handed)),) if handed else (),
     )
-    if (state, change) not in TRANSITIONS:
+    handed_now = {C.DELIVER: 3, C.DELIVER_PARTIALLY: 1}.get(change)
+    arguments = {
+        "lines": (Line(item, Decimal(5)),) if change is C.EDIT_LINES else None,
+        "handed_over": (Line(item, Decimal(handed_now)),) if handed_now else (),
+    }
+    assert ((state, change) in TRANSITIONS) == ((state, change) in EXPECTED)
+    if (state, change) not in EXPECTED:
         with pytest.raises(IllegalTransition):
-            order.change(change, T0, date(2026, 11, 1))
+            order.change(change, T0, date(2026, 11, 1), **arguments)  # type: ignore[arg-type]
         return
-    changed, movements = order.change(change, T0, date(2026, 11, 1))
-    target, movement = TRANSITIONS[(state, change)]
+    changed, movements = order.change(change, T0, date(2026, 11, 1), **arguments)  # type: ignore[arg-type]
+    target, expected = EXPECTED[(state, change)]
     assert changed.state is target
     assert changed.version == order.version + 1
-    assert [m.kind for m in movements] == ([movement] if movement else [])
+    assert [(m.kind, m.quantity) for m in movements] == expected
+    assert all(m.order_id == order.id and m.key.item_id == item for m in movements)
+
+
+def test_the_docs_show_the_table_as_it_is() -> None:
+    text = (Path(__file__).parent.parent / "docs" / "orders.md").read_text(encoding="utf-8")
+    rendered = "\n".join(
+        "| " + " | ".join(row) + " |"
+        for row in [
+            transition_table()[0],
+            ["---"] * len(OrderChange) + ["---"],
+            *transition_table()[1:],
+        ]
+    )
+    assert rendered in text
 
 
 def test_the_client_role_is_exclusive_and_names_a_counterparty() -> None:

@@ -103,7 +103,12 @@ def test_delivery_writes_off_and_cancel_releases(app: Application, office: BackO
     )
     office.confirm_order(delivered.number)
     office.confirm_order(cancelled.number)
-    assert office.deliver_order(delivered.number).state is OrderState.DELIVERED
+    order, shipment = office.deliver_order(delivered.number)
+    assert order.state is OrderState.DELIVERED
+    assert [(line.quantity, shipment.order_number) for line in shipment.lines] == [
+        (4, delivered.number)
+    ]
+    assert shipment.refused == ()
     assert office.cancel_order(cancelled.number).state is OrderState.CANCELLED
 
     lines = {line.item.sku: line for line in office.stock_report("ROMASHKA").lines}

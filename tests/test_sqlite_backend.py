@@ -20,6 +20,7 @@ import custody_core
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
 from custody_core.adapters.storage.sqlite.backend import SQLiteStorage
 from custody_core.domain.errors import CorruptStorage, SchemaTooNew, StorageError, ValidationError
+from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.ledger import MovementKind, replay
 from custody_core.domain.parties import Account
 from custody_core.services.application import Application
@@ -406,7 +407,7 @@ def test_processes_reserving_the_same_item_lose_nothing(db_path: Path) -> None:
 
     with custody_core.open(url, entry_points=False) as app:
         office = app.back_office(Principal.manager(account.id, "auditor"))
-        orders = office.orders("C1")
+        orders = office.orders("C1", page=PageRequest(MAX_LIMIT))
         assert [order.number for order in orders] == list(range(1, total + 1))
         assert {order.state for order in orders} == {OrderState.CONFIRMED}
         assert all(order.version == 2 for order in orders)

@@ -90,6 +90,10 @@ class DuplicateDocument(Conflict):
     code = "document.duplicate"
 
 
+class AlreadyReversed(Conflict):
+    code = "document.already_reversed"
+
+
 class IllegalTransition(Conflict):
     code = "order.illegal_transition"
 

@@ -3,10 +3,12 @@
 Each movement changes the balance of one stock key (account, counterparty,
 warehouse, item):
 
-    receipt      on_hand += q
-    reservation  reserved += q
-    release      reserved -= q
-    write_off    on_hand -= q and reserved -= q (delivered goods were reserved)
+    receipt             on_hand += q
+    receipt_reversal    on_hand -= q (a receipt posted by mistake is reversed)
+    reservation         reserved += q
+    release             reserved -= q
+    write_off           on_hand -= q and reserved -= q (delivered goods were reserved)
+    write_off_reversal  on_hand += q and reserved += q (a shipment is reversed)
 
 Reserving more than is free is allowed (the shortage is reported); taking on
 hand or reserved below zero is refused.
@@ -20,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from attrs import evolve, frozen
+from attrs import frozen
 
 from custody_core.domain.errors import Conflict, InsufficientStock
 
@@ -29,22 +31,28 @@ ZERO = Decimal(0)
 
 class MovementKind(enum.StrEnum):
     RECEIPT = "receipt"
+    RECEIPT_REVERSAL = "receipt_reversal"
     RESERVATION = "reservation"
     RELEASE = "release"
     WRITE_OFF = "write_off"
+    WRITE_OFF_REVERSAL = "write_off_reversal"
 
 
 class DocumentKind(enum.StrEnum):
     RECEIPT = "receipt"
     DELIVERY_ORDER = "delivery_order"
+    SHIPMENT = "shipment"
+    REVERSAL = "reversal"
 
 
 #: (on hand, reserved) sign of each movement kind.
 EFFECTS: Mapping[MovementKind, tuple[int, int]] = {
     MovementKind.RECEIPT: (1, 0),
+    MovementKind.RECEIPT_REVERSAL: (-1, 0),
     MovementKind.RESERVATION: (0, 1),
     MovementKind.RELEASE: (0, -1),
     MovementKind.WRITE_OFF: (-1, -1),
+    MovementKind.WRITE_OFF_REVERSAL: (1, 1),
 }
 
 
@@ -111,7 +119,7 @@ class Balance(StockFigures):
             raise Conflict(
                 reason=f"releasing {movement.quantity} of {item} with {self.reserved} reserved"
             )
-        return evolve(self, on_hand=on_hand, reserved=reserved)
+        return Balance(self.key, on_hand, reserved)
 
 
 def apply_all(

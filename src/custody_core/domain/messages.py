@@ -124,6 +124,22 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: item {value!r} appears in more than one line",
         "ru": "{field}: товар {value!r} указан в нескольких строках",
     },
+    "document.already_reversed": {
+        "en": "{kind} {number} is already reversed",
+        "ru": "Документ {kind} № {number} уже сторнирован",
+    },
+    "delivery.nothing_handed_over": {
+        "en": "{field}: the recipient refused everything; record a failed delivery instead",
+        "ru": "{field}: получатель отказался от всего; оформите недоставку",
+    },
+    "date.future": {
+        "en": "{field}: {value} is in the future (expected {expected})",
+        "ru": "{field}: {value} ещё не наступила (ожидается {expected})",
+    },
+    "period.not_ended": {
+        "en": "{field}: the month of {value} has not ended (expected {expected})",
+        "ru": "{field}: месяц даты {value} ещё не закончился (ожидается {expected})",
+    },
 }
 
 
@@ -134,14 +150,34 @@ TERMS_RU: Mapping[str, str] = {
     "warehouse": "Склад",
     "order": "Заказ",
     "receipt": "Приходная накладная",
+    "shipment": "Расходная накладная",
+    "reversal": "Сторно",
+    "item": "Товар",
     "database": "База данных",
     "draft": "черновик",
     "confirmed": "подтверждён",
     "delivered": "доставлен",
+    "partially_delivered": "доставлен частично",
+    "not_delivered": "не доставлен (резерв сохранён)",
+    "failed": "не доставлен (резерв снят)",
     "cancelled": "отменён",
     "confirm": "подтвердить",
+    "edit_lines": "изменить грузы",
     "deliver": "доставить",
+    "deliver_partially": "доставить частично",
+    "fail_keeping_reserve": "отметить недоставку с сохранением резерва",
+    "fail_releasing_reserve": "отметить недоставку со снятием резерва",
     "cancel": "отменить",
+    "reverse_delivery": "сторнировать доставку",
+}
+
+#: Names of the failure reasons (custody_core.domain.orders.FAILURE_REASONS).
+FAILURE_REASON_NAMES: Mapping[str, Mapping[str, str]] = {
+    "recipient_absent": {"en": "Recipient absent", "ru": "Получателя нет на месте"},
+    "rescheduled": {"en": "Rescheduled by the recipient", "ru": "Перенос по просьбе получателя"},
+    "wrong_address": {"en": "Wrong address", "ru": "Неверный адрес"},
+    "recipient_refused": {"en": "Recipient refused the order", "ru": "Получатель отказался"},
+    "goods_damaged": {"en": "Goods damaged", "ru": "Товар повреждён"},
 }
 _TRANSLATED_KEYS = ("entity", "state", "change", "kind")
 

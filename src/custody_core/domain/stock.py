@@ -1,23 +1,27 @@
-"""The current stock report and the pick list, derived from balances and open orders.
+"""The stock report for a period and the pick list.
 
-Shortage is allocated first come, first served by confirmation time: the
-stock on hand covers the earliest confirmed orders first, and whatever the
-later ones reserved beyond it is their shortage.
+The report starts from the position at the end of the day before the
+period, adds the period's movements and shows what came in, what was
+reserved, released and delivered, and the closing figures. Shortage is
+allocated first come, first served by confirmation time: the stock on hand
+covers the earliest confirmed orders first, and whatever the later ones
+reserved beyond it is their shortage.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from attrs import frozen
 
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import ZERO, Balance, StockFigures, StockKey
+from custody_core.domain.ledger import ZERO, Balance, Movement, MovementKind, StockFigures, StockKey
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.parties import Counterparty, Warehouse
+from custody_core.domain.periods import Position
 
 
 @frozen
@@ -32,18 +36,45 @@ class OrderHold:
 
 
 @frozen
+class OrderWriteOff:
+    """What one order had written off (delivered) of one item within the period."""
+
+    order_id: UUID
+    order_number: int
+    quantity: Decimal
+
+
+@frozen
 class StockLine(StockFigures):
+    """One (warehouse, item) of the report: opening, movements of the period, closing.
+
+    Closing on hand = opening on hand + received - delivered; closing
+    reserved = opening reserved + reservations - released - delivered.
+    Reversals are netted into the column of what they reverse.
+    """
+
     item: Item
     warehouse: Warehouse
     on_hand: Decimal
     reserved: Decimal
+    opening_on_hand: Decimal = ZERO
+    opening_reserved: Decimal = ZERO
+    received: Decimal = ZERO
+    reservations: Decimal = ZERO
+    released: Decimal = ZERO
+    delivered: Decimal = ZERO
     holds: tuple[OrderHold, ...] = ()
+    written_off_by: tuple[OrderWriteOff, ...] = ()
 
 
 @frozen
 class StockReport:
+    """Stock of one counterparty over `period_start`..`period_end` (business dates, inclusive)."""
+
     counterparty: Counterparty
     generated_at: datetime
+    period_start: date
+    period_end: date
     lines: tuple[StockLine, ...]
 
     def shortages_by_order(self) -> dict[int, list[tuple[str, Decimal]]]:
@@ -81,35 +112,84 @@ def allocate(on_hand: Decimal, holds: Iterable[tuple[DeliveryOrder, Decimal]]) -
     return result
 
 
+_FLOW: Mapping[MovementKind, tuple[str, int]] = {
+    MovementKind.RECEIPT: ("received", 1),
+    MovementKind.RECEIPT_REVERSAL: ("received", -1),
+    MovementKind.RESERVATION: ("reservations", 1),
+    MovementKind.RELEASE: ("released", 1),
+    MovementKind.WRITE_OFF: ("delivered", 1),
+    MovementKind.WRITE_OFF_REVERSAL: ("delivered", -1),
+}
+
+
+@frozen
+class ReportInput:
+    """What a period report is computed from; `orders` holds every order the movements name."""
+
+    counterparty: Counterparty
+    items: Mapping[UUID, Item]
+    warehouses: Mapping[UUID, Warehouse]
+    opening: Position
+    movements: Sequence[Movement]
+    orders: Mapping[UUID, DeliveryOrder]
+
+
 def build_stock_report(
-    counterparty: Counterparty,
-    items: Mapping[UUID, Item],
-    warehouses: Mapping[UUID, Warehouse],
-    balances: Iterable[Balance],
-    holding_orders: Iterable[DeliveryOrder],
-    generated_at: datetime,
+    source: ReportInput, period_start: date, period_end: date, generated_at: datetime
 ) -> StockReport:
-    """Report every (warehouse, item) of the counterparty that has stock or reserve."""
-    holds: dict[StockKey, list[tuple[DeliveryOrder, Decimal]]] = {}
-    for order in holding_orders:
-        for line in order.lines:
-            key = StockKey(
-                order.account_id, order.counterparty_id, order.warehouse_id, line.item_id
+    """Report every (warehouse, item) that has stock, reserve or movements in the period."""
+    closing = source.opening.advanced(source.movements, period_end)
+    flows: dict[StockKey, dict[str, Decimal]] = {}
+    written: dict[StockKey, dict[UUID, Decimal]] = {}
+    for movement in source.movements:
+        column, sign = _FLOW[movement.kind]
+        row = flows.setdefault(movement.key, {})
+        row[column] = row.get(column, ZERO) + sign * movement.quantity
+        if column == "delivered" and movement.order_id is not None:
+            by_order = written.setdefault(movement.key, {})
+            by_order[movement.order_id] = (
+                by_order.get(movement.order_id, ZERO) + sign * movement.quantity
             )
-            holds.setdefault(key, []).append((order, line.quantity))
-    lines = [
-        StockLine(
-            item=items[balance.key.item_id],
-            warehouse=warehouses[balance.key.warehouse_id],
-            on_hand=balance.on_hand,
-            reserved=balance.reserved,
-            holds=tuple(allocate(balance.on_hand, holds.get(balance.key, ()))),
+    holds: dict[StockKey, list[tuple[DeliveryOrder, Decimal]]] = {}
+    for (order_id, key), quantity in closing.holds.items():
+        holds.setdefault(key, []).append((source.orders[order_id], quantity))
+    keys = {*source.opening.balances, *closing.balances, *flows}
+    lines = []
+    for key in keys:
+        opening = source.opening.balances.get(key) or Balance(key)
+        closed = closing.balances.get(key) or Balance(key)
+        row = flows.get(key, {})
+        if not (opening.on_hand or opening.reserved or closed.on_hand or closed.reserved or row):
+            continue
+        scale = source.items[key.item_id].unit.scale
+        lines.append(
+            StockLine(
+                item=source.items[key.item_id],
+                warehouse=source.warehouses[key.warehouse_id],
+                on_hand=closed.on_hand,
+                reserved=closed.reserved,
+                opening_on_hand=opening.on_hand,
+                opening_reserved=opening.reserved,
+                **{column: _at(row.get(column, ZERO), scale) for column in _COLUMNS},
+                holds=tuple(allocate(closed.on_hand, holds.get(key, ()))),
+                written_off_by=tuple(
+                    OrderWriteOff(order_id, source.orders[order_id].number, quantity)
+                    for order_id, quantity in sorted(
+                        written.get(key, {}).items(), key=lambda pair: source.orders[pair[0]].number
+                    )
+                    if quantity
+                ),
+            )
         )
-        for balance in balances
-        if balance.on_hand or balance.reserved
-    ]
     lines.sort(key=lambda line: (line.warehouse.code, line.item.sku))
-    return StockReport(counterparty, generated_at, tuple(lines))
+    return StockReport(source.counterparty, generated_at, period_start, period_end, tuple(lines))
+
+
+_COLUMNS = ("received", "reservations", "released", "delivered")
+
+
+def _at(value: Decimal, scale: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-scale))
 
 
 def build_pick_list(

@@ -10,15 +10,52 @@ Adapters raise only `custody_core.domain.errors` types.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from datetime import date
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
 
+from attrs import frozen
+
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import Balance, Movement, StockKey
+from custody_core.domain.ledger import Balance, Movement, MovementKind, StockKey
 from custody_core.domain.orders import DeliveryOrder, OrderState
+from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
+from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
+from custody_core.domain.reversals import Reversal
+from custody_core.domain.shipments import Shipment
+
+
+@frozen
+class DocumentQuery:
+    """Filters of receipt, shipment and reversal lists; None means any. Dates are inclusive."""
+
+    counterparty_id: UUID | None = None
+    warehouse_id: UUID | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    order_id: UUID | None = None
+
+
+@frozen
+class OrderQuery:
+    counterparty_id: UUID | None = None
+    warehouse_id: UUID | None = None
+    states: frozenset[OrderState] | None = None
+
+
+@frozen
+class MovementQuery:
+    counterparty_id: UUID | None = None
+    warehouse_id: UUID | None = None
+    item_id: UUID | None = None
+    kinds: frozenset[MovementKind] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    document_id: UUID | None = None
+    order_id: UUID | None = None
 
 
 class AccountRepository(Protocol):
@@ -76,6 +113,42 @@ class LedgerRepository(Protocol):
         """Every movement of the account in the order it was appended."""
         ...
 
+    def between(
+        self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
+    ) -> list[Movement]:
+        """Movements dated after `after` (None: from the start) up to `through`, in append order."""
+        ...
+
+    def first_date(self, account_id: UUID) -> date | None:
+        """The earliest business date of any movement of the account."""
+        ...
+
+    def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
+        """Movements in append order."""
+        ...
+
+
+class PeriodRepository(Protocol):
+    """Closing snapshots: the position at the end of each closed month."""
+
+    def closings(self, account_id: UUID) -> list[date]:
+        """Ends of the closed months, oldest first."""
+        ...
+
+    def snapshot(
+        self, account_id: UUID, period_end: date, counterparty_id: UUID | None = None
+    ) -> Position:
+        """The position stored for `period_end` (of one counterparty, or of all)."""
+        ...
+
+    def add(self, account_id: UUID, position: Position) -> None:
+        """Store `position` as the snapshot of the month ending `position.as_of`."""
+        ...
+
+    def adjust(self, account_id: UUID, movements: Sequence[Movement]) -> None:
+        """Add `movements` to every snapshot ending on or after each one's date."""
+        ...
+
 
 class ReceiptRepository(Protocol):
     def add(self, receipt: Receipt) -> None:
@@ -83,10 +156,34 @@ class ReceiptRepository(Protocol):
         ...
 
     def get(self, account_id: UUID, receipt_id: UUID) -> Receipt | None: ...
-    def find(
+    def by_number(
         self, account_id: UUID, counterparty_id: UUID, number: str, year: int
     ) -> Receipt | None: ...
-    def find_all(self, account_id: UUID, counterparty_id: UUID | None = None) -> list[Receipt]: ...
+    def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Receipt]:
+        """Receipts by date, then posting instant."""
+        ...
+
+
+class ShipmentRepository(Protocol):
+    def next_number(self, account_id: UUID) -> int: ...
+    def add(self, shipment: Shipment) -> None: ...
+    def get(self, account_id: UUID, shipment_id: UUID) -> Shipment | None: ...
+    def by_number(self, account_id: UUID, number: int) -> Shipment | None: ...
+    def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
+        """Shipments by number (posting order)."""
+        ...
+
+
+class ReversalRepository(Protocol):
+    def next_number(self, account_id: UUID) -> int: ...
+    def add(self, reversal: Reversal) -> None:
+        """Store a reversal; a second reversal of the same document raises DuplicateDocument."""
+        ...
+
+    def of_document(self, account_id: UUID, document_id: UUID) -> Reversal | None: ...
+    def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Reversal]:
+        """Reversals by number (posting order)."""
+        ...
 
 
 class OrderRepository(Protocol):
@@ -95,18 +192,23 @@ class OrderRepository(Protocol):
         ...
 
     def add(self, order: DeliveryOrder) -> None: ...
-    def save(self, order: DeliveryOrder) -> None:
-        """Store a changed order whose stored version is `order.version - 1`, else Conflict."""
+    def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
+        """Store `order`, changed from `previous`; Conflict unless `previous` is what is stored.
+
+        `previous` lets the backend write only what changed (most changes touch
+        the header alone, not the cargo lines).
+        """
         ...
 
     def get(self, account_id: UUID, order_id: UUID) -> DeliveryOrder | None: ...
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None: ...
-    def find_all(
-        self,
-        account_id: UUID,
-        counterparty_id: UUID | None = None,
-        states: Collection[OrderState] | None = None,
-    ) -> list[DeliveryOrder]: ...
+    def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
+        """The orders of the account with these ids (missing ones are left out)."""
+        ...
+
+    def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:
+        """Orders by number."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -128,6 +230,12 @@ class UnitOfWork(Protocol):
     def receipts(self) -> ReceiptRepository: ...
     @property
     def orders(self) -> OrderRepository: ...
+    @property
+    def shipments(self) -> ShipmentRepository: ...
+    @property
+    def reversals(self) -> ReversalRepository: ...
+    @property
+    def periods(self) -> PeriodRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

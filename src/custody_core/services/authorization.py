@@ -22,7 +22,9 @@ class Action(enum.StrEnum):
     READ_STOCK = "read stock"
     READ_DOCUMENTS = "read documents and orders"
     MANAGE_ORDERS = "create, confirm and cancel delivery orders"
-    DELIVER_ORDERS = "deliver orders"
+    DELIVER_ORDERS = "deliver orders and record failed deliveries"
+    REVERSE_DOCUMENTS = "reverse posted documents"
+    CLOSE_PERIODS = "close periods"
 
 
 _STAFF = frozenset({Role.ADMINISTRATOR, Role.MANAGER})
@@ -37,6 +39,8 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.READ_DOCUMENTS: _EVERYONE,
         Action.MANAGE_ORDERS: _EVERYONE,
         Action.DELIVER_ORDERS: _STAFF,
+        Action.REVERSE_DOCUMENTS: _STAFF,
+        Action.CLOSE_PERIODS: _STAFF,
     }
 )
 

@@ -12,7 +12,7 @@ from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.items import Item
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.domain.units import PIECE, UnitOfMeasure
-from custody_core.services.authorization import Action, authorize
+from custody_core.services.authorization import Action, authorize, may_see
 from custody_core.services.context import Context
 
 _INN = re.compile(r"^(\d{10}|\d{12})$")
@@ -114,3 +114,25 @@ def add_item(
         uow.items.add(item)
         uow.commit()
     return item
+
+
+def list_counterparties(ctx: Context) -> list[Counterparty]:
+    """Counterparties by code; a client sees only its own."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        found = uow.counterparties.find_all(ctx.account_id)
+    return [counterparty for counterparty in found if may_see(ctx.principal, counterparty.id)]
+
+
+def list_warehouses(ctx: Context) -> list[Warehouse]:
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        return uow.warehouses.find_all(ctx.account_id)
+
+
+def list_items(ctx: Context, counterparty_code: str | None = None) -> list[Item]:
+    """Items of one counterparty by SKU (a client's own when `counterparty_code` is None)."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        counterparty = ctx.counterparty(uow, counterparty_code)
+        return uow.items.for_counterparty(ctx.account_id, counterparty.id)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
-from attrs import frozen
+from attrs import field, frozen
 
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
-from custody_core.ports.storage import StorageBackend, UnitOfWork
+from custody_core.ports.storage import DocumentQuery, StorageBackend, UnitOfWork
 from custody_core.services.authorization import may_see
 
 
@@ -22,6 +22,8 @@ class Context:
     clock: Clock
     new_id: Callable[[], UUID]
     principal: Principal
+    #: The principal's account, read once: accounts never change after creation.
+    _account: list[Account] = field(factory=list, init=False, eq=False, repr=False)
 
     @property
     def account_id(self) -> UUID:
@@ -34,9 +36,12 @@ class Context:
         return instant
 
     def account(self, uow: UnitOfWork) -> Account:
+        if self._account:
+            return self._account[0]
         account = uow.accounts.get(self.account_id)
         if account is None:
             raise NotFound(entity="account", key=str(self.account_id))
+        self._account.append(account)
         return account
 
     def counterparty(self, uow: UnitOfWork, code: str | None) -> Counterparty:
@@ -57,3 +62,26 @@ class Context:
         if found is None:
             raise NotFound(entity="warehouse", key=code)
         return found
+
+
+def document_query(
+    ctx: Context,
+    uow: UnitOfWork,
+    counterparty_code: str | None,
+    warehouse_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    order_id: UUID | None = None,
+) -> DocumentQuery:
+    """Filters of a document list; a client's list is always confined to its own counterparty."""
+    counterparty = None
+    if counterparty_code is not None or ctx.principal.is_client:
+        counterparty = ctx.counterparty(uow, counterparty_code)
+    warehouse = None if warehouse_code is None else ctx.warehouse(uow, warehouse_code)
+    return DocumentQuery(
+        counterparty_id=counterparty.id if counterparty else None,
+        warehouse_id=warehouse.id if warehouse else None,
+        date_from=date_from,
+        date_to=date_to,
+        order_id=order_id,
+    )

@@ -6,17 +6,31 @@ the facades only fix who acts and, for the cabinet, whose data it is.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 
 from custody_core.domain.items import Item
+from custody_core.domain.ledger import Movement, MovementKind
+from custody_core.domain.lines import LineDraft
 from custody_core.domain.orders import DeliveryOrder, OrderChange, OrderDraft, OrderState
+from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
 from custody_core.domain.receipts import Receipt, ReceiptDraft
+from custody_core.domain.reversals import Reversal
+from custody_core.domain.shipments import Shipment
 from custody_core.domain.stock import PickLine, StockReport
 from custody_core.domain.units import PIECE, UnitOfMeasure
-from custody_core.services import catalog, orders, receipts, reports
+from custody_core.services import (
+    catalog,
+    movements,
+    orders,
+    periods,
+    receipts,
+    reports,
+    reversals,
+    shipments,
+)
 from custody_core.services.context import Context
 
 
@@ -32,15 +46,35 @@ class _Desk:
         return orders.create_order(self._ctx, draft)
 
     def confirm_order(self, number: int, *, expected_version: int | None = None) -> DeliveryOrder:
-        """Confirm a draft: every cargo line is reserved, even beyond what is free."""
+        """Confirm a draft (or re-confirm a failed order): every cargo line is reserved,
+        even beyond what is free."""
         return orders.change_order(self._ctx, number, OrderChange.CONFIRM, expected_version)
 
+    def edit_order_lines(
+        self, number: int, lines: Sequence[LineDraft], *, expected_version: int | None = None
+    ) -> DeliveryOrder:
+        """Replace an order's cargo; an order holding reserve reserves or releases the change."""
+        return orders.edit_order_lines(self._ctx, number, lines, expected_version)
+
     def cancel_order(self, number: int, *, expected_version: int | None = None) -> DeliveryOrder:
-        """Cancel an order; a confirmed one releases its reserve."""
+        """Cancel an order; one holding reserve releases it."""
         return orders.change_order(self._ctx, number, OrderChange.CANCEL, expected_version)
 
     def order(self, number: int) -> DeliveryOrder:
         return orders.get_order(self._ctx, number)
+
+    def shipment(self, number: int) -> Shipment:
+        return shipments.get_shipment(self._ctx, number)
+
+    def pick_list_for(self, warehouse: str, counterparty: str | None) -> list[PickLine]:
+        return reports.pick_list(self._ctx, warehouse, counterparty)
+
+    def counterparties(self) -> list[Counterparty]:
+        """Counterparties by code (a client's cabinet lists only its own)."""
+        return catalog.list_counterparties(self._ctx)
+
+    def warehouses(self) -> list[Warehouse]:
+        return catalog.list_warehouses(self._ctx)
 
 
 class BackOffice(_Desk):
@@ -59,6 +93,10 @@ class BackOffice(_Desk):
     def add_warehouse(self, code: str, name: str) -> Warehouse:
         return catalog.add_warehouse(self._ctx, code, name)
 
+    def items(self, counterparty: str) -> list[Item]:
+        """The counterparty's items by SKU."""
+        return catalog.list_items(self._ctx, counterparty)
+
     def add_item(
         self,
         counterparty: str,
@@ -75,36 +113,183 @@ class BackOffice(_Desk):
     def post_receipt(self, draft: ReceiptDraft) -> Receipt:
         return receipts.post_receipt(self._ctx, draft)
 
-    def receipts(self, counterparty: str | None = None) -> list[Receipt]:
-        return receipts.list_receipts(self._ctx, counterparty)
+    def receipt(self, counterparty: str, number: str, year: int) -> Receipt:
+        return receipts.get_receipt(self._ctx, counterparty, number, year)
 
-    def deliver_order(self, number: int, *, expected_version: int | None = None) -> DeliveryOrder:
-        """Deliver a confirmed order: its reserve and its stock on hand are written off."""
-        return orders.change_order(self._ctx, number, OrderChange.DELIVER, expected_version)
+    def receipts(
+        self,
+        counterparty: str | None = None,
+        *,
+        warehouse: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[Receipt]:
+        return receipts.list_receipts(self._ctx, counterparty, warehouse, date_from, date_to, page)
+
+    def deliver_order(
+        self,
+        number: int,
+        *,
+        refused: Mapping[str, object] | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[DeliveryOrder, Shipment]:
+        """Deliver an order and post its shipment; `refused` (SKU -> quantity) goes back
+        to free stock, the rest is written off."""
+        return orders.deliver_order(self._ctx, number, refused, expected_version)
+
+    def fail_order(
+        self,
+        number: int,
+        reason: str,
+        *,
+        keep_reserve: bool | None = None,
+        expected_version: int | None = None,
+    ) -> DeliveryOrder:
+        """Record a failed delivery attempt; the reason decides whether reserve is kept,
+        unless `keep_reserve` says otherwise."""
+        return orders.fail_order(self._ctx, number, reason, keep_reserve, expected_version)
+
+    def reverse_receipt(self, counterparty: str, number: str, year: int, reason: str) -> Reversal:
+        return reversals.reverse_receipt(self._ctx, counterparty, number, year, reason)
+
+    def reverse_shipment(self, number: int, reason: str) -> tuple[Reversal, DeliveryOrder]:
+        return reversals.reverse_shipment(self._ctx, number, reason)
+
+    def reversals(
+        self, counterparty: str | None = None, *, page: PageRequest | None = None
+    ) -> Page[Reversal]:
+        return reversals.list_reversals(self._ctx, counterparty, page)
 
     def orders(
-        self, counterparty: str | None = None, states: Collection[OrderState] | None = None
-    ) -> list[DeliveryOrder]:
-        return orders.list_orders(self._ctx, counterparty, states)
+        self,
+        counterparty: str | None = None,
+        states: Collection[OrderState] | None = None,
+        *,
+        warehouse: str | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[DeliveryOrder]:
+        return orders.list_orders(self._ctx, counterparty, states, warehouse, page)
+
+    def shipments(
+        self,
+        counterparty: str | None = None,
+        *,
+        warehouse: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        order: int | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[Shipment]:
+        return shipments.list_shipments(
+            self._ctx, counterparty, warehouse, date_from, date_to, order, page
+        )
+
+    def movements(
+        self,
+        counterparty: str,
+        *,
+        sku: str | None = None,
+        warehouse: str | None = None,
+        kinds: Collection[MovementKind] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[Movement]:
+        return movements.list_movements(
+            self._ctx, counterparty, sku, warehouse, kinds, date_from, date_to, page
+        )
 
     def pick_list(self, counterparty: str, warehouse: str) -> list[PickLine]:
-        return reports.pick_list(self._ctx, warehouse, counterparty)
+        return self.pick_list_for(warehouse, counterparty)
 
-    def stock_report(self, counterparty: str) -> StockReport:
-        return reports.stock_report(self._ctx, counterparty)
+    def stock_report(
+        self,
+        counterparty: str,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        as_of: date | None = None,
+    ) -> StockReport:
+        """Stock over a period (default: this month to today) or at the end of day `as_of`."""
+        return reports.stock_report(self._ctx, counterparty, date_from, date_to, as_of)
+
+    def close_periods(self, through: date | None = None) -> list[date]:
+        """Store month-end snapshots of every ended month up to `through` (default: last month)."""
+        return periods.close_periods(self._ctx, through)
+
+    def closed_periods(self) -> list[date]:
+        return periods.closed_periods(self._ctx)
 
 
 class Cabinet(_Desk):
-    """Use cases of a client in its cabinet: always and only its own counterparty's data."""
+    """Use cases of a client in its cabinet: always and only its own counterparty's data.
 
-    def receipts(self) -> list[Receipt]:
-        return receipts.list_receipts(self._ctx)
+    Receipts and shipments are read-only here."""
 
-    def orders(self, states: Collection[OrderState] | None = None) -> list[DeliveryOrder]:
-        return orders.list_orders(self._ctx, None, states)
+    def receipts(
+        self,
+        *,
+        warehouse: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[Receipt]:
+        return receipts.list_receipts(self._ctx, None, warehouse, date_from, date_to, page)
+
+    def receipt(self, number: str, year: int) -> Receipt:
+        return receipts.get_receipt(self._ctx, None, number, year)
+
+    def reversals(self, *, page: PageRequest | None = None) -> Page[Reversal]:
+        """Reversals of the client's own documents (read-only)."""
+        return reversals.list_reversals(self._ctx, None, page)
+
+    def shipments(
+        self,
+        *,
+        warehouse: str | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        order: int | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[Shipment]:
+        return shipments.list_shipments(self._ctx, None, warehouse, date_from, date_to, order, page)
+
+    def orders(
+        self,
+        states: Collection[OrderState] | None = None,
+        *,
+        warehouse: str | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[DeliveryOrder]:
+        return orders.list_orders(self._ctx, None, states, warehouse, page)
+
+    def movements(
+        self,
+        *,
+        sku: str | None = None,
+        warehouse: str | None = None,
+        kinds: Collection[MovementKind] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[Movement]:
+        return movements.list_movements(
+            self._ctx, None, sku, warehouse, kinds, date_from, date_to, page
+        )
 
     def pick_list(self, warehouse: str) -> list[PickLine]:
-        return reports.pick_list(self._ctx, warehouse)
+        return self.pick_list_for(warehouse, None)
 
-    def stock_report(self) -> StockReport:
-        return reports.stock_report(self._ctx)
+    def items(self) -> list[Item]:
+        """The client's own items by SKU."""
+        return catalog.list_items(self._ctx)
+
+    def stock_report(
+        self,
+        *,
+        date_from: date | None = None,
+        date_to: date | None = None,
+        as_of: date | None = None,
+    ) -> StockReport:
+        return reports.stock_report(self._ctx, None, date_from, date_to, as_of)

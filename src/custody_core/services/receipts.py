@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from custody_core.domain.checks import CODE_LENGTH, Checks
-from custody_core.domain.errors import DuplicateDocument, Problem
+from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
 from custody_core.domain.lines import Line
+from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Contract
 from custody_core.domain.receipts import Receipt, ReceiptDraft
 from custody_core.services.authorization import Action, authorize
-from custody_core.services.context import Context
+from custody_core.services.context import Context, document_query
 from custody_core.services.drafting import draft_counterparty, draft_lines, draft_warehouse
 from custody_core.services.stock_moves import record_movements
 
@@ -20,11 +21,15 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
     authorize(ctx.principal, Action.POST_RECEIPT)
     checks = Checks()
     number = checks.text(draft.number, "number", CODE_LENGTH)
-    if not isinstance(draft.date, date) or isinstance(draft.date, datetime):
+    dated = isinstance(draft.date, date) and not isinstance(draft.date, datetime)
+    if not dated:
         checks.add(Problem("value.invalid", "date", draft.date, "a calendar date"))
     if not draft.lines:
         checks.add(Problem("lines.empty", "lines"))
     with ctx.storage.unit_of_work() as uow:
+        today = ctx.account(uow).business_date(ctx.now())
+        if dated and draft.date > today:
+            checks.add(Problem("date.future", "date", draft.date, f"on or before {today}"))
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
         warehouse = draft_warehouse(ctx, uow, checks, draft.warehouse)
         contract = None
@@ -58,7 +63,9 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
             raise DuplicateDocument(
                 kind="receipt", number=number, year=receipt.year, counterparty=counterparty.code
             ) from None
-        record_movements(uow, ctx.account_id, receipt.movements())
+        movements = receipt.movements()
+        record_movements(uow, ctx.account_id, movements)
+        uow.periods.adjust(ctx.account_id, movements)
         uow.commit()
     return receipt
 
@@ -75,10 +82,26 @@ def _contract(contracts: list[Contract], number: str | None, checks: Checks) -> 
     return found
 
 
-def list_receipts(ctx: Context, counterparty_code: str | None = None) -> list[Receipt]:
+def list_receipts(
+    ctx: Context,
+    counterparty_code: str | None = None,
+    warehouse_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    page: PageRequest | None = None,
+) -> Page[Receipt]:
+    """Receipts by date; a client sees only its own, read-only."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        if counterparty_code is None and not ctx.principal.is_client:
-            return uow.receipts.find_all(ctx.account_id)
+        query = document_query(ctx, uow, counterparty_code, warehouse_code, date_from, date_to)
+        return uow.receipts.find(ctx.account_id, query, page or PageRequest())
+
+
+def get_receipt(ctx: Context, counterparty_code: str | None, number: str, year: int) -> Receipt:
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
-        return uow.receipts.find_all(ctx.account_id, counterparty.id)
+        receipt = uow.receipts.by_number(ctx.account_id, counterparty.id, number, year)
+        if receipt is None:
+            raise NotFound(entity="receipt", key=f"{number}/{year}")
+        return receipt

@@ -1,29 +1,79 @@
-"""Read use cases over stock: the stock report and the pick list."""
+"""Read use cases over stock: the stock report for a period or a day, and the pick list."""
 
 from __future__ import annotations
 
-from custody_core.domain.orders import OrderState
-from custody_core.domain.stock import PickLine, StockReport, build_pick_list, build_stock_report
+from datetime import date, timedelta
+from uuid import UUID
+
+from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.periods import Position
+from custody_core.domain.stock import (
+    PickLine,
+    ReportInput,
+    StockReport,
+    build_pick_list,
+    build_stock_report,
+)
+from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
 
 
-def stock_report(ctx: Context, counterparty_code: str | None = None) -> StockReport:
-    """Current stock of one counterparty: on hand, reserved, free, shortage, holding orders."""
+def stock_report(
+    ctx: Context,
+    counterparty_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    as_of: date | None = None,
+) -> StockReport:
+    """Stock of one counterparty over a period of business dates (inclusive).
+
+    The period defaults to the current month up to today; `as_of` asks for
+    the position at the end of one day. The cost is that of the items and
+    the movements since the last closed month before the period.
+    """
     authorize(ctx.principal, Action.READ_STOCK)
+    if as_of is not None and (date_from is not None or date_to is not None):
+        raise ValidationError(
+            [Problem("value.invalid", "as_of", as_of, "either a day or a period, not both")]
+        )
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
-        items = {
-            item.id: item for item in uow.items.for_counterparty(ctx.account_id, counterparty.id)
+        now = ctx.now()
+        end = as_of or date_to or ctx.account(uow).business_date(now)
+        start = as_of or date_from or end.replace(day=1)
+        if start > end:
+            raise ValidationError(
+                [Problem("value.invalid", "date_from", start, f"on or before {end}")]
+            )
+        day_before = start - timedelta(days=1)
+        base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)
+        movements = uow.ledger.between(ctx.account_id, counterparty.id, base.as_of, end)
+        opening = base.advanced((m for m in movements if m.occurred_on <= day_before), day_before)
+        in_period = [m for m in movements if m.occurred_on > day_before]
+        order_ids = {order for order, _ in opening.holds} | {
+            m.order_id for m in in_period if m.order_id is not None
         }
-        warehouses = {
-            warehouse.id: warehouse for warehouse in uow.warehouses.find_all(ctx.account_id)
-        }
-        balances = uow.ledger.counterparty_balances(ctx.account_id, counterparty.id)
-        holding = uow.orders.find_all(ctx.account_id, counterparty.id, {OrderState.CONFIRMED})
-        return build_stock_report(
-            counterparty, items, warehouses, balances, holding, generated_at=ctx.now()
+        source = ReportInput(
+            counterparty=counterparty,
+            items={
+                item.id: item
+                for item in uow.items.for_counterparty(ctx.account_id, counterparty.id)
+            },
+            warehouses={w.id: w for w in uow.warehouses.find_all(ctx.account_id)},
+            opening=opening,
+            movements=in_period,
+            orders=uow.orders.get_many(ctx.account_id, order_ids),
         )
+        return build_stock_report(source, start, end, generated_at=now)
+
+
+def _last_snapshot(uow: UnitOfWork, account_id: UUID, counterparty_id: UUID, day: date) -> Position:
+    """The closing snapshot of the last closed month ending on or before `day` (or nothing)."""
+    ends = [end for end in uow.periods.closings(account_id) if end <= day]
+    if not ends:
+        return Position(None, {}, {})
+    return uow.periods.snapshot(account_id, ends[-1], counterparty_id)
 
 
 def pick_list(

@@ -26,10 +26,11 @@ from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, DocumentKind, Movement, MovementKind, StockKey
 from custody_core.domain.lines import Line
 from custody_core.domain.orders import DeliveryOrder, OrderState
+from custody_core.domain.paging import PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.units import KILOGRAM
-from custody_core.ports.storage import StorageBackend, UnitOfWork
+from custody_core.ports.storage import DocumentQuery, OrderQuery, StorageBackend, UnitOfWork
 from custody_core.testing.ledger_machine import ledger_machine
 
 StorageMaker = Callable[[], StorageBackend]
@@ -186,8 +187,8 @@ class StorageConformance:
             assert uow.warehouses.get(other, first.warehouse.id) is None
             assert uow.items.get(other, first.item.id) is None
             assert uow.items.by_skus(other, ["SKU-1"]) == [second.item]
-            assert uow.receipts.find_all(other) == []
-            assert uow.orders.find_all(other) == []
+            assert uow.receipts.find(other, DocumentQuery(), PageRequest()).items == ()
+            assert uow.orders.find(other, OrderQuery(), PageRequest()).items == ()
             assert uow.orders.by_number(other, 1) is None
             assert uow.ledger.balances(other, [first.key]) == {}
 
@@ -200,10 +201,14 @@ class StorageConformance:
         with storage.unit_of_work() as uow:
             assert uow.receipts.get(world.account.id, receipt.id) == receipt
             assert (
-                uow.receipts.find(world.account.id, world.counterparty.id, "R-1", 2026) == receipt
+                uow.receipts.by_number(world.account.id, world.counterparty.id, "R-1", 2026)
+                == receipt
             )
-            assert uow.receipts.find(world.account.id, world.counterparty.id, "R-1", 2025) is None
-            assert uow.receipts.find_all(world.account.id, world.counterparty.id) == [receipt]
+            assert (
+                uow.receipts.by_number(world.account.id, world.counterparty.id, "R-1", 2025) is None
+            )
+            query = DocumentQuery(counterparty_id=world.counterparty.id)
+            assert list(uow.receipts.find(world.account.id, query, PageRequest())) == [receipt]
             with pytest.raises(DuplicateDocument):
                 uow.receipts.add(world.receipt("R-1", "1"))
 
@@ -233,16 +238,19 @@ class StorageConformance:
         )
         with storage.unit_of_work() as uow:
             assert uow.orders.get(world.account.id, order.id) == order
-            uow.orders.save(confirmed)
+            uow.orders.save(confirmed, order)
             with pytest.raises(Conflict):
-                uow.orders.save(confirmed)  # stored version is now 2, not 1
+                uow.orders.save(confirmed, order)  # stored version is now 2, not 1
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.orders.by_number(world.account.id, order.number) == confirmed
-            assert uow.orders.find_all(world.account.id, states={OrderState.DRAFT}) == []
-            assert uow.orders.find_all(
-                world.account.id, world.counterparty.id, {OrderState.CONFIRMED}
-            ) == [confirmed]
+            drafts = OrderQuery(states=frozenset({OrderState.DRAFT}))
+            assert list(uow.orders.find(world.account.id, drafts, PageRequest())) == []
+            confirmed_ones = OrderQuery(
+                world.counterparty.id, states=frozenset({OrderState.CONFIRMED})
+            )
+            found = uow.orders.find(world.account.id, confirmed_ones, PageRequest())
+            assert list(found) == [confirmed]
             assert uow.orders.next_number(world.account.id) == 4
 
     def test_ledger_appends_movements_and_keeps_balances(self, storage: StorageBackend) -> None:

@@ -43,10 +43,10 @@ def units() -> st.SearchStrategy[UnitOfMeasure]:
     )
 
 
-def quantities(scale: int, max_value: int = 10_000) -> st.SearchStrategy[Decimal]:
-    """Positive quantities with at most `scale` decimal places."""
+def quantities(scale: int, max_value: int | Decimal = 10_000) -> st.SearchStrategy[Decimal]:
+    """Positive quantities with at most `scale` decimal places, up to `max_value`."""
     step = Decimal(1).scaleb(-scale)
-    return st.integers(1, max_value * 10**scale).map(lambda count: count * step)
+    return st.integers(1, int(max_value * 10**scale)).map(lambda count: count * step)
 
 
 def money() -> st.SearchStrategy[Decimal]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
@@ -15,10 +16,15 @@ from uuid import UUID
 from custody_core.domain.errors import Conflict, DuplicateDocument
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, Movement, StockKey
-from custody_core.domain.orders import DeliveryOrder, OrderState
+from custody_core.domain.orders import DeliveryOrder
+from custody_core.domain.paging import Page, PageRequest, bad_cursor
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
+from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
+from custody_core.domain.reversals import Reversal
+from custody_core.domain.shipments import Shipment
 from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
+from custody_core.ports.storage import DocumentQuery, MovementQuery, OrderQuery
 
 Row = TypeVar("Row")
 Journal = list[Callable[[], None]]
@@ -115,8 +121,17 @@ class MemoryStorage:
             journal, lambda o: o.id, number=lambda o: (o.account_id, o.number)
         )
         self.order_numbers = _Table[tuple[UUID, int]](journal, lambda pair: pair[0])
+        self.document_numbers = _Table[tuple[UUID, str, int]](journal, lambda row: (row[0], row[1]))
+        self.shipments = _Table[Shipment](
+            journal, lambda s: s.id, number=lambda s: (s.account_id, s.number)
+        )
+        self.reversals = _Table[Reversal](
+            journal, lambda r: r.id, document=lambda r: (r.account_id, r.document_id)
+        )
         self.balances = _Table[Balance](journal, lambda b: b.key)
         self.movements: list[Movement] = []
+        #: (account, month end) -> the snapshot of that closed month.
+        self.snapshots = _Table[tuple[UUID, Position]](journal, lambda row: (row[0], row[1].as_of))
 
     def _current_journal(self) -> Journal:
         return self._journal
@@ -139,6 +154,9 @@ class MemoryUnitOfWork:
         self.ledger = _Ledger(storage)
         self.receipts = _Receipts(storage)
         self.orders = _Orders(storage)
+        self.shipments = _Shipments(storage)
+        self.reversals = _Reversals(storage)
+        self.periods = _Periods(storage)
 
     def __enter__(self) -> Self:
         if self._storage._owner == threading.get_ident():
@@ -273,6 +291,39 @@ class _Ledger(_Repository):
     def movements(self, account_id: UUID) -> Iterator[Movement]:
         return iter([m for m in self._s.movements if m.key.account_id == account_id])
 
+    def between(
+        self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
+    ) -> list[Movement]:
+        return [
+            m
+            for m in self._s.movements
+            if m.key.account_id == account_id
+            and (counterparty_id is None or m.key.counterparty_id == counterparty_id)
+            and (after is None or m.occurred_on > after)
+            and m.occurred_on <= through
+        ]
+
+    def first_date(self, account_id: UUID) -> date | None:
+        dates = [m.occurred_on for m in self._s.movements if m.key.account_id == account_id]
+        return min(dates, default=None)
+
+    def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
+        def wanted(m: Movement) -> bool:
+            q = query
+            return (
+                m.key.account_id == account_id
+                and q.counterparty_id in (None, m.key.counterparty_id)
+                and q.warehouse_id in (None, m.key.warehouse_id)
+                and q.item_id in (None, m.key.item_id)
+                and q.document_id in (None, m.document_id)
+                and (q.order_id is None or q.order_id == m.order_id)
+                and (q.kinds is None or m.kind in q.kinds)
+                and _within(m.occurred_on, q.date_from, q.date_to)
+            )
+
+        numbered = [(seq, m) for seq, m in enumerate(self._s.movements, 1) if wanted(m)]
+        return _page(numbered, page)
+
 
 class _Receipts(_Repository):
     def add(self, receipt: Receipt) -> None:
@@ -288,21 +339,19 @@ class _Receipts(_Repository):
     def get(self, account_id: UUID, receipt_id: UUID) -> Receipt | None:
         return _owned(self._s.receipts.get(receipt_id), account_id)
 
-    def find(
+    def by_number(
         self, account_id: UUID, counterparty_id: UUID, number: str, year: int
     ) -> Receipt | None:
         return self._s.receipts.find(
             "number", (account_id, counterparty_id, Receipt.kind, number, year)
         )
 
-    def find_all(self, account_id: UUID, counterparty_id: UUID | None = None) -> list[Receipt]:
-        rows = self._s.receipts.where(
-            lambda r: (
-                r.account_id == account_id
-                and (counterparty_id is None or r.counterparty_id == counterparty_id)
-            )
-        )
-        return sorted(rows, key=lambda r: (r.date, r.posted_at, r.number))
+    def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Receipt]:
+        if query.order_id is not None:
+            return Page(())
+        rows = self._s.receipts.where(lambda r: _document_wanted(r, r.date, account_id, query))
+        keyed = [(f"{r.date.isoformat()}|{_instant(r.posted_at)}|{r.id}", r) for r in rows]
+        return _page(keyed, page, text=True)
 
 
 class _Orders(_Repository):
@@ -317,9 +366,9 @@ class _Orders(_Repository):
             raise Conflict(reason=f"order number {order.number} is taken")
         self._s.orders.put(order)
 
-    def save(self, order: DeliveryOrder) -> None:
+    def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
         stored = self._s.orders.get(order.id)
-        if stored is None or stored.version != order.version - 1:
+        if stored is None or stored.version != previous.version:
             raise Conflict(reason=f"order {order.number} was changed by someone else")
         self._s.orders.put(order)
 
@@ -329,23 +378,162 @@ class _Orders(_Repository):
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
         return self._s.orders.find("number", (account_id, number))
 
-    def find_all(
-        self,
-        account_id: UUID,
-        counterparty_id: UUID | None = None,
-        states: Collection[OrderState] | None = None,
-    ) -> list[DeliveryOrder]:
+    def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
+        found = (_owned(self._s.orders.get(order_id), account_id) for order_id in order_ids)
+        return {order.id: order for order in found if order is not None}
+
+    def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:
         rows = self._s.orders.where(
             lambda o: (
                 o.account_id == account_id
-                and (counterparty_id is None or o.counterparty_id == counterparty_id)
-                and (states is None or o.state in states)
+                and query.counterparty_id in (None, o.counterparty_id)
+                and query.warehouse_id in (None, o.warehouse_id)
+                and (query.states is None or o.state in query.states)
             )
         )
-        return sorted(rows, key=lambda o: o.number)
+        return _page([(o.number, o) for o in rows], page)
 
 
-OwnedRow = TypeVar("OwnedRow", Counterparty, Warehouse, Item, Receipt, DeliveryOrder)
+class _Shipments(_Repository):
+    def next_number(self, account_id: UUID) -> int:
+        return _next_number(self._s, account_id, "shipment")
+
+    def add(self, shipment: Shipment) -> None:
+        if self._s.shipments.taken(shipment):
+            raise Conflict(reason=f"shipment number {shipment.number} is taken")
+        self._s.shipments.put(shipment)
+
+    def get(self, account_id: UUID, shipment_id: UUID) -> Shipment | None:
+        return _owned(self._s.shipments.get(shipment_id), account_id)
+
+    def by_number(self, account_id: UUID, number: int) -> Shipment | None:
+        return self._s.shipments.find("number", (account_id, number))
+
+    def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
+        rows = self._s.shipments.where(
+            lambda s: (
+                _document_wanted(s, s.date, account_id, query)
+                and query.order_id in (None, s.order_id)
+            )
+        )
+        return _page([(s.number, s) for s in rows], page)
+
+
+class _Reversals(_Repository):
+    def next_number(self, account_id: UUID) -> int:
+        return _next_number(self._s, account_id, "reversal")
+
+    def add(self, reversal: Reversal) -> None:
+        if self._s.reversals.taken(reversal):
+            raise DuplicateDocument(
+                kind=reversal.kind.value,
+                number=reversal.number,
+                year=reversal.date.year,
+                counterparty=str(reversal.counterparty_id),
+            )
+        self._s.reversals.put(reversal)
+
+    def of_document(self, account_id: UUID, document_id: UUID) -> Reversal | None:
+        return self._s.reversals.find("document", (account_id, document_id))
+
+    def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Reversal]:
+        if query.order_id is not None:
+            return Page(())
+        rows = self._s.reversals.where(lambda r: _document_wanted(r, r.date, account_id, query))
+        return _page([(r.number, r) for r in rows], page)
+
+
+class _Periods(_Repository):
+    def closings(self, account_id: UUID) -> list[date]:
+        return sorted(
+            position.as_of
+            for account, position in self._s.snapshots.rows.values()
+            if account == account_id and position.as_of is not None
+        )
+
+    def snapshot(
+        self, account_id: UUID, period_end: date, counterparty_id: UUID | None = None
+    ) -> Position:
+        row = self._s.snapshots.get((account_id, period_end))
+        if row is None:
+            return Position(period_end, {}, {})
+        position = row[1]
+        if counterparty_id is None:
+            return position
+        return Position(
+            period_end,
+            {k: b for k, b in position.balances.items() if k.counterparty_id == counterparty_id},
+            {
+                slot: quantity
+                for slot, quantity in position.holds.items()
+                if slot[1].counterparty_id == counterparty_id
+            },
+        )
+
+    def add(self, account_id: UUID, position: Position) -> None:
+        kept = Position(
+            position.as_of,
+            {k: b for k, b in position.balances.items() if b.on_hand or b.reserved},
+            position.holds,
+        )
+        self._s.snapshots.put((account_id, kept))
+
+    def adjust(self, account_id: UUID, movements: Sequence[Movement]) -> None:
+        for end in self.closings(account_id):
+            later = [
+                m for m in movements if m.key.account_id == account_id and m.occurred_on <= end
+            ]
+            if later:
+                position = self.snapshot(account_id, end)
+                self._s.snapshots.put((account_id, position.advanced(later, end)))
+
+
+def _next_number(storage: MemoryStorage, account_id: UUID, series: str) -> int:
+    current = storage.document_numbers.get((account_id, series))
+    number = (current[2] if current else 0) + 1
+    storage.document_numbers.put((account_id, series, number))
+    return number
+
+
+def _within(day: date, first: date | None, last: date | None) -> bool:
+    return (first is None or day >= first) and (last is None or day <= last)
+
+
+def _document_wanted(
+    document: Receipt | Shipment | Reversal, day: date, account_id: UUID, query: DocumentQuery
+) -> bool:
+    return (
+        document.account_id == account_id
+        and query.counterparty_id in (None, document.counterparty_id)
+        and query.warehouse_id in (None, document.warehouse_id)
+        and _within(day, query.date_from, query.date_to)
+    )
+
+
+def _instant(value: datetime) -> str:
+    """The same text form SQLite stores, so that cursors order the same in both backends."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+Keyed = TypeVar("Keyed")
+
+
+def _page(rows: list[tuple[Any, Keyed]], page: PageRequest, *, text: bool = False) -> Page[Keyed]:
+    """The page after `page.after` of rows keyed by an int (or, with `text`, a string)."""
+    after: Any = page.after
+    if after is not None and text and after.count("|") != 2:
+        raise bad_cursor(after)
+    if after is not None and not text:
+        if not after.isdigit():
+            raise bad_cursor(after)
+        after = int(after)
+    ordered = sorted((row for row in rows if after is None or row[0] > after), key=lambda r: r[0])
+    chosen = ordered[: page.limit]
+    more = len(ordered) > page.limit
+    return Page(tuple(row for _, row in chosen), str(chosen[-1][0]) if more else None)
+
+
+OwnedRow = TypeVar("OwnedRow", Counterparty, Warehouse, Item, Receipt, DeliveryOrder, Shipment)
 
 
 def _owned(row: OwnedRow | None, account_id: UUID) -> OwnedRow | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,14 +19,19 @@ from types import TracebackType
 from typing import Self
 
 from custody_core.adapters.storage.sqlite import repositories as repos
+from custody_core.adapters.storage.sqlite.documents import Receipts, Reversals, Shipments
+from custody_core.adapters.storage.sqlite.orders import Orders
+from custody_core.adapters.storage.sqlite.periods import Periods
 from custody_core.adapters.storage.sqlite.schema import APPLICATION_ID, migrations, statements
 from custody_core.domain.errors import (
     Conflict,
     CorruptStorage,
     CustodyError,
+    Problem,
     SchemaTooNew,
     StorageBusy,
     StorageError,
+    ValidationError,
 )
 
 
@@ -126,6 +132,42 @@ class SQLiteStorage:
             version: int = self.connection().execute("PRAGMA user_version").fetchone()[0]
             return version
 
+    def backup(self, target: Path) -> None:
+        """Copy the database to `target` with SQLite's online backup, while others may write.
+
+        The copy is written to a temporary file next to `target` and then put
+        in place atomically, so `target` is either the whole copy or absent.
+        An existing `target` is refused and never overwritten.
+        """
+        target = Path(target)
+        if not target.parent.is_dir():
+            raise ValidationError([Problem("reference.unknown", "file", str(target.parent))])
+        refused = ValidationError([Problem("reference.duplicate", "file", str(target))])
+        if target.exists():
+            raise refused
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+        )
+        os.close(handle)
+        partial = Path(name)
+        try:
+            with translated_errors(str(self.path)):
+                copy = sqlite3.connect(partial)
+                try:
+                    self.connection().backup(copy)
+                finally:
+                    copy.close()
+            try:
+                os.link(partial, target)  # atomic and, unlike a rename, never replaces
+            except FileExistsError:
+                raise refused from None
+            except OSError:  # a file system without hard links: check, then rename
+                if target.exists():
+                    raise refused from None
+                os.replace(partial, target)
+        finally:
+            partial.unlink(missing_ok=True)
+
     def unit_of_work(self) -> SQLiteUnitOfWork:
         return SQLiteUnitOfWork(self)
 
@@ -162,8 +204,11 @@ class SQLiteUnitOfWork:
         self.warehouses = repos.Warehouses(connection)
         self.items = repos.Items(connection)
         self.ledger = repos.Ledger(connection)
-        self.receipts = repos.Receipts(connection)
-        self.orders = repos.Orders(connection)
+        self.receipts = Receipts(connection)
+        self.orders = Orders(connection)
+        self.shipments = Shipments(connection)
+        self.reversals = Reversals(connection)
+        self.periods = Periods(connection)
         return self
 
     def __exit__(

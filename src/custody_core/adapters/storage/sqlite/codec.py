@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID
@@ -9,8 +10,16 @@ from uuid import UUID
 from custody_core.domain.numbers import MONEY_SCALE, QUANTITY_SCALE, from_scaled_int, to_scaled_int
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def uid(value: UUID) -> str:
+    """The canonical text of an id (cached: the same few ids recur in every transaction)."""
     return str(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def uid_out(value: str) -> UUID:
+    """The id stored as `value` (cached for the same reason as `uid`)."""
+    return UUID(value)
 
 
 def quantity_in(value: Decimal) -> int:
@@ -32,11 +41,12 @@ def money_out(value: int) -> Decimal:
 
 def instant_in(value: datetime) -> str:
     """UTC with fixed-width microseconds, so that text order is time order."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def instant_out(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The stored UTC instant (fromisoformat reads the trailing Z, much faster than strptime)."""
+    return datetime.fromisoformat(value)
 
 
 def optional_instant_out(value: str | None) -> datetime | None:

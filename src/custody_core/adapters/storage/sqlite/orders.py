@@ -1,0 +1,185 @@
+"""SQLite repository of delivery orders: header, cargo lines and what was handed over."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from uuid import UUID
+
+from custody_core.adapters.storage.sqlite.base import (
+    Repository,
+    Row,
+    after_number,
+    insert_lines,
+    load_lines,
+    marks,
+)
+from custody_core.adapters.storage.sqlite.codec import (
+    instant_in,
+    instant_out,
+    optional_instant_out,
+    uid,
+    uid_out,
+)
+from custody_core.domain.errors import Conflict
+from custody_core.domain.lines import Line
+from custody_core.domain.orders import SHIPPED_STATES, DeliveryOrder, OrderState
+from custody_core.domain.paging import Page, PageRequest
+from custody_core.ports.storage import OrderQuery
+
+_SHIPPED = {state.value for state in SHIPPED_STATES}
+#: SQLite's default limit of parameters in one statement is far above this.
+_CHUNK = 500
+
+
+class Orders(Repository):
+    _SELECT = (
+        "SELECT id, account_id, number, counterparty_id, warehouse_id, created_at, state, version,"
+        " confirmed_at, closed_at, recipient, address, comment, failure_reason FROM orders"
+    )
+
+    def next_number(self, account_id: UUID) -> int:
+        row = self._one(
+            "INSERT INTO order_numbers (account_id, last) VALUES (?, 1)"
+            " ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last",
+            uid(account_id),
+        )
+        assert row is not None
+        return int(str(row[0]))
+
+    def add(self, order: DeliveryOrder) -> None:
+        o = order
+        self._db.execute(
+            "INSERT INTO orders (id, account_id, number, counterparty_id, warehouse_id, created_at,"
+            " state, version, confirmed_at, closed_at, recipient, address, comment,"
+            " failure_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                uid(o.id),
+                uid(o.account_id),
+                o.number,
+                uid(o.counterparty_id),
+                uid(o.warehouse_id),
+                instant_in(o.created_at),
+                *self._changing(o),
+            ),
+        )
+        insert_lines(self._db, "order_lines", "order_id", o.id, o.lines)
+        insert_lines(self._db, "order_handed_over", "order_id", o.id, o.handed_over)
+
+    def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
+        cursor = self._db.execute(
+            "UPDATE orders SET state = ?, version = ?, confirmed_at = ?, closed_at = ?,"
+            " recipient = ?, address = ?, comment = ?, failure_reason = ?"
+            " WHERE account_id = ? AND id = ? AND version = ?",
+            (*self._changing(order), uid(order.account_id), uid(order.id), previous.version),
+        )
+        if cursor.rowcount != 1:
+            raise Conflict(reason=f"order {order.number} was changed by someone else")
+        for table, before, after in (
+            ("order_lines", previous.lines, order.lines),
+            ("order_handed_over", previous.handed_over, order.handed_over),
+        ):
+            if before != after:
+                self._replace_lines(table, order.id, after)
+
+    def _replace_lines(self, table: str, order_id: UUID, lines: tuple[Line, ...]) -> None:
+        self._db.execute(f"DELETE FROM {table} WHERE order_id = ?", (uid(order_id),))
+        insert_lines(self._db, table, "order_id", order_id, lines)
+
+    @staticmethod
+    def _changing(o: DeliveryOrder) -> tuple[object, ...]:
+        return (
+            o.state.value,
+            o.version,
+            None if o.confirmed_at is None else instant_in(o.confirmed_at),
+            None if o.closed_at is None else instant_in(o.closed_at),
+            o.recipient,
+            o.address,
+            o.comment,
+            o.failure_reason,
+        )
+
+    def get(self, account_id: UUID, order_id: UUID) -> DeliveryOrder | None:
+        found = self._orders("id = ?", uid(account_id), uid(order_id))
+        return found[0] if found else None
+
+    def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
+        found = self._orders("number = ?", uid(account_id), number)
+        return found[0] if found else None
+
+    def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
+        ids = sorted(uid(order_id) for order_id in order_ids)
+        found: dict[UUID, DeliveryOrder] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            for order in self._orders(f"id IN ({marks(chunk)})", uid(account_id), *chunk):
+                found[order.id] = order
+        return found
+
+    def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:
+        where, params = ["number > ?"], [uid(account_id), after_number(page)]
+        for column, value in (
+            ("counterparty_id", query.counterparty_id),
+            ("warehouse_id", query.warehouse_id),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(uid(value))
+        if query.states is not None:
+            values = sorted(state.value for state in query.states)
+            where.append(f"state IN ({marks(values)})")
+            params.extend(values)
+        found = self._orders(" AND ".join(where), *params, limit=page.limit + 1)
+        if len(found) <= page.limit:
+            return Page(tuple(found))
+        return Page(tuple(found[: page.limit]), str(found[page.limit - 1].number))
+
+    def _orders(self, where: str, *params: object, limit: int = -1) -> list[DeliveryOrder]:
+        rows = self._all(
+            f"{self._SELECT} WHERE account_id = ? AND {where} ORDER BY number LIMIT ?",
+            *params,
+            limit,
+        )
+        ids = [str(row[0]) for row in rows]
+        lines = load_lines(self._db, "order_lines", "order_id", ids)
+        shipped = [str(row[0]) for row in rows if row[6] in _SHIPPED]
+        handed = load_lines(self._db, "order_handed_over", "order_id", shipped)
+        return [_order(row, lines, handed) for row in rows]
+
+
+def _order(
+    row: Row, lines: dict[str, tuple[Line, ...]], handed: dict[str, tuple[Line, ...]]
+) -> DeliveryOrder:
+    (
+        id_,
+        account,
+        number,
+        cp,
+        wh,
+        created,
+        state,
+        version,
+        confirmed,
+        closed,
+        recipient,
+        address,
+        comment,
+        failure,
+    ) = row
+    return DeliveryOrder(
+        id=uid_out(str(id_)),
+        account_id=uid_out(str(account)),
+        number=int(str(number)),
+        counterparty_id=uid_out(str(cp)),
+        warehouse_id=uid_out(str(wh)),
+        lines=lines.get(str(id_), ()),
+        created_at=instant_out(str(created)),
+        state=OrderState(str(state)),
+        version=int(str(version)),
+        confirmed_at=optional_instant_out(None if confirmed is None else str(confirmed)),
+        closed_at=optional_instant_out(None if closed is None else str(closed)),
+        recipient=None if recipient is None else str(recipient),
+        address=None if address is None else str(address),
+        comment=None if comment is None else str(comment),
+        handed_over=handed.get(str(id_), ()),
+        failure_reason=None if failure is None else str(failure),
+    )

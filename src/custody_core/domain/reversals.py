@@ -1,0 +1,50 @@
+"""Reversal documents (сторно): the only way to correct a posted document.
+
+A reversal posts the opposite movements of the document it reverses, dated
+on or after it; history is never edited, and a document is reversed once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from attrs import frozen
+
+from custody_core.domain.ledger import DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.lines import Line
+
+
+@frozen
+class Reversal:
+    id: UUID
+    account_id: UUID
+    number: int
+    date: date
+    document_kind: DocumentKind
+    document_id: UUID
+    counterparty_id: UUID
+    warehouse_id: UUID
+    lines: tuple[Line, ...]
+    reason: str
+    posted_at: datetime
+    posted_by: str
+
+    kind = DocumentKind.REVERSAL
+
+    def receipt_movements(self) -> list[Movement]:
+        """The movements reversing a receipt: its goods leave the stock on hand."""
+        return [
+            Movement(
+                key=StockKey(
+                    self.account_id, self.counterparty_id, self.warehouse_id, line.item_id
+                ),
+                kind=MovementKind.RECEIPT_REVERSAL,
+                quantity=line.quantity,
+                document_kind=DocumentKind.REVERSAL,
+                document_id=self.id,
+                occurred_on=self.date,
+                posted_at=self.posted_at,
+            )
+            for line in self.lines
+        ]

@@ -1,0 +1,51 @@
+"""Closing months: storing the stock position at each month's end for fast reports."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.periods import Position, month_ends
+from custody_core.services.authorization import Action, authorize
+from custody_core.services.context import Context
+
+
+def close_periods(ctx: Context, through: date | None = None) -> list[date]:
+    """Snapshot every ended month not yet closed, up to the one ending on or before `through`.
+
+    `through` defaults to the end of last month; a month that has not ended
+    yet cannot be closed. Closing twice changes nothing. Returns the ends of
+    the months closed now.
+    """
+    authorize(ctx.principal, Action.CLOSE_PERIODS)
+    with ctx.storage.unit_of_work() as uow:
+        today = ctx.account(uow).business_date(ctx.now())
+        last_ended = today.replace(day=1) - timedelta(days=1)
+        through = last_ended if through is None else through
+        if through > last_ended:
+            raise ValidationError(
+                [Problem("period.not_ended", "through", through, f"on or before {last_ended}")]
+            )
+        closings = uow.periods.closings(ctx.account_id)
+        previous = closings[-1] if closings else None
+        first = previous + timedelta(days=1) if previous else uow.ledger.first_date(ctx.account_id)
+        if first is None:
+            return []
+        position = (
+            uow.periods.snapshot(ctx.account_id, previous) if previous else Position(None, {}, {})
+        )
+        closed = []
+        for end in month_ends(first, through):
+            movements = uow.ledger.between(ctx.account_id, None, position.as_of, end)
+            position = position.advanced(movements, end)
+            uow.periods.add(ctx.account_id, position)
+            closed.append(end)
+        uow.commit()
+    return closed
+
+
+def closed_periods(ctx: Context) -> list[date]:
+    """Ends of the closed months, oldest first."""
+    authorize(ctx.principal, Action.READ_STOCK)
+    with ctx.storage.unit_of_work() as uow:
+        return uow.periods.closings(ctx.account_id)

@@ -1,0 +1,46 @@
+"""Shipments (расходные накладные): read-only lists and lookups; delivery posts them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from custody_core.domain.errors import NotFound
+from custody_core.domain.paging import Page, PageRequest
+from custody_core.domain.shipments import Shipment
+from custody_core.services.authorization import Action, authorize, may_see
+from custody_core.services.context import Context, document_query
+from custody_core.services.orders import visible_order
+
+
+def list_shipments(
+    ctx: Context,
+    counterparty_code: str | None = None,
+    warehouse_code: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    order_number: int | None = None,
+    page: PageRequest | None = None,
+) -> Page[Shipment]:
+    """Shipments by number; a client sees only its own."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        order = None if order_number is None else visible_order(ctx, uow, order_number)
+        query = document_query(
+            ctx,
+            uow,
+            counterparty_code,
+            warehouse_code,
+            date_from,
+            date_to,
+            order_id=order.id if order else None,
+        )
+        return uow.shipments.find(ctx.account_id, query, page or PageRequest())
+
+
+def get_shipment(ctx: Context, number: int) -> Shipment:
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        shipment = uow.shipments.by_number(ctx.account_id, number)
+        if shipment is None or not may_see(ctx.principal, shipment.counterparty_id):
+            raise NotFound(entity="shipment", key=number)
+        return shipment
