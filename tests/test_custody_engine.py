@@ -148,6 +148,10 @@ def test_refusing_badly_is_refused_with_the_field_named(
     with pytest.raises(ValidationError) as caught:
         office.deliver_order(number, refused={"TEA": 4})
     assert [p.code for p in caught.value.problems] == ["delivery.nothing_handed_over"]
+    # The state is judged first: a draft cannot be delivered, whatever was refused.
+    draft = office.create_order(OrderDraft("W1", [LineDraft("TEA", 1)], counterparty="ROMASHKA"))
+    with pytest.raises(IllegalTransition):
+        office.deliver_order(draft.number, refused={"TEA": 9})
     assert office.order(number).state is OrderState.CONFIRMED
     assert list(office.shipments()) == []
 
@@ -481,6 +485,8 @@ def test_a_cursor_not_handed_out_is_refused(office: BackOffice) -> None:
         lambda: office.orders(page=PageRequest(after="x")),
         lambda: office.shipments(page=PageRequest(after="-1")),
         lambda: office.receipts(page=PageRequest(after="nonsense")),
+        lambda: office.receipts(page=PageRequest(after="a|b|c")),
+        lambda: office.receipts(page=PageRequest(after="2026-11-02|noon|x")),
         lambda: office.movements("ROMASHKA", page=PageRequest(after="1.5")),
     ):
         with pytest.raises(ValidationError) as caught:

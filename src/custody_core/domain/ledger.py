@@ -56,7 +56,7 @@ EFFECTS: Mapping[MovementKind, tuple[int, int]] = {
 }
 
 
-@frozen
+@frozen(cache_hash=True)
 class StockKey:
     account_id: UUID
     counterparty_id: UUID

@@ -33,8 +33,8 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "Заказ {order} в состоянии «{state}»: действие «{change}» недопустимо",
     },
     "stock.insufficient": {
-        "en": "Cannot write off {quantity} of item {item}: only {on_hand} on hand",
-        "ru": "Нельзя списать {quantity} товара {item}: на остатке только {on_hand}",
+        "en": "Cannot take {quantity} of item {item} off stock: only {on_hand} on hand",
+        "ru": "Нельзя снять с остатка {quantity} товара {item}: на остатке только {on_hand}",
     },
     "storage": {"en": "Storage failed: {reason}", "ru": "Ошибка хранилища: {reason}"},
     "storage.schema_too_new": {

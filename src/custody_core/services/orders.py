@@ -7,11 +7,18 @@ from decimal import Decimal
 from uuid import UUID
 
 from custody_core.domain.checks import Checks
-from custody_core.domain.errors import Conflict, NotFound, Problem, ValidationError
+from custody_core.domain.errors import (
+    Conflict,
+    IllegalTransition,
+    NotFound,
+    Problem,
+    ValidationError,
+)
 from custody_core.domain.ledger import ZERO, DocumentKind
 from custody_core.domain.lines import Line, LineDraft
 from custody_core.domain.orders import (
     FAILURE_REASONS,
+    TRANSITIONS,
     DeliveryOrder,
     OrderChange,
     OrderDraft,
@@ -109,6 +116,10 @@ def deliver_order(
     authorize(ctx.principal, Action.DELIVER_ORDERS)
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
+        if (order.state, OrderChange.DELIVER) not in TRANSITIONS:
+            raise IllegalTransition(
+                order=number, state=order.state.value, change=OrderChange.DELIVER.value
+            )
         handed_over = _handed_over(ctx, uow, order, refused or {})
         change = (
             OrderChange.DELIVER if handed_over == order.lines else OrderChange.DELIVER_PARTIALLY

@@ -27,7 +27,8 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
     if not draft.lines:
         checks.add(Problem("lines.empty", "lines"))
     with ctx.storage.unit_of_work() as uow:
-        today = ctx.account(uow).business_date(ctx.now())
+        now = ctx.now()
+        today = ctx.account(uow).business_date(now)
         if dated and draft.date > today:
             checks.add(Problem("date.future", "date", draft.date, f"on or before {today}"))
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
@@ -54,7 +55,7 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
             contract_id=contract.id,
             warehouse_id=warehouse.id,
             lines=lines,
-            posted_at=ctx.now(),
+            posted_at=now,
             posted_by=ctx.principal.user,
         )
         try:

@@ -13,11 +13,12 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
+from custody_core.adapters.storage.cursors import dated_cursor, number_cursor
 from custody_core.domain.errors import Conflict, DuplicateDocument
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, Movement, StockKey
 from custody_core.domain.orders import DeliveryOrder
-from custody_core.domain.paging import Page, PageRequest, bad_cursor
+from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
@@ -521,12 +522,8 @@ Keyed = TypeVar("Keyed")
 def _page(rows: list[tuple[Any, Keyed]], page: PageRequest, *, text: bool = False) -> Page[Keyed]:
     """The page after `page.after` of rows keyed by an int (or, with `text`, a string)."""
     after: Any = page.after
-    if after is not None and text and after.count("|") != 2:
-        raise bad_cursor(after)
-    if after is not None and not text:
-        if not after.isdigit():
-            raise bad_cursor(after)
-        after = int(after)
+    if after is not None:
+        after = "|".join(dated_cursor(after)) if text else number_cursor(after)
     ordered = sorted((row for row in rows if after is None or row[0] > after), key=lambda r: r[0])
     chosen = ordered[: page.limit]
     more = len(ordered) > page.limit

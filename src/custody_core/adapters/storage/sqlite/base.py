@@ -9,7 +9,7 @@ from uuid import UUID
 from custody_core.adapters.storage.sqlite.codec import quantity_in, quantity_out, uid, uid_out
 from custody_core.domain.ledger import StockKey
 from custody_core.domain.lines import Line
-from custody_core.domain.paging import PageRequest, bad_cursor
+from custody_core.domain.paging import PageRequest
 
 Row = tuple[object, ...]
 
@@ -79,15 +79,6 @@ def load_lines(
     for owner, item, quantity, scale in rows:
         result.setdefault(owner, []).append(Line(uid_out(item), quantity_out(quantity, scale)))
     return {owner: tuple(lines) for owner, lines in result.items()}
-
-
-def after_number(page: PageRequest) -> int:
-    """The integer cursor of `page` (0 for the first page)."""
-    if page.after is None:
-        return 0
-    if not page.after.isdigit():
-        raise bad_cursor(page.after)
-    return int(page.after)
 
 
 def trim(

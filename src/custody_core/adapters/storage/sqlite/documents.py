@@ -5,10 +5,10 @@ from __future__ import annotations
 import sqlite3
 from uuid import UUID
 
+from custody_core.adapters.storage.cursors import dated_cursor, number_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
-    after_number,
     insert_lines,
     load_lines,
 )
@@ -22,7 +22,7 @@ from custody_core.adapters.storage.sqlite.codec import (
 )
 from custody_core.domain.errors import DuplicateDocument
 from custody_core.domain.ledger import DocumentKind
-from custody_core.domain.paging import Page, PageRequest, bad_cursor
+from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.shipments import Shipment
@@ -109,7 +109,7 @@ class Receipts(Repository):
             return Page(())
         if page.after is not None:
             where.append("(d.document_date, d.posted_at, d.id) > (?, ?, ?)")
-            params.extend(_receipt_cursor(page.after))
+            params.extend(dated_cursor(page.after))
         receipts = self._receipts(
             " AND ".join(where or ["1 = 1"]), uid(account_id), *params, limit=page.limit + 1
         )
@@ -144,13 +144,6 @@ class Receipts(Repository):
             )
             for id_, account, number, on, cp, contract, wh, at, by in rows
         ]
-
-
-def _receipt_cursor(cursor: str) -> list[str]:
-    parts = cursor.split("|")
-    if len(parts) != 3:
-        raise bad_cursor(cursor)
-    return parts
 
 
 class Shipments(Repository):
@@ -197,7 +190,7 @@ class Shipments(Repository):
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
         where, params = _filters(query, "shipment_date", "s.")
         where.append("s.number > ?")
-        params.append(after_number(page))
+        params.append(number_cursor(page.after))
         found = self._shipments(" AND ".join(where), uid(account_id), *params, limit=page.limit + 1)
         if len(found) <= page.limit:
             return Page(tuple(found))
@@ -285,7 +278,7 @@ class Reversals(Repository):
         if query.order_id is not None:
             return Page(())
         where.append("number > ?")
-        params.append(after_number(page))
+        params.append(number_cursor(page.after))
         found = self._reversals(" AND ".join(where), uid(account_id), *params, limit=page.limit + 1)
         if len(found) <= page.limit:
             return Page(tuple(found))

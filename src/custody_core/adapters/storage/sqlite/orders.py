@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 from uuid import UUID
 
+from custody_core.adapters.storage.cursors import number_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
-    after_number,
     insert_lines,
     load_lines,
     marks,
@@ -116,7 +116,7 @@ class Orders(Repository):
         return found
 
     def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:
-        where, params = ["number > ?"], [uid(account_id), after_number(page)]
+        where, params = ["number > ?"], [uid(account_id), number_cursor(page.after)]
         for column, value in (
             ("counterparty_id", query.counterparty_id),
             ("warehouse_id", query.warehouse_id),

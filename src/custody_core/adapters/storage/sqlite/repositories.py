@@ -6,10 +6,10 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from uuid import UUID
 
+from custody_core.adapters.storage.cursors import number_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
-    after_number,
     marks,
     stock_key,
     trim,
@@ -342,7 +342,10 @@ class Ledger(Repository):
         return None if row is None or row[0] is None else day_out(str(row[0]))
 
     def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
-        where, params = ["m.account_id = ?", "seq > ?"], [uid(account_id), after_number(page)]
+        where, params = (
+            ["m.account_id = ?", "seq > ?"],
+            [uid(account_id), number_cursor(page.after)],
+        )
         for column, value in (
             ("m.counterparty_id", query.counterparty_id),
             ("warehouse_id", query.warehouse_id),

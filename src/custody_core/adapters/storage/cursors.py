@@ -1,0 +1,30 @@
+"""Keyset cursors of the built-in backends: what they look like and how they are checked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from uuid import UUID
+
+from custody_core.domain.paging import bad_cursor
+
+
+def number_cursor(after: str | None) -> int:
+    """The integer key after which a page starts (0 for the first page)."""
+    if after is None:
+        return 0
+    if not after.isdigit():
+        raise bad_cursor(after)
+    return int(after)
+
+
+def dated_cursor(after: str) -> tuple[str, str, str]:
+    """(document date, posting instant, id) of a "date|instant|id" cursor, checked."""
+    parts = after.split("|")
+    try:
+        day, instant, key = parts
+        date.fromisoformat(day)
+        datetime.fromisoformat(instant)
+        UUID(key)
+    except ValueError:
+        raise bad_cursor(after) from None
+    return day, instant, key
