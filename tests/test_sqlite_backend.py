@@ -20,8 +20,8 @@ import custody_core
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
 from custody_core.adapters.storage.sqlite.backend import SQLiteStorage
 from custody_core.domain.errors import CorruptStorage, SchemaTooNew, StorageError, ValidationError
-from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.ledger import MovementKind, replay
+from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.parties import Account
 from custody_core.services.application import Application
 from custody_core.testing.clock import ManualClock

@@ -1,0 +1,120 @@
+"""The raw sqlite3 baseline of a reservation: what the library's transaction cannot do without.
+
+Per transaction, on the library's own schema and with its connection settings
+(WAL, synchronous=NORMAL, foreign keys on, a busy timeout): BEGIN IMMEDIATE,
+INSERT of one reservation movement, UPDATE of one balance row, COMMIT. No
+reads, no checks, no objects: the floor the library's `confirm_order` is
+measured against.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from benchmarks.common import ONE
+
+#: Same as the library's SQLite backend defaults.
+BUSY_TIMEOUT_SECONDS = 5.0
+#: A writer that still finds the database locked after its busy timeout tries again, this often.
+MAX_RETRIES = 100
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+    connection.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("PRAGMA synchronous = NORMAL")
+    (mode,) = connection.execute("PRAGMA journal_mode = WAL").fetchone()
+    assert mode == "wal", mode
+    return connection
+
+
+def reserve(
+    path: Path,
+    key: tuple[str, str, str],
+    items: Sequence[str],
+    count: int,
+    offset: int = 0,
+    ready: Callable[[], object] = lambda: None,
+) -> tuple[float, float, int]:
+    """`count` one-piece reservations of `items` in turn; (started, ended, retries).
+
+    `key` is (account, counterparty, warehouse); `ready` is called once all
+    is prepared, just before the clock starts; `started` and `ended` are
+    `time.monotonic()` readings, comparable between processes.
+    """
+    account, counterparty, warehouse = key
+    connection = connect(path)
+    tasks = [
+        (items[(offset + n) % len(items)], str(uuid.uuid4()), "2026-11-20", f"{n:06d}")
+        for n in range(count)
+    ]
+    retries = 0
+    try:
+        ready()
+        started = time.monotonic()
+        for item, order, day, tick in tasks:
+            while True:
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    break
+                except sqlite3.OperationalError as error:
+                    if "locked" not in str(error) or retries >= MAX_RETRIES:
+                        raise
+                    retries += 1
+            try:
+                connection.execute(
+                    "INSERT INTO movements (account_id, counterparty_id, warehouse_id, item_id,"
+                    " kind, quantity, document_kind, document_id, order_id, occurred_on,"
+                    " posted_at)"
+                    " VALUES (?, ?, ?, ?, 'reservation', ?, 'delivery_order', ?, ?, ?, ?)",
+                    (
+                        account,
+                        counterparty,
+                        warehouse,
+                        item,
+                        ONE,
+                        order,
+                        order,
+                        day,
+                        f"{day}T12:00:00.{tick}Z",
+                    ),
+                )
+                connection.execute(
+                    "UPDATE balances SET reserved = reserved + ? WHERE account_id = ?"
+                    " AND counterparty_id = ? AND warehouse_id = ? AND item_id = ?",
+                    (ONE, account, counterparty, warehouse, item),
+                )
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+        ended = time.monotonic()
+    finally:
+        connection.close()
+    return started, ended, retries
+
+
+def problems(path: Path, key: tuple[str, str, str], reserved_before: int, count: int) -> list[str]:
+    """The baseline's own invariant: `count` reservation rows, `count` pieces more reserved."""
+    connection = sqlite3.connect(path)
+    try:
+        (rows,) = connection.execute(
+            "SELECT count(*) FROM movements WHERE kind = 'reservation' AND account_id = ?",
+            (key[0],),
+        ).fetchone()
+        (reserved,) = connection.execute(
+            "SELECT sum(reserved) FROM balances WHERE account_id = ?", (key[0],)
+        ).fetchone()
+    finally:
+        connection.close()
+    found = []
+    if rows != count:
+        found.append(f"{rows} reservation movements, expected {count}")
+    if reserved - reserved_before != count * ONE:
+        found.append(f"reserved grew by {(reserved - reserved_before) / ONE}, expected {count}")
+    return found
