@@ -25,6 +25,7 @@ from uuid import UUID
 from attrs import frozen
 
 from custody_core.domain.errors import Conflict, InsufficientStock
+from custody_core.domain.lines import Line
 
 ZERO = Decimal(0)
 
@@ -120,6 +121,31 @@ class Balance(StockFigures):
                 reason=f"releasing {movement.quantity} of {item} with {self.reserved} reserved"
             )
         return Balance(self.key, on_hand, reserved)
+
+
+def document_movements(
+    kind: MovementKind,
+    document: tuple[DocumentKind, UUID],
+    place: tuple[UUID, UUID, UUID],
+    lines: Iterable[Line],
+    occurred_on: date,
+    posted_at: datetime,
+) -> list[Movement]:
+    """One movement of `kind` per line of a document at `place` (account, counterparty,
+    warehouse)."""
+    document_kind, document_id = document
+    return [
+        Movement(
+            key=StockKey(*place, line.item_id),
+            kind=kind,
+            quantity=line.quantity,
+            document_kind=document_kind,
+            document_id=document_id,
+            occurred_on=occurred_on,
+            posted_at=posted_at,
+        )
+        for line in lines
+    ]
 
 
 def apply_all(

@@ -7,7 +7,12 @@ from uuid import UUID
 
 from attrs import field, frozen
 
-from custody_core.domain.ledger import DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.ledger import (
+    DocumentKind,
+    Movement,
+    MovementKind,
+    document_movements,
+)
 from custody_core.domain.lines import Line, LineDraft, line_drafts
 
 
@@ -46,17 +51,11 @@ class Receipt:
         return self.date.year
 
     def movements(self) -> list[Movement]:
-        return [
-            Movement(
-                key=StockKey(
-                    self.account_id, self.counterparty_id, self.warehouse_id, line.item_id
-                ),
-                kind=MovementKind.RECEIPT,
-                quantity=line.quantity,
-                document_kind=DocumentKind.RECEIPT,
-                document_id=self.id,
-                occurred_on=self.date,
-                posted_at=self.posted_at,
-            )
-            for line in self.lines
-        ]
+        return document_movements(
+            MovementKind.RECEIPT,
+            (DocumentKind.RECEIPT, self.id),
+            (self.account_id, self.counterparty_id, self.warehouse_id),
+            self.lines,
+            self.date,
+            self.posted_at,
+        )

@@ -11,7 +11,12 @@ from uuid import UUID
 
 from attrs import frozen
 
-from custody_core.domain.ledger import DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.ledger import (
+    DocumentKind,
+    Movement,
+    MovementKind,
+    document_movements,
+)
 from custody_core.domain.lines import Line
 
 
@@ -34,17 +39,11 @@ class Reversal:
 
     def receipt_movements(self) -> list[Movement]:
         """The movements reversing a receipt: its goods leave the stock on hand."""
-        return [
-            Movement(
-                key=StockKey(
-                    self.account_id, self.counterparty_id, self.warehouse_id, line.item_id
-                ),
-                kind=MovementKind.RECEIPT_REVERSAL,
-                quantity=line.quantity,
-                document_kind=DocumentKind.REVERSAL,
-                document_id=self.id,
-                occurred_on=self.date,
-                posted_at=self.posted_at,
-            )
-            for line in self.lines
-        ]
+        return document_movements(
+            MovementKind.RECEIPT_REVERSAL,
+            (DocumentKind.REVERSAL, self.id),
+            (self.account_id, self.counterparty_id, self.warehouse_id),
+            self.lines,
+            self.date,
+            self.posted_at,
+        )

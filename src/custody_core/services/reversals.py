@@ -14,9 +14,9 @@ from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.shipments import Shipment
-from custody_core.ports.storage import DocumentQuery, UnitOfWork
+from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
-from custody_core.services.context import Context
+from custody_core.services.context import Context, document_query
 from custody_core.services.orders import apply_change
 from custody_core.services.stock_moves import record_movements
 
@@ -66,10 +66,7 @@ def list_reversals(
 ) -> Page[Reversal]:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        counterparty = None
-        if counterparty_code is not None or ctx.principal.is_client:
-            counterparty = ctx.counterparty(uow, counterparty_code)
-        query = DocumentQuery(counterparty_id=counterparty.id if counterparty else None)
+        query = document_query(ctx, uow, counterparty_code)
         return uow.reversals.find(ctx.account_id, query, page or PageRequest())
 
 

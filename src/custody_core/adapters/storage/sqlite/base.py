@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date
+from typing import Protocol, TypeVar
 from uuid import UUID
 
-from custody_core.adapters.storage.sqlite.codec import quantity_in, quantity_out, uid, uid_out
+from custody_core.adapters.storage.sqlite.codec import (
+    day_in,
+    quantity_in,
+    quantity_out,
+    uid,
+    uid_out,
+)
 from custody_core.domain.ledger import StockKey
 from custody_core.domain.lines import Line
-from custody_core.domain.paging import PageRequest
+from custody_core.domain.paging import Page, PageRequest
 
 Row = tuple[object, ...]
 
@@ -38,6 +46,38 @@ class Repository:
 
 def marks(values: Collection[object]) -> str:
     return ", ".join("?" * len(values))
+
+
+class Where:
+    """WHERE terms and their parameters, built from optional filters (None adds nothing)."""
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self.params: list[object] = []
+
+    def add(self, term: str, *params: object) -> Where:
+        self.terms.append(term)
+        self.params.extend(params)
+        return self
+
+    def equal(self, column: str, value: UUID | None) -> Where:
+        return self if value is None else self.add(f"{column} = ?", uid(value))
+
+    def among(self, column: str, values: Iterable[str] | None) -> Where:
+        if values is None:
+            return self
+        listed = sorted(values)
+        return self.add(f"{column} IN ({marks(listed)})", *listed)
+
+    def within(self, column: str, first: date | None, last: date | None) -> Where:
+        if first is not None:
+            self.add(f"{column} >= ?", day_in(first))
+        if last is not None:
+            self.add(f"{column} <= ?", day_in(last))
+        return self
+
+    def __str__(self) -> str:
+        return " AND ".join(self.terms) or "1 = 1"
 
 
 def stock_key(key: StockKey) -> tuple[str, str, str, str]:
@@ -89,3 +129,18 @@ def trim(
         rows = rows[: page.limit]
         return rows, str(cursor(rows[-1]))
     return rows, None
+
+
+class _Numbered(Protocol):
+    @property
+    def number(self) -> int: ...
+
+
+Numbered = TypeVar("Numbered", bound=_Numbered)
+
+
+def numbered_page(found: list[Numbered], page: PageRequest) -> Page[Numbered]:
+    """A page of rows read with `LIMIT limit + 1` and keyed by their number."""
+    if len(found) <= page.limit:
+        return Page(tuple(found))
+    return Page(tuple(found[: page.limit]), str(found[page.limit - 1].number))

@@ -9,8 +9,10 @@ from custody_core.adapters.storage.cursors import dated_cursor, number_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
+    Where,
     insert_lines,
     load_lines,
+    numbered_page,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     day_in,
@@ -29,27 +31,14 @@ from custody_core.domain.shipments import Shipment
 from custody_core.ports.storage import DocumentQuery
 
 
-def _filters(
-    query: DocumentQuery, date_column: str, prefix: str = ""
-) -> tuple[list[str], list[object]]:
-    """WHERE terms and parameters of a document query (the account is added by the caller)."""
-    where: list[str] = []
-    params: list[object] = []
-    for column, value in (
-        ("counterparty_id", query.counterparty_id),
-        ("warehouse_id", query.warehouse_id),
-        ("order_id", query.order_id),
-    ):
-        if value is not None:
-            where.append(f"{prefix}{column} = ?")
-            params.append(uid(value))
-    if query.date_from is not None:
-        where.append(f"{prefix}{date_column} >= ?")
-        params.append(day_in(query.date_from))
-    if query.date_to is not None:
-        where.append(f"{prefix}{date_column} <= ?")
-        params.append(day_in(query.date_to))
-    return where, params
+def _filters(query: DocumentQuery, date_column: str, prefix: str = "") -> Where:
+    """WHERE terms of a document query (the account is added by the caller)."""
+    return (
+        Where()
+        .equal(f"{prefix}counterparty_id", query.counterparty_id)
+        .equal(f"{prefix}warehouse_id", query.warehouse_id)
+        .within(f"{prefix}{date_column}", query.date_from, query.date_to)
+    )
 
 
 class Receipts(Repository):
@@ -104,15 +93,12 @@ class Receipts(Repository):
         return rows[0] if rows else None
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Receipt]:
-        where, params = _filters(query, "document_date", "d.")
         if query.order_id is not None:
             return Page(())
+        where = _filters(query, "document_date", "d.")
         if page.after is not None:
-            where.append("(d.document_date, d.posted_at, d.id) > (?, ?, ?)")
-            params.extend(dated_cursor(page.after))
-        receipts = self._receipts(
-            " AND ".join(where or ["1 = 1"]), uid(account_id), *params, limit=page.limit + 1
-        )
+            where.add("(d.document_date, d.posted_at, d.id) > (?, ?, ?)", *dated_cursor(page.after))
+        receipts = self._receipts(str(where), uid(account_id), *where.params, limit=page.limit + 1)
         if len(receipts) <= page.limit:
             return Page(tuple(receipts))
         receipts = receipts[: page.limit]
@@ -188,13 +174,10 @@ class Shipments(Repository):
         return found[0] if found else None
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
-        where, params = _filters(query, "shipment_date", "s.")
-        where.append("s.number > ?")
-        params.append(number_cursor(page.after))
-        found = self._shipments(" AND ".join(where), uid(account_id), *params, limit=page.limit + 1)
-        if len(found) <= page.limit:
-            return Page(tuple(found))
-        return Page(tuple(found[: page.limit]), str(found[page.limit - 1].number))
+        where = _filters(query, "shipment_date", "s.").equal("s.order_id", query.order_id)
+        where.add("s.number > ?", number_cursor(page.after))
+        found = self._shipments(str(where), uid(account_id), *where.params, limit=page.limit + 1)
+        return numbered_page(found, page)
 
     def _shipments(self, where: str, *params: object, limit: int = -1) -> list[Shipment]:
         rows = self._all(
@@ -274,15 +257,11 @@ class Reversals(Repository):
         return found[0] if found else None
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Reversal]:
-        where, params = _filters(query, "reversal_date")
         if query.order_id is not None:
             return Page(())
-        where.append("number > ?")
-        params.append(number_cursor(page.after))
-        found = self._reversals(" AND ".join(where), uid(account_id), *params, limit=page.limit + 1)
-        if len(found) <= page.limit:
-            return Page(tuple(found))
-        return Page(tuple(found[: page.limit]), str(found[page.limit - 1].number))
+        where = _filters(query, "reversal_date").add("number > ?", number_cursor(page.after))
+        found = self._reversals(str(where), uid(account_id), *where.params, limit=page.limit + 1)
+        return numbered_page(found, page)
 
     def _reversals(self, where: str, *params: object, limit: int = -1) -> list[Reversal]:
         rows = self._all(

@@ -9,9 +9,11 @@ from custody_core.adapters.storage.cursors import number_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
+    Where,
     insert_lines,
     load_lines,
     marks,
+    numbered_page,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     instant_in,
@@ -116,22 +118,15 @@ class Orders(Repository):
         return found
 
     def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:
-        where, params = ["number > ?"], [uid(account_id), number_cursor(page.after)]
-        for column, value in (
-            ("counterparty_id", query.counterparty_id),
-            ("warehouse_id", query.warehouse_id),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(uid(value))
-        if query.states is not None:
-            values = sorted(state.value for state in query.states)
-            where.append(f"state IN ({marks(values)})")
-            params.extend(values)
-        found = self._orders(" AND ".join(where), *params, limit=page.limit + 1)
-        if len(found) <= page.limit:
-            return Page(tuple(found))
-        return Page(tuple(found[: page.limit]), str(found[page.limit - 1].number))
+        where = (
+            Where()
+            .add("number > ?", number_cursor(page.after))
+            .equal("counterparty_id", query.counterparty_id)
+            .equal("warehouse_id", query.warehouse_id)
+            .among("state", None if query.states is None else (s.value for s in query.states))
+        )
+        found = self._orders(str(where), uid(account_id), *where.params, limit=page.limit + 1)
+        return numbered_page(found, page)
 
     def _orders(self, where: str, *params: object, limit: int = -1) -> list[DeliveryOrder]:
         rows = self._all(

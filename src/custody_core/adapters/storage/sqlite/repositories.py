@@ -10,6 +10,7 @@ from custody_core.adapters.storage.cursors import number_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
+    Where,
     marks,
     stock_key,
     trim,
@@ -342,33 +343,20 @@ class Ledger(Repository):
         return None if row is None or row[0] is None else day_out(str(row[0]))
 
     def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
-        where, params = (
-            ["m.account_id = ?", "seq > ?"],
-            [uid(account_id), number_cursor(page.after)],
+        where = (
+            Where()
+            .add("m.account_id = ? AND seq > ?", uid(account_id), number_cursor(page.after))
+            .equal("m.counterparty_id", query.counterparty_id)
+            .equal("warehouse_id", query.warehouse_id)
+            .equal("item_id", query.item_id)
+            .equal("document_id", query.document_id)
+            .equal("order_id", query.order_id)
+            .among("kind", None if query.kinds is None else (kind.value for kind in query.kinds))
+            .within("occurred_on", query.date_from, query.date_to)
         )
-        for column, value in (
-            ("m.counterparty_id", query.counterparty_id),
-            ("warehouse_id", query.warehouse_id),
-            ("item_id", query.item_id),
-            ("document_id", query.document_id),
-            ("order_id", query.order_id),
-        ):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(uid(value))
-        if query.kinds is not None:
-            kinds = sorted(kind.value for kind in query.kinds)
-            where.append(f"kind IN ({marks(kinds)})")
-            params.extend(kinds)
-        if query.date_from is not None:
-            where.append("occurred_on >= ?")
-            params.append(day_in(query.date_from))
-        if query.date_to is not None:
-            where.append("occurred_on <= ?")
-            params.append(day_in(query.date_to))
         rows = self._all(
-            f"{self._MOVEMENT} WHERE {' AND '.join(where)} ORDER BY seq LIMIT ?",
-            *params,
+            f"{self._MOVEMENT} WHERE {where} ORDER BY seq LIMIT ?",
+            *where.params,
             page.limit + 1,
         )
         rows, next_after = trim(rows, page, lambda row: row[0])
