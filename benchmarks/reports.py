@@ -355,7 +355,6 @@ class History:
                 (ids.account, len(self.shipments)),
             )
             connection.execute("COMMIT")
-            connection.execute("ANALYZE")
         finally:
             connection.close()
 

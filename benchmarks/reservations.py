@@ -18,7 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
@@ -49,10 +49,11 @@ MAX_RETRIES = 100
 class Sizes:
     reservations: int
     writers: tuple[int, ...]
+    repeats: int
 
 
-QUICK = Sizes(reservations=200, writers=(1, 2))
-FULL = Sizes(reservations=5_000, writers=(1, 2, 4))
+QUICK = Sizes(reservations=200, writers=(1, 2), repeats=1)
+FULL = Sizes(reservations=5_000, writers=(1, 2, 4), repeats=3)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,6 @@ class Fixture:
     #: (account, counterparty, warehouse) as stored.
     key: tuple[str, str, str]
     item_ids: tuple[str, ...]
-    reserved: int
 
 
 @dataclass
@@ -84,14 +84,11 @@ class Run:
 
     @property
     def label(self) -> str:
+        if self.unit == "thread":
+            return "1 thread" if self.writers == 1 else f"{self.writers} threads"
         if self.writers == 1:
-            return f"1 writer {self.unit}"
-        label = (
-            f"{self.writers} {self.unit}es"
-            if self.unit == "process"
-            else f"{self.writers} {self.unit}s"
-        )
-        return f"{label} (contention on {cores()} cores)" if self.unit == "process" else label
+            return "1 writer process"
+        return f"{self.writers} processes (contention on {cores()} cores)"
 
 
 def prepare(app: Application, count: int, drafts: bool) -> Fixture:
@@ -119,7 +116,6 @@ def prepare(app: Application, count: int, drafts: bool) -> Fixture:
         account.id,
         (str(account.id), str(counterparty.id), str(warehouse.id)),
         tuple(str(item.id) for item in items),
-        reserved=0,
     )
 
 
@@ -228,6 +224,12 @@ def in_threads(office: BackOffice, parts: Sequence[list[int]]) -> tuple[float, i
     return ended - started, sum(outcome[2] for outcome in outcomes), []
 
 
+def median_run(runs: Sequence[Run]) -> Run:
+    """The run of median wall time among those that did not fail (the first failed if all did)."""
+    done = sorted((r for r in runs if r.seconds > 0), key=lambda r: r.seconds)
+    return done[(len(done) - 1) // 2] if done else runs[0]
+
+
 def split(count: int, writers: int) -> list[list[int]]:
     """Order numbers 1..count dealt out to `writers` in turn."""
     return [list(range(first, count + 1, writers)) for first in range(1, writers + 1)]
@@ -236,8 +238,8 @@ def split(count: int, writers: int) -> list[list[int]]:
 # The runs -----------------------------------------------------------------------------------
 
 
-def baseline_run(folder: Path, count: int, writers: int) -> Run:
-    path = folder / f"baseline-{writers}.sqlite"
+def baseline_run(folder: Path, count: int, writers: int, repeat: int = 0) -> Run:
+    path = folder / f"baseline-{writers}-{repeat}.sqlite"
     with custody_core.open(f"sqlite:///{path}", entry_points=False) as app:
         fixture = prepare(app, count, drafts=False)
     shares = [len(part) for part in split(count, writers)]
@@ -247,13 +249,13 @@ def baseline_run(folder: Path, count: int, writers: int) -> Run:
     seconds, retries, errors = in_processes(baseline_writer, arguments)
     run = Run("raw sqlite3", writers, "process", count, seconds, retries, errors)
     if not errors:
-        run.problems += baseline.problems(path, fixture.key, fixture.reserved, count)
+        run.problems += baseline.problems(path, fixture.key, count)
     run.problems = [f"raw sqlite3, {run.label}: {problem}" for problem in run.problems]
     return run
 
 
-def sqlite_run(folder: Path, count: int, writers: int) -> Run:
-    path = folder / f"library-{writers}.sqlite"
+def sqlite_run(folder: Path, count: int, writers: int, repeat: int = 0) -> Run:
+    path = folder / f"library-{writers}-{repeat}.sqlite"
     url = f"sqlite:///{path}"
     with custody_core.open(url, entry_points=False) as app:
         fixture = prepare(app, count, drafts=True)
@@ -336,18 +338,29 @@ def library_problems(app: Application, account_id: UUID, count: int) -> list[str
 def run(folder: Path, quick: bool, count: int | None = None) -> Outcome:
     sizes = QUICK if quick else FULL
     count = count or sizes.reservations
-    raw: dict[int, Run] = {}
-    runs = []
-    for writers in sizes.writers:
-        raw[writers] = baseline_run(folder, count, writers)
-        runs += [raw[writers], sqlite_run(folder, count, writers)]
-    runs += [memory_run(count, writers) for writers in sizes.writers]
+    every: dict[tuple[str, int], list[Run]] = defaultdict(list)
+    for repeat in range(sizes.repeats):
+        for writers in sizes.writers:
+            for one in (
+                baseline_run(folder, count, writers, repeat),
+                sqlite_run(folder, count, writers, repeat),
+            ):
+                every[one.backend, one.writers].append(one)
+        for writers in sizes.writers:
+            one = memory_run(count, writers)
+            every[one.backend, one.writers].append(one)
+    runs = [median_run(repeated) for repeated in every.values()]
+    raw = {r.writers: r for r in runs if r.backend == "raw sqlite3"}
 
     outcome = Outcome()
-    outcome.problems = [problem for r in runs for problem in r.problems]
+    outcome.problems = [
+        problem for repeated in every.values() for r in repeated for problem in r.problems
+    ]
     outcome.lines.append(
-        f"2. Reservation throughput: {count:,} reservations per run (one-line orders), "
-        f"{cores()} CPUs"
+        f"2. Reservation throughput: {count:,} reservations per run (one-line orders),"
+        f" {cores()} CPUs; "
+        + (f"median of {sizes.repeats} runs" if sizes.repeats > 1 else "one run")
+        + " of each, on a fresh database"
     )
     outcome.lines.append("")
     header = (

@@ -124,7 +124,7 @@ class LedgerRepository(Protocol):
         ...
 
     def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
-        """Movements in append order."""
+        """Movements by business date, then in append order."""
         ...
 
 

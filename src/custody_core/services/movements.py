@@ -23,7 +23,7 @@ def list_movements(
     date_to: date | None = None,
     page: PageRequest | None = None,
 ) -> Page[Movement]:
-    """Movements of a counterparty in the order they were posted."""
+    """Movements of a counterparty by business date, then in the order they were posted."""
     authorize(ctx.principal, Action.READ_STOCK)
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)

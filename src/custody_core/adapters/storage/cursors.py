@@ -28,3 +28,15 @@ def dated_cursor(after: str) -> tuple[str, str, str]:
     except ValueError:
         raise bad_cursor(after) from None
     return day, instant, key
+
+
+def dated_sequence_cursor(after: str) -> tuple[str, int]:
+    """(business date, append sequence) of a "date|sequence" cursor, checked."""
+    day, _, sequence = after.partition("|")
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise bad_cursor(after) from None
+    if not sequence.isdigit():
+        raise bad_cursor(after)
+    return day, int(sequence)

@@ -13,7 +13,11 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import dated_cursor, number_cursor
+from custody_core.adapters.storage.cursors import (
+    dated_cursor,
+    dated_sequence_cursor,
+    number_cursor,
+)
 from custody_core.domain.errors import Conflict, DuplicateDocument
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, Movement, StockKey
@@ -322,8 +326,17 @@ class _Ledger(_Repository):
                 and _within(m.occurred_on, q.date_from, q.date_to)
             )
 
-        numbered = [(seq, m) for seq, m in enumerate(self._s.movements, 1) if wanted(m)]
-        return _page(numbered, page)
+        after = None if page.after is None else dated_sequence_cursor(page.after)
+        keyed = sorted(
+            ((m.occurred_on.isoformat(), seq), m)
+            for seq, m in enumerate(self._s.movements, 1)
+            if wanted(m)
+        )
+        rows = [row for row in keyed if after is None or row[0] > after][: page.limit + 1]
+        more = len(rows) > page.limit
+        rows = rows[: page.limit]
+        cursor = f"{rows[-1][0][0]}|{rows[-1][0][1]}" if more else None
+        return Page(tuple(m for _, m in rows), cursor)
 
 
 class _Receipts(_Repository):

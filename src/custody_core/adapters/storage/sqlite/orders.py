@@ -113,7 +113,8 @@ class Orders(Repository):
         found: dict[UUID, DeliveryOrder] = {}
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
-            for order in self._orders(f"id IN ({marks(chunk)})", uid(account_id), *chunk):
+            in_chunk = f"id IN ({marks(chunk)})"
+            for order in self._orders(in_chunk, uid(account_id), *chunk, by_ids=True):
                 found[order.id] = order
         return found
 
@@ -128,9 +129,17 @@ class Orders(Repository):
         found = self._orders(str(where), uid(account_id), *where.params, limit=page.limit + 1)
         return numbered_page(found, page)
 
-    def _orders(self, where: str, *params: object, limit: int = -1) -> list[DeliveryOrder]:
+    def _orders(
+        self, where: str, *params: object, limit: int = -1, by_ids: bool = False
+    ) -> list[DeliveryOrder]:
+        """Orders matching `where`, by number; `by_ids` looks ids up by primary key, unsorted.
+
+        Without `by_ids` SQLite would walk the account's whole number index (to
+        skip a sort) rather than look up each id: "+" keeps it off that index.
+        """
+        account, order = ("+account_id", "") if by_ids else ("account_id", "ORDER BY number")
         rows = self._all(
-            f"{self._SELECT} WHERE account_id = ? AND {where} ORDER BY number LIMIT ?",
+            f"{self._SELECT} WHERE {account} = ? AND {where} {order} LIMIT ?",
             *params,
             limit,
         )

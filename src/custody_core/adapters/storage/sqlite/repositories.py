@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import number_cursor
+from custody_core.adapters.storage.cursors import dated_sequence_cursor
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
@@ -345,7 +345,7 @@ class Ledger(Repository):
     def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
         where = (
             Where()
-            .add("m.account_id = ? AND seq > ?", uid(account_id), number_cursor(page.after))
+            .add("m.account_id = ?", uid(account_id))
             .equal("m.counterparty_id", query.counterparty_id)
             .equal("warehouse_id", query.warehouse_id)
             .equal("item_id", query.item_id)
@@ -354,12 +354,14 @@ class Ledger(Repository):
             .among("kind", None if query.kinds is None else (kind.value for kind in query.kinds))
             .within("occurred_on", query.date_from, query.date_to)
         )
+        if page.after is not None:
+            where.add("(occurred_on, seq) > (?, ?)", *dated_sequence_cursor(page.after))
         rows = self._all(
-            f"{self._MOVEMENT} WHERE {where} ORDER BY seq LIMIT ?",
+            f"{self._MOVEMENT} WHERE {where} ORDER BY occurred_on, seq LIMIT ?",
             *where.params,
             page.limit + 1,
         )
-        rows, next_after = trim(rows, page, lambda row: row[0])
+        rows, next_after = trim(rows, page, lambda row: f"{row[9]}|{row[0]}")
         return Page(tuple(_movement(account_id, row) for row in rows), next_after)
 
 
