@@ -342,6 +342,34 @@ def test_movements_cannot_be_updated_or_deleted(sqlite_app: Application) -> None
     assert connection.execute("SELECT * FROM movements ORDER BY seq").fetchall() == rows_before
 
 
+def test_posted_documents_cannot_be_updated_or_deleted(sqlite_app: Application) -> None:
+    account = stock_with_one_item(sqlite_app)
+    office = sqlite_app.back_office(Principal.manager(account.id, "manager"))
+    order = office.create_order(OrderDraft("W1", [LineDraft("SKU", 2)], counterparty="C1"))
+    office.confirm_order(order.number)
+    office.deliver_order(order.number, refused={"SKU": 1})
+    office.post_receipt(ReceiptDraft("R-2", date(2026, 11, 3), "C1", "W1", [LineDraft("SKU", 1)]))
+    office.reverse_receipt("C1", "R-2", 2026, "mistake")
+    connection = sqlite_storage(sqlite_app).connection()
+    # table -> a column to rewrite with its own value
+    tables = {
+        "documents": "posted_by",
+        "document_lines": "quantity",
+        "shipments": "posted_by",
+        "shipment_lines": "quantity",
+        "reversals": "reason",
+        "reversal_lines": "quantity",
+    }
+    before = {t: connection.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+    assert all(before.values()), "every table holds a posted row"
+    for table, column in tables.items():
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            connection.execute(f"UPDATE {table} SET {column} = {column}")
+        with pytest.raises(sqlite3.IntegrityError, match="immutable"):
+            connection.execute(f"DELETE FROM {table}")
+    assert {t: connection.execute(f"SELECT * FROM {t}").fetchall() for t in tables} == before
+
+
 # Several processes writing one file --------------------------------------------------------
 
 PROCESSES = 4

@@ -436,6 +436,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _complain(problem_text(problem, args.lang))
     except (CustodyError, InputError) as error:
         _complain(error.message(args.lang))
+    except BrokenPipeError:
+        # The reader went away (`custody ... | head`): what was asked is done; stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as error:
         _complain(str(error))
     return EXIT_ERROR

@@ -107,3 +107,53 @@ CREATE TABLE snapshot_holds (
 CREATE INDEX movements_by_date ON movements (account_id, counterparty_id, occurred_on);
 DROP INDEX movements_by_key;
 DROP INDEX movements_by_order;
+
+-- Posted documents never change: a mistake is corrected by a reversal.
+CREATE TRIGGER documents_immutable_update BEFORE UPDATE ON documents
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER documents_immutable_delete BEFORE DELETE ON documents
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER document_lines_immutable_update BEFORE UPDATE ON document_lines
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER document_lines_immutable_delete BEFORE DELETE ON document_lines
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER shipments_immutable_update BEFORE UPDATE ON shipments
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER shipments_immutable_delete BEFORE DELETE ON shipments
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER shipment_lines_immutable_update BEFORE UPDATE ON shipment_lines
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER shipment_lines_immutable_delete BEFORE DELETE ON shipment_lines
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER reversals_immutable_update BEFORE UPDATE ON reversals
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER reversals_immutable_delete BEFORE DELETE ON reversals
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER reversal_lines_immutable_update BEFORE UPDATE ON reversal_lines
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
+CREATE TRIGGER reversal_lines_immutable_delete BEFORE DELETE ON reversal_lines
+BEGIN
+    SELECT RAISE(ABORT, 'posted documents are immutable');
+END;
