@@ -4,6 +4,7 @@ from custody_core.bootstrap import open
 from custody_core.domain.errors import CustodyError
 from custody_core.domain.lines import LineDraft
 from custody_core.domain.orders import OrderDraft, OrderState
+from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import ReceiptDraft
 from custody_core.plugins import hookimpl
@@ -15,6 +16,8 @@ __all__ = [
     "LineDraft",
     "OrderDraft",
     "OrderState",
+    "Page",
+    "PageRequest",
     "Principal",
     "ReceiptDraft",
     "Role",
