@@ -18,6 +18,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
+from attrs import evolve
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -28,9 +29,18 @@ from custody_core.domain.lines import Line
 from custody_core.domain.orders import DeliveryOrder, OrderState
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
+from custody_core.domain.periods import HeldReserve, Position
 from custody_core.domain.receipts import Receipt
+from custody_core.domain.reversals import Reversal
+from custody_core.domain.shipments import Shipment
 from custody_core.domain.units import KILOGRAM
-from custody_core.ports.storage import DocumentQuery, OrderQuery, StorageBackend, UnitOfWork
+from custody_core.ports.storage import (
+    DocumentQuery,
+    MovementQuery,
+    OrderQuery,
+    StorageBackend,
+    UnitOfWork,
+)
 from custody_core.testing.ledger_machine import ledger_machine
 
 StorageMaker = Callable[[], StorageBackend]
@@ -78,6 +88,42 @@ class _World:
             self.contract.id,
             self.warehouse.id,
             (Line(self.item.id, Decimal(quantity)),),
+            NOW,
+            "manager",
+        )
+
+    def shipment(self, uow: UnitOfWork, order: DeliveryOrder) -> Shipment:
+        shipment = Shipment(
+            uuid4(),
+            self.account.id,
+            uow.shipments.next_number(self.account.id),
+            date(2026, 11, 20),
+            order.id,
+            order.number,
+            self.counterparty.id,
+            self.warehouse.id,
+            (Line(self.item.id, Decimal("1.000")),),
+            (Line(self.item.id, Decimal("0.500")),),
+            NOW,
+            "manager",
+            "Recipient",
+            "Street 1",
+        )
+        uow.shipments.add(shipment)
+        return shipment
+
+    def reversal(self, uow: UnitOfWork, receipt: Receipt) -> Reversal:
+        return Reversal(
+            uuid4(),
+            self.account.id,
+            uow.reversals.next_number(self.account.id),
+            date(2026, 11, 20),
+            DocumentKind.RECEIPT,
+            receipt.id,
+            self.counterparty.id,
+            self.warehouse.id,
+            receipt.lines,
+            "posted by mistake",
             NOW,
             "manager",
         )
@@ -279,6 +325,118 @@ class StorageConformance:
                 balance
             ]
             assert list(uow.ledger.movements(world.account.id)) == [*movements, reserve]
+
+    def test_shipments_round_trip_with_refused_lines_and_pages(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            order = world.order(uow.orders.next_number(world.account.id))
+            uow.orders.add(order)
+            shipments = [world.shipment(uow, order) for _ in range(3)]
+            uow.commit()
+        assert [s.number for s in shipments] == [1, 2, 3]
+        with storage.unit_of_work() as uow:
+            account = world.account.id
+            assert uow.shipments.get(account, shipments[0].id) == shipments[0]
+            assert uow.shipments.by_number(account, 2) == shipments[1]
+            first = uow.shipments.find(account, DocumentQuery(), PageRequest(limit=2))
+            rest = uow.shipments.find(account, DocumentQuery(), PageRequest(2, first.next_after))
+            assert [*first, *rest] == shipments
+            assert rest.next_after is None
+            by_order = DocumentQuery(order_id=order.id, date_from=date(2026, 11, 20))
+            assert list(uow.shipments.find(account, by_order, PageRequest())) == shipments
+            later = DocumentQuery(date_from=date(2026, 11, 21))
+            assert list(uow.shipments.find(account, later, PageRequest())) == []
+
+    def test_a_document_is_reversed_once(self, storage: StorageBackend) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            receipt = world.receipt()
+            uow.receipts.add(receipt)
+            reversal = world.reversal(uow, receipt)
+            uow.reversals.add(reversal)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            account = world.account.id
+            assert uow.reversals.of_document(account, receipt.id) == reversal
+            assert uow.reversals.of_document(account, uuid4()) is None
+            assert list(uow.reversals.find(account, DocumentQuery(), PageRequest())) == [reversal]
+            with pytest.raises(DuplicateDocument):
+                uow.reversals.add(world.reversal(uow, receipt))
+
+    def test_snapshots_store_positions_and_take_late_movements(
+        self, storage: StorageBackend
+    ) -> None:
+        october, november = date(2026, 10, 31), date(2026, 11, 30)
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            order_id = uuid4()
+            uow.orders.add(evolve(world.order(1), id=order_id))
+            balance = Balance(world.key, Decimal("12.345"), Decimal("1.500"))
+            held = HeldReserve(order_id, world.key, Decimal("1.500"))
+            uow.periods.add(world.account.id, Position.of(october, [balance], [held]))
+            uow.periods.add(world.account.id, Position.of(november, [balance], [held]))
+            late = Movement(
+                world.key,
+                MovementKind.RECEIPT,
+                Decimal("2.000"),
+                DocumentKind.RECEIPT,
+                uuid4(),
+                date(2026, 11, 5),
+                NOW,
+            )
+            uow.periods.adjust(world.account.id, [late])
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            account = world.account.id
+            assert uow.periods.closings(account) == [october, november]
+            assert uow.periods.snapshot(account, october) == Position.of(october, [balance], [held])
+            moved = Balance(world.key, Decimal("14.345"), Decimal("1.500"))
+            assert uow.periods.snapshot(account, november, world.counterparty.id) == (
+                Position.of(november, [moved], [held])
+            )
+            assert uow.periods.snapshot(account, november, uuid4()) == Position(november, {}, {})
+            assert uow.periods.closings(uuid4()) == []
+
+    def test_movements_are_found_by_date_then_posting_and_paged(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            days = [date(2026, 11, 3), date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 1)]
+            movements = [
+                Movement(
+                    world.key,
+                    MovementKind.RECEIPT,
+                    Decimal(n + 1),
+                    DocumentKind.RECEIPT,
+                    uuid4(),
+                    day,
+                    NOW,
+                )
+                for n, day in enumerate(days)
+            ]
+            uow.ledger.append(movements, [Balance(world.key, Decimal(10))])
+            uow.commit()
+        expected = [movements[1], movements[3], movements[2], movements[0]]
+        with storage.unit_of_work() as uow:
+            account, query = world.account.id, MovementQuery(counterparty_id=world.counterparty.id)
+            pages: list[Movement] = []
+            after: str | None = None
+            while True:
+                page = uow.ledger.find(account, query, PageRequest(3, after))
+                pages.extend(page)
+                if page.next_after is None:
+                    break
+                after = page.next_after
+            assert pages == expected
+            assert uow.ledger.first_date(account) == date(2026, 11, 1)
+            assert uow.ledger.between(account, None, date(2026, 11, 1), date(2026, 11, 2)) == [
+                movements[2]
+            ]
+            kinds = MovementQuery(kinds=frozenset({MovementKind.RELEASE}))
+            assert list(uow.ledger.find(account, kinds, PageRequest())) == []
 
     def test_the_ledger_invariants_hold_under_random_use(self, make_storage: StorageMaker) -> None:
         run_state_machine_as_test(
