@@ -19,6 +19,7 @@ from custody_core.adapters.storage.sqlite.codec import (
     instant_in,
     instant_out,
     optional_instant_out,
+    quantity_out,
     uid,
     uid_out,
 )
@@ -34,10 +35,12 @@ _CHUNK = 500
 
 
 class Orders(Repository):
-    _SELECT = (
-        "SELECT id, account_id, number, counterparty_id, warehouse_id, created_at, state, version,"
-        " confirmed_at, closed_at, recipient, address, comment, failure_reason FROM orders"
+    _COLUMNS = (
+        "o.id, o.account_id, o.number, o.counterparty_id, o.warehouse_id, o.created_at, o.state,"
+        " o.version, o.confirmed_at, o.closed_at, o.recipient, o.address, o.comment,"
+        " o.failure_reason"
     )
+    _SELECT = f"SELECT {_COLUMNS} FROM orders o"
 
     def next_number(self, account_id: UUID) -> int:
         row = self._one(
@@ -101,12 +104,31 @@ class Orders(Repository):
         )
 
     def get(self, account_id: UUID, order_id: UUID) -> DeliveryOrder | None:
-        found = self._orders("id = ?", uid(account_id), uid(order_id))
-        return found[0] if found else None
+        return self._single("o.id = ?", uid(account_id), uid(order_id))
 
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
-        found = self._orders("number = ?", uid(account_id), number)
-        return found[0] if found else None
+        return self._single("o.number = ?", uid(account_id), number)
+
+    def _single(self, where: str, *params: object) -> DeliveryOrder | None:
+        """One order with its cargo in one statement: every change of an order starts here."""
+        rows = self._all(
+            f"SELECT {self._COLUMNS}, l.item_id, l.quantity, i.unit_scale FROM orders o"
+            " LEFT JOIN order_lines l ON l.order_id = o.id LEFT JOIN items i ON i.id = l.item_id"
+            f" WHERE o.account_id = ? AND {where} ORDER BY l.line_no",
+            *params,
+        )
+        if not rows:
+            return None
+        header = rows[0][:-3]
+        key = str(header[0])
+        lines = tuple(
+            Line(uid_out(str(item)), quantity_out(int(str(quantity)), int(str(scale))))
+            for *_, item, quantity, scale in rows
+            if item is not None
+        )
+        shipped = [key] if header[6] in _SHIPPED else []
+        handed = load_lines(self._db, "order_handed_over", "order_id", shipped)
+        return _order(header, {key: lines}, handed)
 
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         ids = sorted(uid(order_id) for order_id in order_ids)
