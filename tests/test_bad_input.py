@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -288,3 +288,53 @@ def test_messages_exist_in_both_languages(app: Application, office: BackOffice) 
     )
     assert error.message("en") == "lines[1].quantity: -2 must be greater than zero"
     assert error.message("ru") == "lines[1].quantity: -2 должно быть больше нуля"
+
+
+# Arguments of the order, document and report use cases -----------------------------------
+
+CONFIRMED = 1  # the order each case below starts from: confirmed, 1 TEA
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda o: o.confirm_order("1"), "number"),
+        (lambda o: o.confirm_order(True), "number"),
+        (lambda o: o.confirm_order(10**30), "number"),
+        (lambda o: o.cancel_order(CONFIRMED, expected_version="2"), "expected_version"),
+        (lambda o: o.deliver_order(CONFIRMED, refused=["TEA"]), "refused"),
+        (lambda o: o.deliver_order(CONFIRMED, refused={"TEA": 0.5}), "refused[TEA]"),
+        (lambda o: o.deliver_order(CONFIRMED, refused={"TEA": "abc"}), "refused[TEA]"),
+        (lambda o: o.edit_order_lines(CONFIRMED, None), "lines"),
+        (lambda o: o.edit_order_lines(CONFIRMED, "TEA"), "lines"),
+        (lambda o: o.fail_order(CONFIRMED, None), "reason"),
+        (lambda o: o.shipment("1"), "number"),
+        (lambda o: o.reverse_shipment(0, "mistake"), "number"),
+        (lambda o: o.reverse_receipt("ROMASHKA", "R-1", "2026", "mistake"), "year"),
+        (lambda o: o.receipt("ROMASHKA", "R-1", 2026.0), "year"),
+        (lambda o: o.stock_report("ROMASHKA", as_of="2026-11-01"), "as_of"),
+        (
+            lambda o: o.stock_report("ROMASHKA", date_from=datetime(2026, 11, 1, tzinfo=UTC)),
+            "date_from",
+        ),
+        (lambda o: o.stock_report("ROMASHKA", date_to=20261101), "date_to"),
+        (lambda o: o.close_periods("2026-10-31"), "through"),
+        (lambda o: o.orders(states="confirmed"), "states"),
+        (lambda o: o.orders(states=["shipped"]), "states"),
+        (lambda o: o.movements("ROMASHKA", kinds="receipt"), "kinds"),
+        (lambda o: o.receipts(date_from="2026-11-01"), "date_from"),
+        (lambda o: o.shipments(date_to=date(2026, 11, 1), order="1"), "number"),
+        (lambda o: o.orders(page=PageRequest(after=123)), "after"),
+        (lambda o: o.orders(page=PageRequest(after="9" * 30)), "after"),
+        (lambda o: o.movements("ROMASHKA", page=PageRequest(after="x" * 500)), "after"),
+    ],
+)
+def test_wrong_arguments_are_named_and_change_nothing(
+    app: Application, office: BackOffice, call: Callable[[BackOffice], object], field: str
+) -> None:
+    order = office.create_order(OrderDraft("W1", [LineDraft("TEA", 1)], counterparty="ROMASHKA"))
+    office.confirm_order(order.number)
+    assert order.number == CONFIRMED
+    error = refused(app, office, lambda: call(office), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [problem.field for problem in error.problems] == [field]

@@ -5,7 +5,9 @@ A user fixing a form wants all of its mistakes at once, not one per attempt.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import enum
+from collections.abc import Callable, Collection
+from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
 
@@ -13,9 +15,12 @@ from custody_core.domain import numbers
 from custody_core.domain.errors import Problem, ValidationError
 
 T = TypeVar("T")
+E = TypeVar("E", bound=enum.Enum)
 
 CODE_LENGTH = 64
 NAME_LENGTH = 255
+#: The largest whole number storage keeps (SQLite INTEGER, PostgreSQL BIGINT).
+MAX_WHOLE = 2**63 - 1
 
 
 class Checks:
@@ -64,3 +69,40 @@ class Checks:
         """Raise every problem found so far as one ValidationError."""
         if self.problems:
             raise ValidationError(self.problems)
+
+
+# Arguments of use cases that are not forms: each is checked on its own, and a
+# wrong one is a ValidationError naming its field instead of a crash deeper in.
+
+
+def whole_number(value: object, field: str) -> int:
+    """A positive whole number: an order, shipment or version number, a year."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WHOLE:
+        raise ValidationError([Problem("value.invalid", field, value, "a whole number from 1")])
+    return value
+
+
+def optional_day(value: object, field: str) -> date | None:
+    """A calendar date (not a datetime), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise ValidationError([Problem("value.invalid", field, value, "a calendar date")])
+    return value
+
+
+def members(values: object, field: str, kind: type[E]) -> frozenset[E] | None:
+    """A collection of `kind` members (or their values), or None for "any"."""
+    if values is None:
+        return None
+    if isinstance(values, str) or not isinstance(values, Collection):
+        raise ValidationError(
+            [Problem("value.invalid", field, values, f"a collection of {kind.__name__}")]
+        )
+    try:
+        return frozenset(value if isinstance(value, kind) else kind(value) for value in values)
+    except ValueError:
+        allowed = ", ".join(str(member.value) for member in kind)
+        raise ValidationError(
+            [Problem("value.invalid", field, sorted(map(str, values)), allowed)]
+        ) from None

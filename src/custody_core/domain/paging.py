@@ -25,12 +25,22 @@ def _limit(value: object) -> int:
     return value
 
 
+#: Longer than any cursor a list hands out.
+CURSOR_LENGTH = 200
+
+
+def _cursor(value: object) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > CURSOR_LENGTH):
+        raise bad_cursor(value)
+    return value
+
+
 @frozen
 class PageRequest:
     """At most `limit` rows after the cursor `after` (from a previous page's `next_after`)."""
 
     limit: int = field(default=DEFAULT_LIMIT, converter=_limit)
-    after: str | None = None
+    after: str | None = field(default=None, converter=_cursor)
 
 
 @frozen
@@ -47,7 +57,7 @@ class Page(Generic[T]):
         return len(self.items)
 
 
-def bad_cursor(cursor: str) -> ValidationError:
+def bad_cursor(cursor: object) -> ValidationError:
     """The error for a cursor this list did not hand out."""
     return ValidationError(
         [Problem("value.invalid", "after", cursor, "a cursor from a previous page")]

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import field, frozen
 
+from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
@@ -81,7 +82,7 @@ def document_query(
     return DocumentQuery(
         counterparty_id=counterparty.id if counterparty else None,
         warehouse_id=warehouse.id if warehouse else None,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=optional_day(date_from, "date_from"),
+        date_to=optional_day(date_to, "date_to"),
         order_id=order_id,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
+from custody_core.domain.checks import members, optional_day
 from custody_core.domain.errors import NotFound
 from custody_core.domain.ledger import Movement, MovementKind
 from custody_core.domain.paging import Page, PageRequest
@@ -38,8 +39,8 @@ def list_movements(
             counterparty_id=counterparty.id,
             warehouse_id=warehouse.id if warehouse else None,
             item_id=item_id,
-            kinds=None if kinds is None else frozenset(kinds),
-            date_from=date_from,
-            date_to=date_to,
+            kinds=members(kinds, "kinds", MovementKind),
+            date_from=optional_day(date_from, "date_from"),
+            date_to=optional_day(date_to, "date_to"),
         )
         return uow.ledger.find(ctx.account_id, query, page or PageRequest())

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from custody_core.domain.checks import Checks
+from custody_core.domain.checks import Checks, members, whole_number
 from custody_core.domain.errors import (
     Conflict,
     IllegalTransition,
@@ -87,6 +87,8 @@ def edit_order_lines(
 ) -> DeliveryOrder:
     """Replace the cargo of an order; an order holding reserve reserves or releases the change."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
+    if isinstance(lines, str) or not isinstance(lines, Sequence):
+        raise ValidationError([Problem("value.invalid", "lines", lines, "a list of lines")])
     checks = Checks()
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
@@ -114,6 +116,9 @@ def deliver_order(
     not a delivery; record a failed attempt instead.
     """
     authorize(ctx.principal, Action.DELIVER_ORDERS)
+    if refused is not None and not isinstance(refused, Mapping):
+        expected = "a mapping of SKU to refused quantity"
+        raise ValidationError([Problem("value.invalid", "refused", refused, expected)])
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
         if (order.state, OrderChange.DELIVER) not in TRANSITIONS:
@@ -204,14 +209,14 @@ def list_orders(
         query = OrderQuery(
             counterparty_id=counterparty.id if counterparty else None,
             warehouse_id=warehouse.id if warehouse else None,
-            states=None if states is None else frozenset(states),
+            states=members(states, "states", OrderState),
         )
         return uow.orders.find(ctx.account_id, query, page or PageRequest())
 
 
 def visible_order(ctx: Context, uow: UnitOfWork, number: int) -> DeliveryOrder:
     """The order numbered `number`, NotFound if the principal may not see it."""
-    order = uow.orders.by_number(ctx.account_id, number)
+    order = uow.orders.by_number(ctx.account_id, whole_number(number, "number"))
     if order is None or not may_see(ctx.principal, order.counterparty_id):
         raise NotFound(entity="order", key=number)
     return order
@@ -220,6 +225,8 @@ def visible_order(ctx: Context, uow: UnitOfWork, number: int) -> DeliveryOrder:
 def _current_order(
     ctx: Context, uow: UnitOfWork, number: int, expected_version: int | None
 ) -> DeliveryOrder:
+    if expected_version is not None:
+        whole_number(expected_version, "expected_version")
     order = visible_order(ctx, uow, number)
     if expected_version is not None and order.version != expected_version:
         raise Conflict(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.periods import Position, month_ends
 from custody_core.services.authorization import Action, authorize
@@ -18,6 +19,7 @@ def close_periods(ctx: Context, through: date | None = None) -> list[date]:
     the months closed now.
     """
     authorize(ctx.principal, Action.CLOSE_PERIODS)
+    through = optional_day(through, "through")
     with ctx.storage.unit_of_work() as uow:
         today = ctx.account(uow).business_date(ctx.now())
         last_ended = today.replace(day=1) - timedelta(days=1)

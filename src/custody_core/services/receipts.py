@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from custody_core.domain.checks import CODE_LENGTH, Checks
+from custody_core.domain.checks import CODE_LENGTH, Checks, whole_number
 from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
@@ -102,7 +102,9 @@ def get_receipt(ctx: Context, counterparty_code: str | None, number: str, year: 
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
-        receipt = uow.receipts.by_number(ctx.account_id, counterparty.id, number, year)
+        receipt = uow.receipts.by_number(
+            ctx.account_id, counterparty.id, number, whole_number(year, "year")
+        )
         if receipt is None:
             raise NotFound(entity="receipt", key=f"{number}/{year}")
         return receipt

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from uuid import UUID
 
+from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.periods import Position
 from custody_core.domain.stock import (
@@ -33,6 +34,9 @@ def stock_report(
     the movements since the last closed month before the period.
     """
     authorize(ctx.principal, Action.READ_STOCK)
+    date_from = optional_day(date_from, "date_from")
+    date_to = optional_day(date_to, "date_to")
+    as_of = optional_day(as_of, "as_of")
     if as_of is not None and (date_from is not None or date_to is not None):
         raise ValidationError(
             [Problem("value.invalid", "as_of", as_of, "either a day or a period, not both")]
@@ -44,7 +48,7 @@ def stock_report(
         start = as_of or date_from or end.replace(day=1)
         if start > end:
             raise ValidationError(
-                [Problem("value.invalid", "date_from", start, f"on or before {end}")]
+                [Problem("value.invalid", "date_from", start.isoformat(), f"on or before {end}")]
             )
         day_before = start - timedelta(days=1)
         base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)

@@ -6,7 +6,7 @@ history before it stays exactly as it was reported.
 
 from __future__ import annotations
 
-from custody_core.domain.checks import Checks
+from custody_core.domain.checks import Checks, whole_number
 from custody_core.domain.errors import AlreadyReversed, DuplicateDocument, NotFound
 from custody_core.domain.ledger import DocumentKind
 from custody_core.domain.orders import DeliveryOrder, OrderChange
@@ -29,7 +29,9 @@ def reverse_receipt(
     reason = _reason(reason)
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
-        receipt = uow.receipts.by_number(ctx.account_id, counterparty.id, number, year)
+        receipt = uow.receipts.by_number(
+            ctx.account_id, counterparty.id, number, whole_number(year, "year")
+        )
         if receipt is None:
             raise NotFound(entity="receipt", key=f"{number}/{year}")
         reversal = _post(ctx, uow, receipt, reason, key=f"{number}/{year}")
@@ -44,7 +46,7 @@ def reverse_shipment(ctx: Context, number: int, reason: str) -> tuple[Reversal, 
     authorize(ctx.principal, Action.REVERSE_DOCUMENTS)
     reason = _reason(reason)
     with ctx.storage.unit_of_work() as uow:
-        shipment = uow.shipments.by_number(ctx.account_id, number)
+        shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "number"))
         if shipment is None:
             raise NotFound(entity="shipment", key=number)
         order = uow.orders.get(ctx.account_id, shipment.order_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from custody_core.domain.checks import whole_number
 from custody_core.domain.errors import NotFound
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.shipments import Shipment
@@ -40,7 +41,7 @@ def list_shipments(
 def get_shipment(ctx: Context, number: int) -> Shipment:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        shipment = uow.shipments.by_number(ctx.account_id, number)
+        shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "number"))
         if shipment is None or not may_see(ctx.principal, shipment.counterparty_id):
             raise NotFound(entity="shipment", key=number)
         return shipment

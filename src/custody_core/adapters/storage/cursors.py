@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
+from custody_core.domain.checks import MAX_WHOLE
 from custody_core.domain.paging import bad_cursor
 
 
@@ -12,7 +13,7 @@ def number_cursor(after: str | None) -> int:
     """The integer key after which a page starts (0 for the first page)."""
     if after is None:
         return 0
-    if not after.isdigit():
+    if not after.isdigit() or int(after) > MAX_WHOLE:
         raise bad_cursor(after)
     return int(after)
 
@@ -37,6 +38,6 @@ def dated_sequence_cursor(after: str) -> tuple[str, int]:
         date.fromisoformat(day)
     except ValueError:
         raise bad_cursor(after) from None
-    if not sequence.isdigit():
+    if not sequence.isdigit() or int(sequence) > MAX_WHOLE:
         raise bad_cursor(after)
     return day, int(sequence)
