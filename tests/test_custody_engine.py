@@ -497,3 +497,20 @@ def test_a_cursor_not_handed_out_is_refused(office: BackOffice) -> None:
 def test_every_failure_reason_has_a_name_in_both_languages() -> None:
     assert set(FAILURE_REASON_NAMES) == set(FAILURE_REASONS)
     assert all(set(names) == {"en", "ru"} for names in FAILURE_REASON_NAMES.values())
+
+
+def test_a_past_report_places_an_order_by_the_confirmation_it_had_then(
+    office: BackOffice, clock: ManualClock
+) -> None:
+    first = confirmed(office, LineDraft("TEA", 7))  # 20 Nov: first in the queue
+    clock.advance(timedelta(days=1))
+    second = confirmed(office, LineDraft("TEA", 6))  # 21 Nov: 13 reserved, 10 on hand
+    clock.advance(timedelta(days=1))
+    office.fail_order(first, "recipient_refused")  # 22 Nov: releases its 7
+    clock.advance(timedelta(days=1))
+    office.confirm_order(first)  # 23 Nov: now behind the second order
+
+    then = line(office, "TEA", as_of=date(2026, 11, 21))
+    assert [(h.order_number, h.shortage) for h in then.holds] == [(first, 0), (second, 3)]
+    now = line(office, "TEA")
+    assert [(h.order_number, h.shortage) for h in now.holds] == [(second, 0), (first, 3)]

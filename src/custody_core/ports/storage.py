@@ -10,7 +10,7 @@ Adapters raise only `custody_core.domain.errors` types.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from types import TracebackType
 from typing import Protocol, Self
 from uuid import UUID
@@ -208,6 +208,13 @@ class OrderRepository(Protocol):
 
     def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:
         """Orders by number."""
+        ...
+
+    def confirmed_before(
+        self, account_id: UUID, order_ids: Collection[UUID], before: datetime
+    ) -> dict[UUID, datetime]:
+        """Each order's latest confirmation instant earlier than `before`, the superseded ones
+        included (an order confirmed again keeps its earlier confirmations for the past)."""
         ...
 
 

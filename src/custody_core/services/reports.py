@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
+
+from attrs import evolve
 
 from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.periods import Position
 from custody_core.domain.stock import (
     PickLine,
@@ -18,6 +21,8 @@ from custody_core.domain.stock import (
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
+
+DAY = timedelta(days=1)
 
 
 def stock_report(
@@ -44,13 +49,14 @@ def stock_report(
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         now = ctx.now()
-        end = as_of or date_to or ctx.account(uow).business_date(now)
+        account = ctx.account(uow)
+        end = as_of or date_to or account.business_date(now)
         start = as_of or date_from or end.replace(day=1)
         if start > end:
             raise ValidationError(
                 [Problem("value.invalid", "date_from", start.isoformat(), f"on or before {end}")]
             )
-        day_before = start - timedelta(days=1)
+        day_before = start - DAY
         base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)
         movements = uow.ledger.between(ctx.account_id, counterparty.id, base.as_of, end)
         opening = base.advanced((m for m in movements if m.occurred_on <= day_before), day_before)
@@ -58,6 +64,7 @@ def stock_report(
         order_ids = {order for order, _ in opening.holds} | {
             m.order_id for m in in_period if m.order_id is not None
         }
+        orders = uow.orders.get_many(ctx.account_id, order_ids)
         source = ReportInput(
             counterparty=counterparty,
             items={
@@ -67,9 +74,29 @@ def stock_report(
             warehouses={w.id: w for w in uow.warehouses.find_all(ctx.account_id)},
             opening=opening,
             movements=in_period,
-            orders=uow.orders.get_many(ctx.account_id, order_ids),
+            orders=_as_confirmed_then(uow, ctx.account_id, orders, account.start_of(end + DAY)),
         )
         return build_stock_report(source, start, end, generated_at=now)
+
+
+def _as_confirmed_then(
+    uow: UnitOfWork, account_id: UUID, orders: dict[UUID, DeliveryOrder], until: datetime
+) -> dict[UUID, DeliveryOrder]:
+    """The orders with the confirmation instant they had at `until`.
+
+    Shortage goes first come, first served by confirmation; an order confirmed
+    again after the period must be placed by the confirmation it had then.
+    """
+    later = [
+        o.id for o in orders.values() if o.confirmed_at is not None and o.confirmed_at >= until
+    ]
+    if not later:
+        return orders
+    then = uow.orders.confirmed_before(account_id, later, until)
+    return {
+        key: evolve(order, confirmed_at=then[key]) if key in then else order
+        for key, order in orders.items()
+    }
 
 
 def _last_snapshot(uow: UnitOfWork, account_id: UUID, counterparty_id: UUID, day: date) -> Position:

@@ -299,6 +299,31 @@ class StorageConformance:
             assert list(found) == [confirmed]
             assert uow.orders.next_number(world.account.id) == 4
 
+    def test_an_order_confirmed_again_keeps_its_earlier_confirmation(
+        self, storage: StorageBackend
+    ) -> None:
+        first, second = NOW, NOW.replace(day=25)
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            draft = world.order(1)
+            uow.orders.add(draft)
+            confirmed = evolve(draft, state=OrderState.CONFIRMED, version=2, confirmed_at=first)
+            uow.orders.save(confirmed, draft)
+            failed = evolve(confirmed, state=OrderState.FAILED, version=3)
+            uow.orders.save(failed, confirmed)
+            again = evolve(failed, state=OrderState.CONFIRMED, version=4, confirmed_at=second)
+            uow.orders.save(again, failed)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            account, ids = world.account.id, [draft.id, uuid4()]
+            assert uow.orders.confirmed_before(account, ids, NOW.replace(day=22)) == {
+                draft.id: first
+            }
+            after = NOW.replace(day=26)
+            assert uow.orders.confirmed_before(account, ids, after) == {draft.id: second}
+            assert uow.orders.confirmed_before(account, ids, first) == {}
+            assert uow.orders.confirmed_before(uuid4(), ids, after) == {}
+
     def test_ledger_appends_movements_and_keeps_balances(self, storage: StorageBackend) -> None:
         with storage.unit_of_work() as uow:
             world = _World(uow)

@@ -126,6 +126,8 @@ class MemoryStorage:
             journal, lambda o: o.id, number=lambda o: (o.account_id, o.number)
         )
         self.order_numbers = _Table[tuple[UUID, int]](journal, lambda pair: pair[0])
+        #: order -> the confirmation instants it had before being confirmed again.
+        self.confirmations = _Table[tuple[UUID, tuple[datetime, ...]]](journal, lambda row: row[0])
         self.document_numbers = _Table[tuple[UUID, str, int]](journal, lambda row: (row[0], row[1]))
         self.shipments = _Table[Shipment](
             journal, lambda s: s.id, number=lambda s: (s.account_id, s.number)
@@ -384,7 +386,23 @@ class _Orders(_Repository):
         stored = self._s.orders.get(order.id)
         if stored is None or stored.version != previous.version:
             raise Conflict(reason=f"order {order.number} was changed by someone else")
+        if previous.confirmed_at is not None and previous.confirmed_at != order.confirmed_at:
+            earlier = self._s.confirmations.get(order.id)
+            kept = earlier[1] if earlier else ()
+            self._s.confirmations.put((order.id, (*kept, previous.confirmed_at)))
         self._s.orders.put(order)
+
+    def confirmed_before(
+        self, account_id: UUID, order_ids: Collection[UUID], before: datetime
+    ) -> dict[UUID, datetime]:
+        found = {}
+        for order in self.get_many(account_id, order_ids).values():
+            earlier = self._s.confirmations.get(order.id)
+            instants = [*(earlier[1] if earlier else ()), order.confirmed_at]
+            past = [at for at in instants if at is not None and at < before]
+            if past:
+                found[order.id] = max(past)
+        return found
 
     def get(self, account_id: UUID, order_id: UUID) -> DeliveryOrder | None:
         return _owned(self._s.orders.get(order_id), account_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from uuid import UUID
 
 from custody_core.adapters.storage.cursors import number_cursor
@@ -79,6 +80,11 @@ class Orders(Repository):
         )
         if cursor.rowcount != 1:
             raise Conflict(reason=f"order {order.number} was changed by someone else")
+        if previous.confirmed_at not in (None, order.confirmed_at):
+            self._db.execute(
+                "INSERT OR IGNORE INTO order_confirmations (order_id, confirmed_at) VALUES (?, ?)",
+                (uid(order.id), instant_in(previous.confirmed_at)),
+            )
         for table, before, after in (
             ("order_lines", previous.lines, order.lines),
             ("order_handed_over", previous.handed_over, order.handed_over),
@@ -138,6 +144,28 @@ class Orders(Repository):
             in_chunk = f"id IN ({marks(chunk)})"
             for order in self._orders(in_chunk, uid(account_id), *chunk, by_ids=True):
                 found[order.id] = order
+        return found
+
+    def confirmed_before(
+        self, account_id: UUID, order_ids: Collection[UUID], before: datetime
+    ) -> dict[UUID, datetime]:
+        ids = sorted(uid(order_id) for order_id in order_ids)
+        found: dict[UUID, datetime] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            rows = self._all(
+                "SELECT o.id, max(c.at) FROM orders o JOIN ("
+                " SELECT id AS order_id, confirmed_at AS at FROM orders"
+                f" WHERE id IN ({marks(chunk)}) AND confirmed_at IS NOT NULL"
+                " UNION ALL SELECT order_id, confirmed_at FROM order_confirmations"
+                f" WHERE order_id IN ({marks(chunk)})"
+                ") c ON c.order_id = o.id WHERE o.account_id = ? AND c.at < ? GROUP BY o.id",
+                *chunk,
+                *chunk,
+                uid(account_id),
+                instant_in(before),
+            )
+            found.update((uid_out(str(id_)), instant_out(str(at))) for id_, at in rows)
         return found
 
     def find(self, account_id: UUID, query: OrderQuery, page: PageRequest) -> Page[DeliveryOrder]:

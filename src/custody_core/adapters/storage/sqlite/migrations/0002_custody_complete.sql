@@ -11,6 +11,14 @@ CREATE TABLE order_handed_over (
     PRIMARY KEY (order_id, line_no)
 ) WITHOUT ROWID;
 
+-- Confirmation instants an order had before it was confirmed again (after a
+-- failed attempt released its reserve); reports of past days need them.
+CREATE TABLE order_confirmations (
+    order_id TEXT NOT NULL REFERENCES orders (id),
+    confirmed_at TEXT NOT NULL,
+    PRIMARY KEY (order_id, confirmed_at)
+) WITHOUT ROWID;
+
 -- Per-account counters of numbered documents (shipments, reversals).
 CREATE TABLE document_numbers (
     account_id TEXT NOT NULL REFERENCES accounts (id),
