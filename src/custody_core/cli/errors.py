@@ -1,0 +1,38 @@
+"""Error texts: input the command refuses, and the problems of a validation error."""
+
+from custody_core.cli.phrases import PHRASES
+from custody_core.domain.errors import Problem
+from custody_core.domain.messages import CATALOG
+
+
+class InputError(Exception):
+    """Input the command itself refuses (a file, an option); the message is a phrase."""
+
+    def __init__(self, phrase: str, **values: object) -> None:
+        super().__init__(phrase)
+        self.phrase = phrase
+        self.values = values
+
+    def message(self, lang: str) -> str:
+        return PHRASES[lang][self.phrase].format(**self.values)
+
+
+def problem_text(problem: Problem, lang: str) -> str:
+    """One problem of a validation error, with its row when it has one.
+
+    A code the message catalogue does not know yet still names its field,
+    value and what was expected.
+    """
+    phrases = PHRASES[lang]
+    if problem.code in CATALOG:
+        text, notes = problem.message(lang), []
+    else:
+        text = phrases["problem"].format(field=problem.field, code=problem.code)
+        notes = [
+            phrases[f"problem_{key}"].format(**{key: getattr(problem, key)})
+            for key in ("value", "expected")
+            if getattr(problem, key) is not None
+        ]
+    if problem.row is not None:
+        notes.append(phrases["row"].format(row=problem.row))
+    return f"{text} ({', '.join(notes)})" if notes else text

@@ -1,0 +1,222 @@
+"""Output: tables and cards for people, plain JSON-ready data for programs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from custody_core.cli.names import Names
+from custody_core.cli.phrases import LABELS, PHRASES, STATES, TITLES
+from custody_core.converter import make_converter
+from custody_core.domain.lines import Line
+from custody_core.domain.orders import DeliveryOrder
+from custody_core.domain.receipts import Receipt
+from custody_core.domain.shipments import Shipment
+from custody_core.domain.stock import StockLine, StockReport
+
+STOCK_COLUMNS = (
+    "warehouse",
+    "sku",
+    "item",
+    "opening",
+    "received",
+    "reserved",
+    "delivered",
+    "on_hand",
+    "free",
+    "shortage",
+    "orders",
+)
+ORDER_COLUMNS = ("number", "state", "version", "counterparty", "warehouse", "lines", "recipient")
+SHIPMENT_COLUMNS = (
+    "number",
+    "date",
+    "order",
+    "counterparty",
+    "warehouse",
+    "lines",
+    "refused",
+    "recipient",
+)
+NUMERIC = frozenset({"opening", "received", "reserved", "delivered", "on_hand", "free", "shortage"})
+
+
+CONVERTER = make_converter()
+
+
+def plain(value: object) -> Any:
+    """A domain object as JSON-ready data: decimals as exact strings, dates ISO, ids strings."""
+    return CONVERTER.unstructure(value)
+
+
+def report_data(report: StockReport) -> dict[str, Any]:
+    """The report as plain data; quantities are exact decimal strings."""
+    return {
+        "counterparty": {"code": report.counterparty.code, "name": report.counterparty.name},
+        "generated_at": plain(report.generated_at),
+        "period_start": plain(report.period_start),
+        "period_end": plain(report.period_end),
+        "lines": [_line_data(line) for line in report.lines],
+    }
+
+
+def _line_data(line: StockLine) -> dict[str, Any]:
+    figures = (
+        "opening_on_hand",
+        "opening_reserved",
+        "received",
+        "reservations",
+        "released",
+        "delivered",
+        "on_hand",
+        "reserved",
+        "free",
+        "shortage",
+    )
+    return {
+        "warehouse": line.warehouse.code,
+        "sku": line.item.sku,
+        "name": line.item.name,
+        "unit": line.item.unit.name,
+        **{figure: plain(getattr(line, figure)) for figure in figures},
+        "orders": [
+            {
+                "number": hold.order_number,
+                "confirmed_at": plain(hold.confirmed_at),
+                "reserved": plain(hold.reserved),
+                "shortage": plain(hold.shortage),
+            }
+            for hold in line.holds
+        ],
+        "written_off": [
+            {"number": write_off.order_number, "quantity": plain(write_off.quantity)}
+            for write_off in line.written_off_by
+        ],
+    }
+
+
+def print_report(report: StockReport, lang: str, console: Console) -> None:
+    title = TITLES[lang]["stock"].format(
+        name=report.counterparty.name,
+        code=report.counterparty.code,
+        start=report.period_start.isoformat(),
+        end=report.period_end.isoformat(),
+    )
+    rows = [_stock_row(line, lang) for line in report.lines]
+    print_table(console, lang, title, STOCK_COLUMNS, rows)
+
+
+def _stock_row(line: StockLine, lang: str) -> dict[str, str]:
+    return {
+        "warehouse": line.warehouse.code,
+        "sku": line.item.sku,
+        "item": line.item.name,
+        "opening": _number(line.opening_on_hand),
+        "received": _number(line.received),
+        "reserved": _number(line.reserved),
+        "delivered": _number(line.delivered),
+        "on_hand": _number(line.on_hand),
+        "free": _number(line.free),
+        "shortage": _number(line.shortage) if line.shortage else "",
+        "orders": _line_orders(line, lang),
+    }
+
+
+def print_table(
+    console: Console,
+    lang: str,
+    title: str,
+    columns: Sequence[str],
+    rows: Iterable[Mapping[str, str]],
+) -> None:
+    """Rows as a table with the `columns` of each row, numbers to the right."""
+    labels = LABELS[lang]
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(labels[column], justify="right" if column in NUMERIC else "left")
+    for row in rows:
+        table.add_row(*(row[column] for column in columns))
+    console.print(table)
+
+
+def _line_orders(line: StockLine, lang: str) -> str:
+    """The orders behind a line: what each confirmed one holds, what each wrote off."""
+    phrases = PHRASES[lang]
+    parts = [
+        phrases["holds_short" if hold.shortage else "holds"].format(
+            number=hold.order_number,
+            quantity=_number(hold.reserved),
+            shortage=_number(hold.shortage),
+        )
+        for hold in line.holds
+    ]
+    parts += [
+        phrases["wrote_off"].format(number=done.order_number, quantity=_number(done.quantity))
+        for done in line.written_off_by
+    ]
+    return "; ".join(parts)
+
+
+def print_shortages(report: StockReport, lang: str, console: Console) -> None:
+    for number, missing in report.shortages_by_order().items():
+        items = ", ".join(f"{sku} −{_number(quantity)}" for sku, quantity in missing)
+        console.print(PHRASES[lang]["short"].format(number=number, items=items))
+
+
+def receipt_fields(receipt: Receipt, names: Names) -> dict[str, str]:
+    return {
+        "date": receipt.date.isoformat(),
+        "counterparty": names(receipt.counterparty_id),
+        "warehouse": names(receipt.warehouse_id),
+        "lines": _lines(receipt.lines, names),
+    }
+
+
+def order_fields(order: DeliveryOrder, names: Names, lang: str) -> dict[str, str]:
+    return {
+        "number": str(order.number),
+        "state": STATES[lang][order.state],
+        "version": str(order.version),
+        "counterparty": names(order.counterparty_id),
+        "warehouse": names(order.warehouse_id),
+        "lines": _lines(order.lines, names),
+        "handed_over": _lines(order.handed_over, names),
+        "recipient": order.recipient or "",
+        "address": order.address or "",
+        "comment": order.comment or "",
+        "reason": order.failure_reason or "",
+        "created": _instant(order.created_at),
+        "confirmed": _instant(order.confirmed_at),
+    }
+
+
+def shipment_fields(shipment: Shipment, names: Names) -> dict[str, str]:
+    return {
+        "number": str(shipment.number),
+        "date": shipment.date.isoformat(),
+        "order": str(shipment.order_number),
+        "counterparty": names(shipment.counterparty_id),
+        "warehouse": names(shipment.warehouse_id),
+        "lines": _lines(shipment.lines, names),
+        "refused": _lines(shipment.refused, names),
+        "recipient": shipment.recipient or "",
+        "address": shipment.address or "",
+        "posted": f"{_instant(shipment.posted_at)}, {shipment.posted_by}",
+    }
+
+
+def _lines(lines: Iterable[Line], names: Names) -> str:
+    return ", ".join(f"{names(line.item_id)} × {_number(line.quantity)}" for line in lines)
+
+
+def _instant(moment: datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _number(value: Decimal) -> str:
+    return f"{value:,}".replace(",", " ")

@@ -1,0 +1,196 @@
+"""The command line: options, and one subcommand per function in `commands`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from custody_core.cli.commands import (
+    db_backup,
+    order_cancel,
+    order_confirm,
+    order_create,
+    order_deliver,
+    order_fail,
+    order_list,
+    order_show,
+    period_close,
+    receipt_post,
+    shipment_list,
+    stock_report,
+)
+from custody_core.cli.phrases import LABELS
+from custody_core.cli.receipt_file import parse_date
+from custody_core.cli.session import Session
+from custody_core.demo import ACCOUNT_CODE
+from custody_core.domain.orders import FAILURE_REASONS, OrderState
+
+DEFAULT_DB = "sqlite:///custody.sqlite"
+
+
+def database_url(value: str) -> str:
+    """A storage URL; a bare path means a SQLite file."""
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+def date_argument(text: str) -> date:
+    parsed = parse_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+    return parsed
+
+
+def sku_quantity(text: str) -> tuple[str, str]:
+    """`SKU=QUANTITY`; the quantity stays a string for the library to check exactly."""
+    sku, equals, quantity = text.partition("=")
+    if not equals or not sku.strip() or not quantity.strip():
+        raise argparse.ArgumentTypeError(f"expected SKU=QUANTITY, got {text!r}")
+    return sku.strip(), quantity.strip()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="custody", description="Goods on custody and delivery.")
+    parser.add_argument(
+        "--db",
+        default=os.environ.get("CUSTODY_DB", DEFAULT_DB),
+        type=database_url,
+        help="storage URL or SQLite path (env CUSTODY_DB; default ./custody.sqlite)",
+    )
+    parser.add_argument(
+        "--account",
+        default=os.environ.get("CUSTODY_ACCOUNT", ACCOUNT_CODE),
+        help="account (tenant) code; default %(default)s",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=sorted(LABELS),
+        default="ru" if os.environ.get("LANG", "").startswith("ru") else "en",
+        help="language of messages and tables",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="build a sample database in DIR and show its report")
+    demo.add_argument("directory", type=Path, metavar="DIR")
+
+    _add_stock_commands(_group(commands, "stock", "stock on custody"))
+    _add_receipt_commands(_group(commands, "receipt", "receipts (goods accepted on custody)"))
+    _add_order_commands(_group(commands, "order", "delivery orders"))
+    _add_shipment_commands(_group(commands, "shipment", "shipments (goods handed over)"))
+    _add_period_commands(_group(commands, "period", "month-end closing"))
+    _add_db_commands(_group(commands, "db", "the database file"))
+    return parser
+
+
+Subcommands = Any  # argparse's _SubParsersAction is private
+Run = Callable[["Session"], None]
+
+
+def _group(commands: Subcommands, name: str, help_text: str) -> Subcommands:
+    group = commands.add_parser(name, help=help_text)
+    return group.add_subparsers(dest=f"{name}_command", required=True)
+
+
+def _command(group: Subcommands, name: str, help_text: str, run: Run) -> argparse.ArgumentParser:
+    """A leaf command: every one can print JSON instead of a table."""
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _add_period_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", type=date_argument, metavar="YYYY-MM-DD")
+    parser.add_argument("--to", dest="date_to", type=date_argument, metavar="YYYY-MM-DD")
+
+
+def _add_paging_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--limit", type=int, default=None, help="rows per page (default 50)")
+    parser.add_argument("--after", metavar="CURSOR", help="the cursor a previous page printed")
+
+
+def _add_order_number(parser: argparse.ArgumentParser, version: bool = True) -> None:
+    parser.add_argument("number", type=int, metavar="N", help="order number")
+    if version:
+        parser.add_argument(
+            "--expected-version",
+            type=int,
+            metavar="V",
+            help="refuse the change unless the order is at version V",
+        )
+
+
+def _add_stock_commands(group: Subcommands) -> None:
+    report = _command(group, "report", "stock of one counterparty over a period", stock_report)
+    report.add_argument("--counterparty", required=True, metavar="CODE")
+    _add_period_options(report)
+    report.add_argument(
+        "--as-of", type=date_argument, metavar="YYYY-MM-DD", help="position at the end of a day"
+    )
+
+
+def _add_receipt_commands(group: Subcommands) -> None:
+    post = _command(group, "post", "post a receipt from a JSON file", receipt_post)
+    post.add_argument("file", type=Path, metavar="FILE.json")
+
+
+def _add_order_commands(group: Subcommands) -> None:
+    _add_order_create(_command(group, "create", "create a draft order", order_create))
+    for name, run in (("confirm", order_confirm), ("cancel", order_cancel)):
+        _add_order_number(_command(group, name, f"{name} an order", run))
+    deliver = _command(group, "deliver", "deliver an order and post its shipment", order_deliver)
+    _add_order_number(deliver)
+    deliver.add_argument(
+        "--refused", action="extend", nargs="+", type=sku_quantity, default=[], metavar="SKU=QTY"
+    )
+    _add_order_fail(_command(group, "fail", "record a failed delivery attempt", order_fail))
+    listing = _command(group, "list", "list orders by number", order_list)
+    listing.add_argument("--counterparty", metavar="CODE")
+    listing.add_argument(
+        "--state", action="extend", nargs="+", choices=[state.value for state in OrderState]
+    )
+    _add_paging_options(listing)
+    _add_order_number(_command(group, "show", "show one order", order_show), version=False)
+
+
+def _add_order_create(create: argparse.ArgumentParser) -> None:
+    create.add_argument("--counterparty", required=True, metavar="CODE")
+    create.add_argument("--warehouse", required=True, metavar="CODE")
+    create.add_argument(
+        "--line", required=True, action="append", type=sku_quantity, metavar="SKU=QTY"
+    )
+    for option in ("--recipient", "--address", "--comment"):
+        create.add_argument(option)
+
+
+def _add_order_fail(fail: argparse.ArgumentParser) -> None:
+    _add_order_number(fail)
+    fail.add_argument("--reason", required=True, choices=sorted(FAILURE_REASONS))
+    reserve = fail.add_mutually_exclusive_group()
+    reserve.add_argument("--keep-reserve", dest="keep_reserve", action="store_const", const=True)
+    reserve.add_argument(
+        "--release-reserve", dest="keep_reserve", action="store_const", const=False
+    )
+
+
+def _add_shipment_commands(group: Subcommands) -> None:
+    listing = _command(group, "list", "list shipments", shipment_list)
+    listing.add_argument("--counterparty", metavar="CODE")
+    listing.add_argument("--order", type=int, metavar="N")
+    _add_period_options(listing)
+    _add_paging_options(listing)
+
+
+def _add_period_commands(group: Subcommands) -> None:
+    close = _command(group, "close", "close every ended month up to a date", period_close)
+    close.add_argument(
+        "--through", type=date_argument, metavar="YYYY-MM-DD", help="default: end of last month"
+    )
+
+
+def _add_db_commands(group: Subcommands) -> None:
+    backup = _command(group, "backup", "copy a SQLite database while it is in use", db_backup)
+    backup.add_argument("file", type=Path, metavar="FILE")

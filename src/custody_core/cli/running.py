@@ -1,0 +1,78 @@
+"""Running the command: parse, open the database, run, and turn errors into one line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+
+from custody_core.bootstrap import open as open_app
+from custody_core.cli.errors import InputError, problem_text
+from custody_core.cli.output import print_report, print_shortages
+from custody_core.cli.parser import build_parser
+from custody_core.cli.phrases import PHRASES
+from custody_core.cli.session import Session, manager_desk
+from custody_core.demo import MAIN_CLIENT, build_demo
+from custody_core.domain.errors import CustodyError, NotFound, ValidationError
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as stop:  # argparse printed the usage or the help
+        return stop.code if isinstance(stop.code, int) else EXIT_USAGE
+    console = Console(
+        highlight=False, markup=False, emoji=False, width=None if sys.stdout.isatty() else 160
+    )
+    try:
+        if args.command == "demo":
+            return run_demo(args.directory, args.lang, console)
+        _require_existing(args.db)
+        with open_app(args.db) as app:
+            args.run(Session(app, args, console))
+        return 0
+    except ValidationError as error:
+        for problem in error.problems:
+            _complain(problem_text(problem, args.lang))
+    except (CustodyError, InputError) as error:
+        _complain(error.message(args.lang))
+    except BrokenPipeError:
+        # The reader went away (`custody ... | head`): what was asked is done; stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as error:
+        _complain(str(error))
+    return EXIT_ERROR
+
+
+def _complain(message: str) -> None:
+    print(f"custody: {message}", file=sys.stderr)
+
+
+def run_demo(directory: Path, lang: str, console: Console) -> int:
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        print(f"custody: {directory} is not an empty folder; choose a new one", file=sys.stderr)
+        return EXIT_USAGE
+    directory.mkdir(parents=True, exist_ok=True)
+    database = directory / "custody.sqlite"
+    with open_app(f"sqlite:///{database}") as app:
+        account = build_demo(app)
+        report = manager_desk(app, account.code).stock_report(MAIN_CLIENT)
+        print_report(report, lang, console)
+        print_shortages(report, lang, console)
+    command = f"custody --db {database} stock report --counterparty {MAIN_CLIENT} --json"
+    console.print("\n" + PHRASES[lang]["database"].format(path=database))
+    console.print(PHRASES[lang]["try"].format(command=command))
+    return 0
+
+
+def _require_existing(url: str) -> None:
+    """Commands never create a database by accident."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        raise NotFound(entity="database", key=url.removeprefix("sqlite:///"))
