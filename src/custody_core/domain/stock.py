@@ -112,6 +112,7 @@ def allocate(on_hand: Decimal, holds: Iterable[tuple[DeliveryOrder, Decimal]]) -
     return result
 
 
+#: The report column each movement kind counts in, and its sign there.
 _FLOW: Mapping[MovementKind, tuple[str, int]] = {
     MovementKind.RECEIPT: ("received", 1),
     MovementKind.RECEIPT_REVERSAL: ("received", -1),
@@ -120,6 +121,7 @@ _FLOW: Mapping[MovementKind, tuple[str, int]] = {
     MovementKind.WRITE_OFF: ("delivered", 1),
     MovementKind.WRITE_OFF_REVERSAL: ("delivered", -1),
 }
+_COLUMNS = ("received", "reservations", "released", "delivered")
 
 
 @frozen
@@ -139,57 +141,71 @@ def build_stock_report(
 ) -> StockReport:
     """Report every (warehouse, item) that has stock, reserve or movements in the period."""
     closing = source.opening.advanced(source.movements, period_end)
-    flows: dict[StockKey, dict[str, Decimal]] = {}
-    written: dict[StockKey, dict[UUID, Decimal]] = {}
-    for movement in source.movements:
-        column, sign = _FLOW[movement.kind]
-        row = flows.setdefault(movement.key, {})
-        row[column] = row.get(column, ZERO) + sign * movement.quantity
-        if column == "delivered" and movement.order_id is not None:
-            by_order = written.setdefault(movement.key, {})
-            by_order[movement.order_id] = (
-                by_order.get(movement.order_id, ZERO) + sign * movement.quantity
-            )
+    flows, written = _flows(source.movements)
     holds: dict[StockKey, list[tuple[DeliveryOrder, Decimal]]] = {}
     for (order_id, key), quantity in closing.holds.items():
         holds.setdefault(key, []).append((source.orders[order_id], quantity))
-    keys = {*source.opening.balances, *closing.balances, *flows}
     lines = []
-    for key in keys:
+    for key in {*source.opening.balances, *closing.balances, *flows}:
         opening = source.opening.balances.get(key) or Balance(key)
         closed = closing.balances.get(key) or Balance(key)
-        row = flows.get(key, {})
-        if not (opening.on_hand or opening.reserved or closed.on_hand or closed.reserved or row):
+        empty = not (opening.on_hand or opening.reserved or closed.on_hand or closed.reserved)
+        if empty and key not in flows:
             continue
-        scale = source.items[key.item_id].unit.scale
+        item = source.items[key.item_id]
+        columns = flows.get(key, {})
         lines.append(
             StockLine(
-                item=source.items[key.item_id],
+                item=item,
                 warehouse=source.warehouses[key.warehouse_id],
                 on_hand=closed.on_hand,
                 reserved=closed.reserved,
                 opening_on_hand=opening.on_hand,
                 opening_reserved=opening.reserved,
-                **{column: _at(row.get(column, ZERO), scale) for column in _COLUMNS},
+                received=_at(columns.get("received", ZERO), item),
+                reservations=_at(columns.get("reservations", ZERO), item),
+                released=_at(columns.get("released", ZERO), item),
+                delivered=_at(columns.get("delivered", ZERO), item),
                 holds=tuple(allocate(closed.on_hand, holds.get(key, ()))),
-                written_off_by=tuple(
-                    OrderWriteOff(order_id, source.orders[order_id].number, quantity)
-                    for order_id, quantity in sorted(
-                        written.get(key, {}).items(), key=lambda pair: source.orders[pair[0]].number
-                    )
-                    if quantity
-                ),
+                written_off_by=_written_off_by(written.get(key, {}), source.orders),
             )
         )
     lines.sort(key=lambda line: (line.warehouse.code, line.item.sku))
     return StockReport(source.counterparty, generated_at, period_start, period_end, tuple(lines))
 
 
-_COLUMNS = ("received", "reservations", "released", "delivered")
+def _flows(
+    movements: Iterable[Movement],
+) -> tuple[dict[StockKey, dict[str, Decimal]], dict[StockKey, dict[UUID, Decimal]]]:
+    """Per stock key: the sum of each report column, and what each order wrote off."""
+    flows: dict[StockKey, dict[str, Decimal]] = {}
+    written: dict[StockKey, dict[UUID, Decimal]] = {}
+    for movement in movements:
+        column, sign = _FLOW[movement.kind]
+        quantity = sign * movement.quantity
+        row = flows.setdefault(movement.key, dict.fromkeys(_COLUMNS, ZERO))
+        row[column] += quantity
+        if column == "delivered" and movement.order_id is not None:
+            by_order = written.setdefault(movement.key, {})
+            by_order[movement.order_id] = by_order.get(movement.order_id, ZERO) + quantity
+    return flows, written
 
 
-def _at(value: Decimal, scale: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-scale))
+def _written_off_by(
+    by_order: Mapping[UUID, Decimal], orders: Mapping[UUID, DeliveryOrder]
+) -> tuple[OrderWriteOff, ...]:
+    """Orders that wrote a net quantity off in the period, by number."""
+    rows = [
+        OrderWriteOff(order_id, orders[order_id].number, quantity)
+        for order_id, quantity in by_order.items()
+        if quantity
+    ]
+    return tuple(sorted(rows, key=lambda row: row.order_number))
+
+
+def _at(value: Decimal, item: Item) -> Decimal:
+    """`value` at the item unit's scale (sums of movements may have lost it)."""
+    return value.quantize(Decimal(1).scaleb(-item.unit.scale))
 
 
 def build_pick_list(
