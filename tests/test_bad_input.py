@@ -308,6 +308,7 @@ CONFIRMED = 1  # the order each case below starts from: confirmed, 1 TEA
         (lambda o: o.edit_order_lines(CONFIRMED, None), "lines"),
         (lambda o: o.edit_order_lines(CONFIRMED, "TEA"), "lines"),
         (lambda o: o.fail_order(CONFIRMED, None), "reason"),
+        (lambda o: o.fail_order(CONFIRMED, "rescheduled", keep_reserve="no"), "keep_reserve"),
         (lambda o: o.shipment("1"), "number"),
         (lambda o: o.reverse_shipment(0, "mistake"), "number"),
         (lambda o: o.reverse_receipt("ROMASHKA", "R-1", "2026", "mistake"), "year"),

@@ -178,6 +178,10 @@ def fail_order(
         raise ValidationError(
             [Problem("reference.unknown", "reason", reason, ", ".join(FAILURE_REASONS))]
         )
+    if keep_reserve is not None and not isinstance(keep_reserve, bool):
+        raise ValidationError(
+            [Problem("value.invalid", "keep_reserve", keep_reserve, "True or False")]
+        )
     keeps = failure.keeps_reserve if keep_reserve is None else keep_reserve
     change = OrderChange.FAIL_KEEPING_RESERVE if keeps else OrderChange.FAIL_RELEASING_RESERVE
     with ctx.storage.unit_of_work() as uow:
