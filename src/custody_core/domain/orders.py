@@ -168,6 +168,13 @@ class DeliveryOrder:
         )
         return tuple(line for line in rest if line.quantity > 0)
 
+    def next_state(self, change: OrderChange) -> OrderState:
+        """The state `change` leads to; IllegalTransition if the table does not allow it."""
+        state = TRANSITIONS.get((self.state, change))
+        if state is None:
+            raise IllegalTransition(order=self.number, state=self.state.value, change=change.value)
+        return state
+
     def change(
         self,
         change: OrderChange,
@@ -186,9 +193,7 @@ class DeliveryOrder:
         `document` is what the movements are booked against (the order
         itself unless a shipment or reversal is posted).
         """
-        state = TRANSITIONS.get((self.state, change))
-        if state is None:
-            raise IllegalTransition(order=self.number, state=self.state.value, change=change.value)
+        state = self.next_state(change)
         changed = evolve(
             self,
             state=state,

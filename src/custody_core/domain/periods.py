@@ -82,10 +82,10 @@ class Position:
         listed = list(movements)
         holds = dict(self.holds)
         for movement in listed:
-            sign = _HOLD_SIGN.get(movement.kind)
-            if sign and movement.order_id is not None:
+            change = hold_effect(movement)
+            if change and movement.order_id is not None:
                 slot = (movement.order_id, movement.key)
-                held = holds.get(slot, ZERO) + sign * movement.quantity
+                held = holds.get(slot, ZERO) + change
                 if held:
                     holds[slot] = held
                 else:

@@ -66,7 +66,7 @@ class _Desk:
     def shipment(self, number: int) -> Shipment:
         return shipments.get_shipment(self._ctx, number)
 
-    def pick_list_for(self, warehouse: str, counterparty: str | None) -> list[PickLine]:
+    def _pick_list(self, warehouse: str, counterparty: str | None) -> list[PickLine]:
         return reports.pick_list(self._ctx, warehouse, counterparty)
 
     def counterparties(self) -> list[Counterparty]:
@@ -201,7 +201,7 @@ class BackOffice(_Desk):
         )
 
     def pick_list(self, counterparty: str, warehouse: str) -> list[PickLine]:
-        return self.pick_list_for(warehouse, counterparty)
+        return self._pick_list(warehouse, counterparty)
 
     def stock_report(
         self,
@@ -279,7 +279,7 @@ class Cabinet(_Desk):
         )
 
     def pick_list(self, warehouse: str) -> list[PickLine]:
-        return self.pick_list_for(warehouse, None)
+        return self._pick_list(warehouse, None)
 
     def items(self) -> list[Item]:
         """The client's own items by SKU."""

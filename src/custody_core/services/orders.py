@@ -9,7 +9,6 @@ from uuid import UUID
 from custody_core.domain.checks import Checks, members, whole_number
 from custody_core.domain.errors import (
     Conflict,
-    IllegalTransition,
     NotFound,
     Problem,
     ValidationError,
@@ -18,7 +17,6 @@ from custody_core.domain.ledger import ZERO, DocumentKind
 from custody_core.domain.lines import Line, LineDraft
 from custody_core.domain.orders import (
     FAILURE_REASONS,
-    TRANSITIONS,
     DeliveryOrder,
     OrderChange,
     OrderDraft,
@@ -121,10 +119,7 @@ def deliver_order(
         raise ValidationError([Problem("value.invalid", "refused", refused, expected)])
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
-        if (order.state, OrderChange.DELIVER) not in TRANSITIONS:
-            raise IllegalTransition(
-                order=number, state=order.state.value, change=OrderChange.DELIVER.value
-            )
+        order.next_state(OrderChange.DELIVER)  # judge the state before the refusals
         handed_over = _handed_over(ctx, uow, order, refused or {})
         change = (
             OrderChange.DELIVER if handed_over == order.lines else OrderChange.DELIVER_PARTIALLY

@@ -328,17 +328,12 @@ class _Ledger(_Repository):
                 and _within(m.occurred_on, q.date_from, q.date_to)
             )
 
-        after = None if page.after is None else dated_sequence_cursor(page.after)
-        keyed = sorted(
+        keyed = [
             ((m.occurred_on.isoformat(), seq), m)
             for seq, m in enumerate(self._s.movements, 1)
             if wanted(m)
-        )
-        rows = [row for row in keyed if after is None or row[0] > after][: page.limit + 1]
-        more = len(rows) > page.limit
-        rows = rows[: page.limit]
-        cursor = f"{rows[-1][0][0]}|{rows[-1][0][1]}" if more else None
-        return Page(tuple(m for _, m in rows), cursor)
+        ]
+        return _page(keyed, page, dated_sequence_cursor)
 
 
 class _Receipts(_Repository):
@@ -366,8 +361,8 @@ class _Receipts(_Repository):
         if query.order_id is not None:
             return Page(())
         rows = self._s.receipts.where(lambda r: _document_wanted(r, r.date, account_id, query))
-        keyed = [(f"{r.date.isoformat()}|{_instant(r.posted_at)}|{r.id}", r) for r in rows]
-        return _page(keyed, page, text=True)
+        keyed = [((r.date.isoformat(), _instant(r.posted_at), str(r.id)), r) for r in rows]
+        return _page(keyed, page, dated_cursor)
 
 
 class _Orders(_Repository):
@@ -550,15 +545,21 @@ def _instant(value: datetime) -> str:
 Keyed = TypeVar("Keyed")
 
 
-def _page(rows: list[tuple[Any, Keyed]], page: PageRequest, *, text: bool = False) -> Page[Keyed]:
-    """The page after `page.after` of rows keyed by an int (or, with `text`, a string)."""
-    after: Any = page.after
-    if after is not None:
-        after = "|".join(dated_cursor(after)) if text else number_cursor(after)
+def _page(
+    rows: list[tuple[Any, Keyed]],
+    page: PageRequest,
+    parse: Callable[[str], Any] = number_cursor,
+) -> Page[Keyed]:
+    """The page after `page.after` of rows keyed by their sort key; `parse` reads a cursor
+    into such a key, and a cursor is the key's parts joined by "|"."""
+    after = None if page.after is None else parse(page.after)
     ordered = sorted((row for row in rows if after is None or row[0] > after), key=lambda r: r[0])
     chosen = ordered[: page.limit]
-    more = len(ordered) > page.limit
-    return Page(tuple(row for _, row in chosen), str(chosen[-1][0]) if more else None)
+    if len(ordered) <= page.limit:
+        return Page(tuple(row for _, row in chosen))
+    last = chosen[-1][0]
+    cursor = "|".join(map(str, last)) if isinstance(last, tuple) else str(last)
+    return Page(tuple(row for _, row in chosen), cursor)
 
 
 OwnedRow = TypeVar("OwnedRow", Counterparty, Warehouse, Item, Receipt, DeliveryOrder, Shipment)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import date
-from typing import Protocol, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from custody_core.adapters.storage.sqlite.codec import (
@@ -20,6 +20,7 @@ from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
 
 Row = tuple[object, ...]
+T = TypeVar("T")
 
 
 class Repository:
@@ -121,26 +122,9 @@ def load_lines(
     return {owner: tuple(lines) for owner, lines in result.items()}
 
 
-def trim(
-    rows: list[Row], page: PageRequest, cursor: Callable[[Row], object]
-) -> tuple[list[Row], str | None]:
-    """The rows of a page read with `LIMIT limit + 1`, and the next page's cursor (if any)."""
-    if len(rows) > page.limit:
-        rows = rows[: page.limit]
-        return rows, str(cursor(rows[-1]))
-    return rows, None
-
-
-class _Numbered(Protocol):
-    @property
-    def number(self) -> int: ...
-
-
-Numbered = TypeVar("Numbered", bound=_Numbered)
-
-
-def numbered_page(found: list[Numbered], page: PageRequest) -> Page[Numbered]:
-    """A page of rows read with `LIMIT limit + 1` and keyed by their number."""
+def paged(found: list[T], page: PageRequest, cursor: Callable[[T], object]) -> Page[T]:
+    """A page of rows read with `LIMIT limit + 1`: the extra row only says a next page exists,
+    whose cursor is that of the page's last row."""
     if len(found) <= page.limit:
         return Page(tuple(found))
-    return Page(tuple(found[: page.limit]), str(found[page.limit - 1].number))
+    return Page(tuple(found[: page.limit]), str(cursor(found[page.limit - 1])))

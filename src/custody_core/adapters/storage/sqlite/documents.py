@@ -12,7 +12,7 @@ from custody_core.adapters.storage.sqlite.base import (
     Where,
     insert_lines,
     load_lines,
-    numbered_page,
+    paged,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     day_in,
@@ -99,13 +99,7 @@ class Receipts(Repository):
         if page.after is not None:
             where.add("(d.document_date, d.posted_at, d.id) > (?, ?, ?)", *dated_cursor(page.after))
         receipts = self._receipts(str(where), uid(account_id), *where.params, limit=page.limit + 1)
-        if len(receipts) <= page.limit:
-            return Page(tuple(receipts))
-        receipts = receipts[: page.limit]
-        last = receipts[-1]
-        return Page(
-            tuple(receipts), f"{day_in(last.date)}|{instant_in(last.posted_at)}|{uid(last.id)}"
-        )
+        return paged(receipts, page, _receipt_cursor)
 
     def _receipts(self, where: str, *params: object, limit: int = -1) -> list[Receipt]:
         rows = self._all(
@@ -130,6 +124,14 @@ class Receipts(Repository):
             )
             for id_, account, number, on, cp, contract, wh, at, by in rows
         ]
+
+
+def _receipt_cursor(receipt: Receipt) -> str:
+    return f"{day_in(receipt.date)}|{instant_in(receipt.posted_at)}|{uid(receipt.id)}"
+
+
+def _number(document: Shipment | Reversal) -> int:
+    return document.number
 
 
 class Shipments(Repository):
@@ -177,7 +179,7 @@ class Shipments(Repository):
         where = _filters(query, "shipment_date", "s.").equal("s.order_id", query.order_id)
         where.add("s.number > ?", number_cursor(page.after))
         found = self._shipments(str(where), uid(account_id), *where.params, limit=page.limit + 1)
-        return numbered_page(found, page)
+        return paged(found, page, _number)
 
     def _shipments(self, where: str, *params: object, limit: int = -1) -> list[Shipment]:
         rows = self._all(
@@ -261,7 +263,7 @@ class Reversals(Repository):
             return Page(())
         where = _filters(query, "reversal_date").add("number > ?", number_cursor(page.after))
         found = self._reversals(str(where), uid(account_id), *where.params, limit=page.limit + 1)
-        return numbered_page(found, page)
+        return paged(found, page, _number)
 
     def _reversals(self, where: str, *params: object, limit: int = -1) -> list[Reversal]:
         rows = self._all(

@@ -14,7 +14,7 @@ from custody_core.adapters.storage.sqlite.base import (
     insert_lines,
     load_lines,
     marks,
-    numbered_page,
+    paged,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     instant_in,
@@ -177,7 +177,7 @@ class Orders(Repository):
             .among("state", None if query.states is None else (s.value for s in query.states))
         )
         found = self._orders(str(where), uid(account_id), *where.params, limit=page.limit + 1)
-        return numbered_page(found, page)
+        return paged(found, page, lambda order: order.number)
 
     def _orders(
         self, where: str, *params: object, limit: int = -1, by_ids: bool = False

@@ -12,8 +12,8 @@ from custody_core.adapters.storage.sqlite.base import (
     Row,
     Where,
     marks,
+    paged,
     stock_key,
-    trim,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     day_in,
@@ -361,8 +361,8 @@ class Ledger(Repository):
             *where.params,
             page.limit + 1,
         )
-        rows, next_after = trim(rows, page, lambda row: f"{row[9]}|{row[0]}")
-        return Page(tuple(_movement(account_id, row) for row in rows), next_after)
+        found = paged(rows, page, lambda row: f"{row[9]}|{row[0]}")
+        return Page(tuple(_movement(account_id, row) for row in found), found.next_after)
 
 
 def _movement(account_id: UUID, row: Row) -> Movement:
