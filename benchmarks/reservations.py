@@ -189,6 +189,11 @@ def in_processes(
     outcomes: list[Result] = [results.get(timeout=900) for _ in processes]
     for process in processes:
         process.join()
+    return summed(outcomes)
+
+
+def summed(outcomes: Sequence[Result]) -> tuple[float, int, list[str]]:
+    """Wall time from the first writer's start to the last one's end, retries, errors."""
     errors = [error for *_, error in outcomes if error]
     if errors:
         return 0.0, 0, errors
@@ -216,12 +221,7 @@ def in_threads(office: BackOffice, parts: Sequence[list[int]]) -> tuple[float, i
         thread.start()
     for thread in threads:
         thread.join()
-    errors = [error for *_, error in outcomes if error]
-    if errors:
-        return 0.0, 0, errors
-    started = min(outcome[0] for outcome in outcomes)
-    ended = max(outcome[1] for outcome in outcomes)
-    return ended - started, sum(outcome[2] for outcome in outcomes), []
+    return summed(outcomes)
 
 
 def median_run(runs: Sequence[Run]) -> Run:
