@@ -5,6 +5,13 @@ Per transaction, on the library's own schema and with its connection settings
 INSERT of one reservation movement, UPDATE of one balance row, COMMIT. No
 reads, no checks, no objects: the floor the library's `confirm_order` is
 measured against.
+
+`confirm_statements` is a second, higher floor: the same statements the
+library's `confirm_order` sends (read the order with its lines, read the
+balance, append the movement, upsert the balance, update the order's state
+and version), issued with no Python around them. The gap between it and the
+library is what the library's own code costs; the gap between it and
+`reserve` is what reading and versioning an order costs in SQLite.
 """
 
 from __future__ import annotations
@@ -97,6 +104,63 @@ def reserve(
     finally:
         connection.close()
     return started, ended, retries
+
+
+def confirm_statements(
+    path: Path, account: str, count: int, ready: Callable[[], object] = lambda: None
+) -> tuple[float, float, int]:
+    """The library's confirm statements for draft orders 1..`count`; (started, ended, 0)."""
+    connection = connect(path)
+    try:
+        drafts = connection.execute(
+            "SELECT o.id, o.counterparty_id, o.warehouse_id, l.item_id, l.quantity FROM orders o"
+            " JOIN order_lines l ON l.order_id = o.id WHERE o.account_id = ? AND o.number <= ?"
+            " ORDER BY o.number",
+            (account, count),
+        ).fetchall()
+        ready()
+        started = time.monotonic()
+        for n, (order, counterparty, warehouse, item, quantity) in enumerate(drafts):
+            key = (account, counterparty, warehouse, item)
+            at = f"2026-11-20T12:00:00.{n:06d}Z"
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute(
+                "SELECT o.*, l.item_id, l.quantity, i.unit_scale FROM orders o"
+                " LEFT JOIN order_lines l ON l.order_id = o.id"
+                " LEFT JOIN items i ON i.id = l.item_id"
+                " WHERE o.account_id = ? AND o.number = ? ORDER BY l.line_no",
+                (account, n + 1),
+            ).fetchall()
+            (on_hand, reserved, _scale) = connection.execute(
+                "SELECT on_hand, reserved, unit_scale FROM balances b"
+                " JOIN items i ON i.id = b.item_id WHERE b.account_id = ?"
+                " AND b.counterparty_id = ? AND b.warehouse_id = ? AND b.item_id = ?",
+                key,
+            ).fetchone()
+            connection.execute(
+                "INSERT INTO movements (account_id, counterparty_id, warehouse_id, item_id,"
+                " kind, quantity, document_kind, document_id, order_id, occurred_on, posted_at)"
+                " VALUES (?, ?, ?, ?, 'reservation', ?, 'delivery_order', ?, ?, ?, ?)",
+                (*key, quantity, order, order, at[:10], at),
+            )
+            connection.execute(
+                "INSERT INTO balances (account_id, counterparty_id, warehouse_id, item_id,"
+                " on_hand, reserved) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE"
+                " SET on_hand = excluded.on_hand, reserved = excluded.reserved",
+                (*key, on_hand, reserved + quantity),
+            )
+            connection.execute(
+                "UPDATE orders SET state = 'confirmed', version = version + 1,"
+                " confirmed_at = ?, closed_at = NULL, recipient = NULL, address = NULL,"
+                " comment = NULL, failure_reason = NULL"
+                " WHERE account_id = ? AND id = ? AND version = 1",
+                (at, account, order),
+            )
+            connection.execute("COMMIT")
+        ended = time.monotonic()
+    finally:
+        connection.close()
+    return started, ended, 0
 
 
 def problems(path: Path, key: tuple[str, str, str], count: int) -> list[str]:

@@ -42,6 +42,7 @@ WAREHOUSE = "W1"
 #: Reservations cycle over this many items of the counterparty.
 ITEMS = 10
 TARGET = 3.0
+STATEMENTS = "raw confirm statements"
 MAX_RETRIES = 100
 
 
@@ -174,6 +175,17 @@ def baseline_writer(
         results.put((0.0, 0.0, 0, repr(error)))
 
 
+def statements_writer(path: Path, account: str, count: int, barrier: Any, results: Any) -> None:
+    try:
+        started, ended, retries = baseline.confirm_statements(
+            path, account, count, ready=lambda: barrier.wait(timeout=120)
+        )
+        results.put((started, ended, retries, None))
+    except BaseException as error:
+        barrier.abort()
+        results.put((0.0, 0.0, 0, repr(error)))
+
+
 def in_processes(
     target: Callable[..., None], arguments: Sequence[tuple[object, ...]]
 ) -> tuple[float, int, list[str]]:
@@ -269,6 +281,21 @@ def sqlite_run(folder: Path, count: int, writers: int, repeat: int = 0) -> Run:
     return run
 
 
+def statements_run(folder: Path, count: int, repeat: int = 0) -> Run:
+    """The confirm statements without the library (one writer), on a fixture of drafts."""
+    path = folder / f"statements-{repeat}.sqlite"
+    url = f"sqlite:///{path}"
+    with custody_core.open(url, entry_points=False) as app:
+        fixture = prepare(app, count, drafts=True)
+    seconds, retries, errors = in_processes(statements_writer, [(path, fixture.key[0], count)])
+    run = Run(STATEMENTS, 1, "process", count, seconds, retries, errors)
+    if not errors:
+        with custody_core.open(url, entry_points=False) as app:
+            run.problems += library_problems(app, fixture.account_id, count)
+    run.problems = [f"{STATEMENTS}: {problem}" for problem in run.problems]
+    return run
+
+
 def memory_run(count: int, writers: int) -> Run:
     with custody_core.open("memory://", entry_points=False) as app:
         fixture = prepare(app, count, drafts=True)
@@ -346,11 +373,14 @@ def run(folder: Path, quick: bool, count: int | None = None) -> Outcome:
                 sqlite_run(folder, count, writers, repeat),
             ):
                 every[one.backend, one.writers].append(one)
+        one = statements_run(folder, count, repeat)
+        every[one.backend, one.writers].append(one)
         for writers in sizes.writers:
             one = memory_run(count, writers)
             every[one.backend, one.writers].append(one)
     runs = [median_run(repeated) for repeated in every.values()]
     raw = {r.writers: r for r in runs if r.backend == "raw sqlite3"}
+    statements = next(r for r in runs if r.backend == STATEMENTS)
 
     outcome = Outcome()
     outcome.problems = [
@@ -378,7 +408,7 @@ def run(folder: Path, quick: bool, count: int | None = None) -> Outcome:
         if r.seconds <= 0:
             rows.append((r.backend, r.label, "failed", "", "", "", ""))
             continue
-        same = raw.get(r.writers) if r.unit == "process" else None
+        same = raw.get(r.writers) if r.unit == "process" and r is not statements else None
         rows.append(
             (
                 r.backend,
@@ -405,4 +435,11 @@ def run(folder: Path, quick: bool, count: int | None = None) -> Outcome:
             if ratio > TARGET:
                 outcome.missed.append(f"confirm_order on SQLite: {ratio:.1f}x, target {TARGET:g}x")
         outcome.lines.append(line)
+        if statements.seconds > 0:
+            outcome.lines.append(
+                f"the same statements with no Python around them: {statements.micros:,.1f} µs"
+                f" = {statements.micros / single.micros:.1f}x raw; the library's own code"
+                f" adds {library.micros - statements.micros:,.1f} µs"
+                f" ({library.micros / statements.micros:.1f}x the statements)"
+            )
     return outcome

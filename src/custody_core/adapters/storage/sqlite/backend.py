@@ -9,14 +9,15 @@ with `isolation_level=None` and every unit of work starts with an explicit
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from custody_core.adapters.storage.sqlite import repositories as repos
 from custody_core.adapters.storage.sqlite.documents import Receipts, Reversals, Shipments
@@ -33,6 +34,8 @@ from custody_core.domain.errors import (
     StorageError,
     ValidationError,
 )
+
+R = TypeVar("R")
 
 
 @contextlib.contextmanager
@@ -63,7 +66,7 @@ class SQLiteStorage:
         self._busy_timeout = busy_timeout
         self._synchronous = synchronous
         self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+        self.connections: list[sqlite3.Connection] = []
         self._guard = threading.Lock()
         self._closed = False
         try:
@@ -89,7 +92,7 @@ class SQLiteStorage:
         connection.execute(f"PRAGMA synchronous = {self._synchronous}")
         self._local.connection = (os.getpid(), connection)
         with self._guard:
-            self._connections.append(connection)
+            self.connections.append(connection)
         return connection
 
     def _migrate(self, connection: sqlite3.Connection) -> None:
@@ -175,19 +178,41 @@ class SQLiteStorage:
         """Close every connection this backend opened (call from the owning process)."""
         with self._guard:
             self._closed = True
-            connections, self._connections = self._connections, []
+            connections, self.connections = self.connections, []
         for connection in connections:
             with contextlib.suppress(sqlite3.ProgrammingError):
                 connection.close()
 
 
+def _repository(factory: Callable[[sqlite3.Connection], R]) -> functools.cached_property[R]:
+    """A repository made on first use: most units of work touch two or three of them."""
+
+    def make(uow: SQLiteUnitOfWork) -> R:
+        assert uow.connection is not None, "repositories live inside the unit of work"
+        return factory(uow.connection)
+
+    return functools.cached_property(make)
+
+
 class SQLiteUnitOfWork:
     """One transaction: BEGIN IMMEDIATE on enter, ROLLBACK on exit unless committed."""
+
+    accounts = _repository(repos.Accounts)
+    counterparties = _repository(repos.Counterparties)
+    contracts = _repository(repos.Contracts)
+    warehouses = _repository(repos.Warehouses)
+    items = _repository(repos.Items)
+    ledger = _repository(repos.Ledger)
+    receipts = _repository(Receipts)
+    orders = _repository(Orders)
+    shipments = _repository(Shipments)
+    reversals = _repository(Reversals)
+    periods = _repository(Periods)
 
     def __init__(self, storage: SQLiteStorage) -> None:
         self._storage = storage
         self._location = str(storage.path)
-        self._connection: sqlite3.Connection | None = None
+        self.connection: sqlite3.Connection | None = None
 
     def __enter__(self) -> Self:
         with translated_errors(self._location):
@@ -197,18 +222,7 @@ class SQLiteUnitOfWork:
                     "a unit of work is already open in this thread; units do not nest"
                 )
             connection.execute("BEGIN IMMEDIATE")
-        self._connection = connection
-        self.accounts = repos.Accounts(connection)
-        self.counterparties = repos.Counterparties(connection)
-        self.contracts = repos.Contracts(connection)
-        self.warehouses = repos.Warehouses(connection)
-        self.items = repos.Items(connection)
-        self.ledger = repos.Ledger(connection)
-        self.receipts = Receipts(connection)
-        self.orders = Orders(connection)
-        self.shipments = Shipments(connection)
-        self.reversals = Reversals(connection)
-        self.periods = Periods(connection)
+        self.connection = connection
         return self
 
     def __exit__(
@@ -223,11 +237,11 @@ class SQLiteUnitOfWork:
                 raise exc
 
     def commit(self) -> None:
-        assert self._connection is not None, "commit() outside the unit of work"
+        assert self.connection is not None, "commit() outside the unit of work"
         with translated_errors(self._location):
-            self._connection.execute("COMMIT")
+            self.connection.execute("COMMIT")
 
     def rollback(self) -> None:
-        if self._connection is not None and self._connection.in_transaction:
+        if self.connection is not None and self.connection.in_transaction:
             with translated_errors(self._location):
-                self._connection.execute("ROLLBACK")
+                self.connection.execute("ROLLBACK")
