@@ -9,7 +9,7 @@ measured against.
 `confirm_statements` is a second, higher floor: the same statements the
 library's `confirm_order` sends (read the order with its lines, read the
 balance, append the movement, upsert the balance, update the order's state
-and version), issued with no Python around them. The gap between it and the
+and version, append the audit entry), issued with no Python around them. The gap between it and the
 library is what the library's own code costs; the gap between it and
 `reserve` is what reading and versioning an order costs in SQLite.
 """
@@ -155,6 +155,11 @@ def confirm_statements(
                 " comment = NULL, failure_reason = NULL"
                 " WHERE account_id = ? AND id = ? AND version = 1",
                 (at, account, order),
+            )
+            connection.execute(
+                "INSERT INTO audit_log (account_id, at, actor, action, outcome,"
+                " counterparty_id, target) VALUES (?, ?, 'bench', 'order.confirm', 'done', ?, ?)",
+                (account, at, counterparty, f"order {n + 1}"),
             )
             connection.execute("COMMIT")
         ended = time.monotonic()

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, settings
 import custody_core
 from custody_core.services.application import Application
 from custody_core.testing.clock import ManualClock
+from custody_core.testing.hashing import fast_hasher
 
 settings.register_profile(
     "ci",
@@ -39,5 +40,7 @@ def app(
 ) -> Iterator[Application]:
     """The application on each built-in backend."""
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'custody.sqlite'}"
-    with custody_core.open(url, clock=clock, entry_points=False) as application:
+    with custody_core.open(
+        url, clock=clock, entry_points=False, password_hasher=fast_hasher()
+    ) as application:
         yield application

@@ -24,6 +24,7 @@ from custody_core.domain.errors import (
 )
 
 if TYPE_CHECKING:
+    from custody_core.ports.auth import IdentityProvider, PasswordHasher
     from custody_core.ports.storage import StorageBackend
 
 PROJECT = "custody_core"
@@ -42,6 +43,12 @@ class StorageFactory(Protocol):
 
 
 StorageRegistry = Callable[[str, StorageFactory], None]
+#: Makes a password hasher from its options (such as argon2's time_cost).
+HasherFactory = Callable[[Mapping[str, Any]], "PasswordHasher"]
+HasherRegistry = Callable[[str, HasherFactory], None]
+#: Makes an identity provider from its options.
+ProviderFactory = Callable[[Mapping[str, Any]], "IdentityProvider"]
+ProviderRegistry = Callable[[str, ProviderFactory], None]
 
 
 class HookSpecs:
@@ -49,13 +56,26 @@ class HookSpecs:
     def custody_register_storage(self, register: StorageRegistry) -> None:
         """Register storage backends by URL scheme ("memory", "sqlite", "postgresql")."""
 
+    @hookspec
+    def custody_register_password_hashers(self, register: HasherRegistry) -> None:
+        """Register password hashers by name ("argon2", "scrypt")."""
+
+    @hookspec
+    def custody_register_identity_providers(self, register: ProviderRegistry) -> None:
+        """Register identity providers (an SSO, a directory) by name."""
+
 
 def _internal_plugins() -> list[tuple[str, object]]:
     """Built-in adapters without optional dependencies, registered before entry points."""
+    from custody_core.adapters.auth import HashersPlugin
     from custody_core.adapters.storage.memory import MemoryPlugin
     from custody_core.adapters.storage.sqlite import SQLitePlugin
 
-    return [("custody_core.memory", MemoryPlugin()), ("custody_core.sqlite", SQLitePlugin())]
+    return [
+        ("custody_core.memory", MemoryPlugin()),
+        ("custody_core.sqlite", SQLitePlugin()),
+        ("custody_core.hashers", HashersPlugin()),
+    ]
 
 
 class Plugins:
@@ -78,7 +98,16 @@ class Plugins:
             self.manager.check_pending()
         except pluggy.PluginValidationError as error:
             raise PluginError(plugin=error.plugin, reason=str(error)) from None
-        self.storage = self._collect_storage()
+        hooks = self.manager.hook
+        self.storage: dict[str, StorageFactory] = self._collect(
+            hooks.custody_register_storage, "URL scheme"
+        )
+        self.hashers: dict[str, HasherFactory] = self._collect(
+            hooks.custody_register_password_hashers, "password hasher"
+        )
+        self.providers: dict[str, ProviderFactory] = self._collect(
+            hooks.custody_register_identity_providers, "identity provider"
+        )
 
     def _load_entry_points(self) -> None:
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -95,27 +124,26 @@ class Plugins:
                     reason=f"{type(error).__name__}: {error}",
                 ) from error
 
-    def _collect_storage(self) -> dict[str, StorageFactory]:
-        factories: dict[str, StorageFactory] = {}
+    def _collect(self, hook: Any, what: str) -> dict[str, Any]:
+        """The factories plugins register through `hook`, by name; a name is taken once."""
+        factories: dict[str, Any] = {}
         owners: dict[str, str] = {}
 
-        for impl in self.manager.hook.custody_register_storage.get_hookimpls():
+        for impl in hook.get_hookimpls():
             plugin_name = impl.plugin_name
 
-            def register(scheme: str, factory: StorageFactory, plugin: str = plugin_name) -> None:
-                if not isinstance(scheme, str) or not _SCHEME.match(scheme):
-                    raise PluginError(plugin=plugin, reason=f"bad URL scheme {scheme!r}")
+            def register(name: str, factory: Any, plugin: str = plugin_name) -> None:
+                if not isinstance(name, str) or not _SCHEME.match(name):
+                    raise PluginError(plugin=plugin, reason=f"bad {what} name {name!r}")
                 if not callable(factory):
-                    raise PluginError(
-                        plugin=plugin, reason=f"factory for {scheme!r} is not callable"
-                    )
-                if scheme in factories:
+                    raise PluginError(plugin=plugin, reason=f"factory for {name!r} is not callable")
+                if name in factories:
                     raise PluginError(
                         plugin=plugin,
-                        reason=f"scheme {scheme!r} is already registered by {owners[scheme]}",
+                        reason=f"{what} {name!r} is already registered by {owners[name]}",
                     )
-                factories[scheme] = factory
-                owners[scheme] = plugin
+                factories[name] = factory
+                owners[name] = plugin
 
             impl.function(register=register)
         return factories
@@ -128,6 +156,28 @@ class Plugins:
         if factory is None:
             raise UnknownBackend(scheme=scheme, installed=", ".join(sorted(self.storage)))
         return factory(url, options)
+
+    def password_hasher(self, name: str, options: Mapping[str, Any]) -> PasswordHasher:
+        factory = self.hashers.get(name)
+        if factory is None:
+            raise PluginError(
+                plugin=str(name),
+                reason=f"no such password hasher; installed: {_names(self.hashers)}",
+            )
+        return factory(options)
+
+    def identity_provider(self, name: str, options: Mapping[str, Any]) -> IdentityProvider:
+        factory = self.providers.get(name)
+        if factory is None:
+            raise PluginError(
+                plugin=str(name),
+                reason=f"no such identity provider; installed: {_names(self.providers)}",
+            )
+        return factory(options)
+
+
+def _names(factories: Mapping[str, object]) -> str:
+    return ", ".join(sorted(factories)) or "none"
 
 
 def reject_unknown_options(options: Mapping[str, Any], allowed: Collection[str]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,19 +13,29 @@ from custody_core.cli.errors import InputError
 from custody_core.cli.output import (
     ORDER_COLUMNS,
     SHIPMENT_COLUMNS,
+    USER_COLUMNS,
+    card_data,
+    card_fields,
     order_fields,
+    principal_data,
+    principal_fields,
     print_report,
     print_shortages,
     receipt_fields,
     report_data,
     shipment_fields,
+    user_data,
+    user_fields,
+    user_row,
 )
-from custody_core.cli.phrases import TITLES
+from custody_core.cli.phrases import PHRASES, TITLES
 from custody_core.cli.receipt_file import read_receipt
 from custody_core.cli.session import Session
+from custody_core.domain.cards import CardDraft
 from custody_core.domain.lines import LineDraft
 from custody_core.domain.orders import OrderDraft, OrderState
 from custody_core.domain.paging import DEFAULT_LIMIT, PageRequest
+from custody_core.domain.users import User, UserDraft
 
 
 def stock_report(session: Session) -> None:
@@ -158,6 +170,128 @@ def db_backup(session: Session) -> None:
     target: Path = session.args.file
     storage.backup(target)
     session.emit({"file": str(target)}, lambda: session.say("backup", path=target))
+
+
+# Users, connection cards and logging in: the user and card commands act as administrator.
+
+
+def user_add(session: Session) -> None:
+    args = session.args
+    password, confirmation = _new_password(session)
+    draft = UserDraft(
+        args.login,
+        password,
+        confirmation,
+        last_name=args.last_name,
+        first_name=args.first_name,
+        middle_name=args.middle_name,
+        phone=args.phone,
+        email=args.email,
+    )
+    _emit_user(session, session.admin.add_user(draft))
+
+
+def user_grant(session: Session) -> None:
+    _emit_user(session, session.admin.grant_roles(session.args.login, session.args.roles))
+
+
+def user_list(session: Session) -> None:
+    args = session.args
+    page = session.admin.users(role=args.role, disabled=args.disabled, page=_page_request(args))
+
+    def show() -> None:
+        rows = [user_row(user, session.lang) for user in page.items]
+        session.table(TITLES[session.lang]["users"], USER_COLUMNS, rows)
+
+    session.page(page, show, user_data)
+
+
+def card_create(session: Session) -> None:
+    args = session.args
+    desk = session.admin
+    draft = CardDraft(
+        args.counterparty, args.user, contract=args.contract, url=args.url, login=args.login
+    )
+    card = desk.create_card(draft)
+    user = desk.user(args.user).login
+    session.names.learn([card.counterparty_id])
+    counterparty = session.names(card.counterparty_id)
+    contracts = desk.contracts(args.counterparty)
+    contract = next((c.number for c in contracts if c.id == card.contract_id), None)
+
+    def show() -> None:
+        title = TITLES[session.lang]["card"].format(user=user)
+        session.card(title, card_fields(card, counterparty, contract, user))
+
+    session.emit(card_data(card, counterparty, contract, user), show)
+
+
+def log_in(session: Session) -> None:
+    """Check a login and password as the cabinet would, and print who they prove to be."""
+    args = session.args
+    password = _password(session)
+    principal = session.app.log_in(args.account, args.login, password)
+    account = session.app.account(args.account).code
+    counterparty = None
+    if principal.counterparty_id is not None:
+        own = session.app.cabinet(principal).counterparties()
+        counterparty = next(
+            (found.code for found in own if found.id == principal.counterparty_id), None
+        )
+
+    def show() -> None:
+        title = TITLES[session.lang]["principal"].format(user=principal.user)
+        session.card(title, principal_fields(principal, account, counterparty, session.lang))
+
+    session.emit(principal_data(principal, account, counterparty), show)
+
+
+def _emit_user(session: Session, user: User) -> None:
+    def show() -> None:
+        title = TITLES[session.lang]["user"].format(login=user.login)
+        session.card(title, user_fields(user, session.lang))
+
+    session.emit(user_data(user), show)
+
+
+def _password(session: Session) -> str:
+    """A password to check: the first line of standard input under --password-stdin, else
+    typed without echo. Never an argument: it would stay in shell history and show in `ps`."""
+    if session.args.password_stdin:
+        return _stdin_password()
+    return _typed(session, "password_prompt")
+
+
+def _new_password(session: Session) -> tuple[str, str]:
+    """A new password and its confirmation: lines 1 and 2 of standard input under
+    --password-stdin (line 1 again when there is no line 2), else typed twice without echo.
+    The library compares the two and applies the account's password policy."""
+    if not session.args.password_stdin:
+        return _typed(session, "password_prompt"), _typed(session, "confirmation_prompt")
+    password = _stdin_password()
+    confirmation = _stdin_line()
+    return password, password if confirmation is None else confirmation
+
+
+def _stdin_password() -> str:
+    password = _stdin_line()
+    if password is None:
+        raise InputError("no_password_stdin")
+    return password
+
+
+def _stdin_line() -> str | None:
+    """The next line of standard input without its line ending; None at the end of input
+    (an empty line is an empty string)."""
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") if line else None
+
+
+def _typed(session: Session, prompt: str) -> str:
+    try:
+        return getpass.getpass(PHRASES[session.lang][prompt])
+    except EOFError:
+        raise InputError("no_password") from None
 
 
 def _page_request(args: argparse.Namespace) -> PageRequest | None:

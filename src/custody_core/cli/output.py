@@ -11,13 +11,16 @@ from rich.console import Console
 from rich.table import Table
 
 from custody_core.cli.names import Names
-from custody_core.cli.phrases import LABELS, PHRASES, STATES, TITLES
+from custody_core.cli.phrases import LABELS, PHRASES, ROLES, STATES, TITLES
 from custody_core.converter import make_converter
+from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.lines import Line
 from custody_core.domain.orders import DeliveryOrder
+from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.stock import StockLine, StockReport
+from custody_core.domain.users import User
 
 STOCK_COLUMNS = (
     "warehouse",
@@ -43,6 +46,7 @@ SHIPMENT_COLUMNS = (
     "refused",
     "recipient",
 )
+USER_COLUMNS = ("login", "name", "phone", "email", "roles", "status")
 NUMERIC = frozenset({"opening", "received", "reserved", "delivered", "on_hand", "free", "shortage"})
 
 
@@ -220,3 +224,105 @@ def _instant(moment: datetime | None) -> str:
 
 def _number(value: Decimal) -> str:
     return f"{value:,}".replace(",", " ")
+
+
+# Users, connection cards and principals. Their JSON is built field by field, never from the
+# whole object, so that a password hash (or any field added later) cannot leak into output.
+
+
+def user_data(user: User) -> dict[str, Any]:
+    return {
+        "id": plain(user.id),
+        "login": user.login,
+        "last_name": user.last_name,
+        "first_name": user.first_name,
+        "middle_name": user.middle_name,
+        "phone": user.phone,
+        "email": user.email,
+        "roles": _role_values(user.roles),
+        "disabled": user.disabled,
+        "external_id": user.external_id,
+        "created_at": plain(user.created_at),
+        "version": user.version,
+    }
+
+
+def user_fields(user: User, lang: str) -> dict[str, str]:
+    """A user's card: each name on its own row; a table row uses `name` instead."""
+    return {
+        "login": user.login,
+        "last_name": user.last_name,
+        "first_name": user.first_name,
+        "middle_name": user.middle_name or "",
+        "phone": user.phone or "",
+        "email": user.email or "",
+        "roles": _roles(user.roles, lang),
+        "status": PHRASES[lang]["disabled" if user.disabled else "active"],
+        "created": _instant(user.created_at),
+    }
+
+
+def user_row(user: User, lang: str) -> dict[str, str]:
+    return {**user_fields(user, lang), "name": user.full_name}
+
+
+def card_data(
+    card: ConnectionCard, counterparty: str, contract: str | None, user: str
+) -> dict[str, Any]:
+    """A card as JSON data: its ids, and the codes, number and login they stand for."""
+    return {
+        "id": plain(card.id),
+        "counterparty": counterparty,
+        "counterparty_id": plain(card.counterparty_id),
+        "contract": contract,
+        "contract_id": plain(card.contract_id),
+        "url": card.url,
+        "login": card.login,
+        "user": user,
+        "user_id": plain(card.user_id),
+        "created_at": plain(card.created_at),
+    }
+
+
+def card_fields(
+    card: ConnectionCard, counterparty: str, contract: str | None, user: str
+) -> dict[str, str]:
+    return {
+        "counterparty": counterparty,
+        "contract": contract or str(card.contract_id),
+        "url": card.url or "",
+        "login": card.login,
+        "user": user,
+        "created": _instant(card.created_at),
+    }
+
+
+def principal_data(principal: Principal, account: str, counterparty: str | None) -> dict[str, Any]:
+    return {
+        "user": principal.user,
+        "account": account,
+        "account_id": plain(principal.account_id),
+        "roles": _role_values(principal.roles),
+        "counterparty": counterparty,
+        "counterparty_id": plain(principal.counterparty_id),
+    }
+
+
+def principal_fields(
+    principal: Principal, account: str, counterparty: str | None, lang: str
+) -> dict[str, str]:
+    return {
+        "user": principal.user,
+        "account": account,
+        "roles": _roles(principal.roles, lang),
+        "counterparty": counterparty or "",
+    }
+
+
+def _role_values(roles: Iterable[Role]) -> list[str]:
+    return sorted(role.value for role in roles)
+
+
+def _roles(roles: Iterable[Role], lang: str) -> str:
+    names = [ROLES[lang][Role(value)] for value in _role_values(roles)]
+    return ", ".join(names) or PHRASES[lang]["no_roles"]

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from custody_core.cli.commands import (
+    card_create,
     db_backup,
+    log_in,
     order_cancel,
     order_confirm,
     order_create,
@@ -22,14 +24,20 @@ from custody_core.cli.commands import (
     receipt_post,
     shipment_list,
     stock_report,
+    user_add,
+    user_grant,
+    user_list,
 )
 from custody_core.cli.phrases import LABELS
 from custody_core.cli.receipt_file import parse_date
 from custody_core.cli.session import Session
 from custody_core.demo import ACCOUNT_CODE
 from custody_core.domain.orders import FAILURE_REASONS, OrderState
+from custody_core.domain.principal import Role
 
 DEFAULT_DB = "sqlite:///custody.sqlite"
+PASSWORD_HASHERS = ("argon2", "scrypt")
+ROLES = [role.value for role in Role]
 
 
 def database_url(value: str) -> str:
@@ -71,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="ru" if os.environ.get("LANG", "").startswith("ru") else "en",
         help="language of messages and tables",
     )
+    # Hidden from --help: an install-wide choice (and tests' cheap hasher), not a daily option.
+    # Users must log in with the hasher that hashed their password.
+    parser.add_argument(
+        "--password-hasher",
+        choices=PASSWORD_HASHERS,
+        default=os.environ.get("CUSTODY_PASSWORD_HASHER", "argon2"),
+        help=argparse.SUPPRESS,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="build a sample database in DIR and show its report")
@@ -82,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_shipment_commands(_group(commands, "shipment", "shipments (goods handed over)"))
     _add_period_commands(_group(commands, "period", "month-end closing"))
     _add_db_commands(_group(commands, "db", "the database file"))
+    _add_user_commands(_group(commands, "user", "cabinet users and their roles (administrator)"))
+    _add_card_commands(_group(commands, "card", "connection cards of client cabinets"))
+    login = _password_command(
+        commands, "login", "check a login and password; print who it is", log_in
+    )
+    login.add_argument("login", metavar="LOGIN", help="a user's login or a card's login")
+    _add_password_stdin(login, "read the password from the first line of standard input")
     return parser
 
 
@@ -94,9 +117,11 @@ def _group(commands: Subcommands, name: str, help_text: str) -> Subcommands:
     return group.add_subparsers(dest=f"{name}_command", required=True)
 
 
-def _command(group: Subcommands, name: str, help_text: str, run: Run) -> argparse.ArgumentParser:
+def _command(
+    group: Subcommands, name: str, help_text: str, run: Run, **options: Any
+) -> argparse.ArgumentParser:
     """A leaf command: every one can print JSON instead of a table."""
-    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text)
+    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text, **options)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.set_defaults(run=run)
     return parser
@@ -194,3 +219,55 @@ def _add_period_commands(group: Subcommands) -> None:
 def _add_db_commands(group: Subcommands) -> None:
     backup = _command(group, "backup", "copy a SQLite database while it is in use", db_backup)
     backup.add_argument("file", type=Path, metavar="FILE")
+
+
+def _password_command(
+    group: Subcommands, name: str, help_text: str, run: Run
+) -> argparse.ArgumentParser:
+    """A command that reads a password: never as an option, which would stay in shell
+    history and show in `ps`. Its options are not abbreviated, so `--password SECRET` is a
+    usage error rather than `--password-stdin` and a stray argument."""
+    return _command(group, name, help_text, run, allow_abbrev=False)
+
+
+def _add_password_stdin(parser: argparse.ArgumentParser, help_text: str) -> None:
+    parser.add_argument("--password-stdin", action="store_true", help=help_text)
+
+
+def _add_user_commands(group: Subcommands) -> None:
+    add = _password_command(
+        group, "add", "add a user with no role; asks for the password twice", user_add
+    )
+    add.add_argument("login", metavar="LOGIN")
+    add.add_argument("--last-name", required=True, metavar="NAME")
+    add.add_argument("--first-name", required=True, metavar="NAME")
+    add.add_argument("--middle-name", metavar="NAME")
+    add.add_argument(
+        "--phone", metavar="PHONE", help="any common form; stored as E.164 (+79123456789)"
+    )
+    add.add_argument("--email", metavar="EMAIL")
+    _add_password_stdin(
+        add, "read the password from standard input: line 1, and its confirmation from line 2"
+    )
+    grant = _command(group, "grant", "set a user's roles to exactly ROLE ...", user_grant)
+    grant.add_argument("login", metavar="LOGIN")
+    grant.add_argument("roles", nargs="+", choices=ROLES, metavar="ROLE", help=", ".join(ROLES))
+    listing = _command(group, "list", "list users by login", user_list)
+    listing.add_argument("--role", choices=ROLES)
+    state = listing.add_mutually_exclusive_group()
+    state.add_argument("--disabled", dest="disabled", action="store_const", const=True)
+    state.add_argument("--enabled", dest="disabled", action="store_const", const=False)
+    _add_paging_options(listing)
+
+
+def _add_card_commands(group: Subcommands) -> None:
+    create = _command(
+        group, "create", "connect a client-cabinet user to a counterparty", card_create
+    )
+    create.add_argument("--counterparty", required=True, metavar="CODE")
+    create.add_argument("--user", required=True, metavar="LOGIN", help="a client_cabinet user")
+    create.add_argument("--contract", metavar="NUMBER", help="default: the main contract")
+    create.add_argument("--url", help="the cabinet's address; default: the account's setting")
+    create.add_argument(
+        "--login", metavar="LOGIN", help="the login the client types; default: its phone"
+    )

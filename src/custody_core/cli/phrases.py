@@ -1,6 +1,8 @@
-"""What the command says, in each language: column labels, phrases, titles, order states."""
+"""What the command says, in each language: column labels, phrases, titles, order states
+and roles."""
 
 from custody_core.domain.orders import OrderState
+from custody_core.domain.principal import Role
 
 LABELS = {
     "en": {
@@ -31,6 +33,19 @@ LABELS = {
         "date": "Date",
         "order": "Order",
         "posted": "Posted",
+        "login": "Login",
+        "name": "Name",
+        "last_name": "Last name",
+        "first_name": "First name",
+        "middle_name": "Middle name",
+        "phone": "Phone",
+        "email": "E-mail",
+        "roles": "Roles",
+        "status": "Status",
+        "contract": "Contract",
+        "url": "Cabinet URL",
+        "user": "User",
+        "account": "Account",
     },
     "ru": {
         "warehouse": "Склад",
@@ -60,6 +75,19 @@ LABELS = {
         "date": "Дата",
         "order": "Заказ",
         "posted": "Проведён",
+        "login": "Логин",
+        "name": "ФИО",
+        "last_name": "Фамилия",
+        "first_name": "Имя",
+        "middle_name": "Отчество",
+        "phone": "Телефон",
+        "email": "Эл. почта",
+        "roles": "Роли",
+        "status": "Статус",
+        "contract": "Договор",
+        "url": "Адрес кабинета",
+        "user": "Пользователь",
+        "account": "Аккаунт",
     },
 }
 PHRASES = {
@@ -91,6 +119,13 @@ PHRASES = {
         "bad_date": "{path}: {key} must be a date YYYY-MM-DD, not {value}",
         "repeated": "{option} names {sku} more than once",
         "not_sqlite": "db backup works only on a SQLite database, not {url}",
+        "password_prompt": "Password: ",
+        "confirmation_prompt": "Repeat the password: ",
+        "no_password": "no password given",
+        "no_password_stdin": "--password-stdin: standard input is empty",
+        "no_roles": "none",
+        "active": "active",
+        "disabled": "disabled",
     },
     "ru": {
         "short": "Заказу №{number} не хватает: {items}",
@@ -120,6 +155,13 @@ PHRASES = {
         "bad_date": "{path}: {key} должен быть датой ГГГГ-ММ-ДД, а не {value}",
         "repeated": "{option}: артикул {sku} указан больше одного раза",
         "not_sqlite": "db backup работает только с базой SQLite, а не {url}",
+        "password_prompt": "Пароль: ",
+        "confirmation_prompt": "Повторите пароль: ",
+        "no_password": "пароль не введён",
+        "no_password_stdin": "--password-stdin: стандартный ввод пуст",
+        "no_roles": "нет",
+        "active": "активен",
+        "disabled": "отключён",
     },
 }
 TITLES = {
@@ -130,6 +172,10 @@ TITLES = {
         "orders": "Delivery orders",
         "shipment": "Shipment №{number}",
         "shipments": "Shipments",
+        "user": "User {login}",
+        "users": "Users",
+        "card": "Connection card of {user}",
+        "principal": "Logged in: {user}",
     },
     "ru": {
         "stock": "Запасы на хранении: {name} ({code}), {start} – {end}",
@@ -138,6 +184,10 @@ TITLES = {
         "orders": "Заказы на доставку",
         "shipment": "Расходная накладная №{number}",
         "shipments": "Расходные накладные",
+        "user": "Пользователь {login}",
+        "users": "Пользователи",
+        "card": "Карточка подключения {user}",
+        "principal": "Вход выполнен: {user}",
     },
 }
 STATES = {
@@ -150,5 +200,15 @@ STATES = {
         OrderState.DELIVERED: "доставлен",
         OrderState.PARTIALLY_DELIVERED: "доставлен частично",
         OrderState.CANCELLED: "отменён",
+    },
+}
+
+#: Roles as tables show them: in English the values `user grant` takes.
+ROLES = {
+    "en": {role: role.value for role in Role},
+    "ru": {
+        Role.ADMINISTRATOR: "администратор",
+        Role.MANAGER: "менеджер",
+        Role.CLIENT: "личный кабинет клиента",
     },
 }

@@ -20,6 +20,7 @@ from custody_core.domain.errors import CustodyError, NotFound, ValidationError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -34,9 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return run_demo(args.directory, args.lang, console)
         _require_existing(args.db)
-        with open_app(args.db) as app:
+        with open_app(args.db, password_hasher=args.password_hasher) as app:
             args.run(Session(app, args, console))
         return 0
+    except KeyboardInterrupt:  # Ctrl-C, say at a password prompt: nothing more is done
+        print(file=sys.stderr)
+        return EXIT_INTERRUPTED
     except ValidationError as error:
         for problem in error.problems:
             _complain(problem_text(problem, args.lang))

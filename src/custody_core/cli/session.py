@@ -23,11 +23,26 @@ from custody_core.domain.shipments import Shipment
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice
 
+#: Who the CLI's changes are recorded as (documents' `posted_by`, the audit log's actor).
+CLI_USER = "cli"
+
 
 def manager_desk(app: Application, account_code: str) -> BackOffice:
     """The CLI is a local operator's tool: it acts as a manager of the account."""
     account = app.account(account_code)
-    return app.back_office(Principal.manager(account.id, "cli"))
+    return app.back_office(Principal.manager(account.id, CLI_USER))
+
+
+def administrator_desk(app: Application, account_code: str) -> BackOffice:
+    """The desk of the user and card commands: an administrator of the account.
+
+    A local operator who can open the database file is trusted: whoever can do that can
+    change any row of it anyway, so asking them to log in first would protect nothing. The
+    cabinet's own users log in (`custody login`); the CLI acts as the administrator "cli",
+    the name its changes carry in the audit log.
+    """
+    account = app.account(account_code)
+    return app.back_office(Principal.administrator(account.id, CLI_USER))
 
 
 class Session:
@@ -42,6 +57,11 @@ class Session:
     @cached_property
     def desk(self) -> BackOffice:
         return manager_desk(self.app, self.args.account)
+
+    @cached_property
+    def admin(self) -> BackOffice:
+        """The administrator's desk, for users and connection cards."""
+        return administrator_desk(self.app, self.args.account)
 
     @cached_property
     def names(self) -> Names:
@@ -71,9 +91,16 @@ class Session:
                 table.add_row(labels[key], value)
         self.console.print(table)
 
-    def page(self, page: Page[Any], show: Callable[[], None]) -> None:
-        """A page of a list: its rows, then how to get the next page."""
-        data = {"items": [self.document(row) for row in page.items], "next_after": page.next_after}
+    def page(
+        self,
+        page: Page[Any],
+        show: Callable[[], None],
+        data_of: Callable[[Any], dict[str, Any]] | None = None,
+    ) -> None:
+        """A page of a list: its rows (as JSON, `data_of` each, a document by default), then
+        how to get the next page."""
+        to_data = self.document if data_of is None else data_of
+        data = {"items": [to_data(row) for row in page.items], "next_after": page.next_after}
 
         def show_page() -> None:
             if page.items:

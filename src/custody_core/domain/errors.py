@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
 from attrs import frozen
 
@@ -58,6 +59,9 @@ class NotFound(CustodyError):
     """The object does not exist, or the principal may not know that it does."""
 
     code = "not_found"
+    #: Set (never shown) when the object exists but belongs to a counterparty the
+    #: principal may not see: the audit log records such an attempt as denied.
+    hidden_owner: UUID | None = None
 
 
 class PermissionDenied(CustodyError):
@@ -120,6 +124,30 @@ class StorageBusy(StorageError):
 
 class UnknownBackend(StorageError):
     code = "storage.unknown_backend"
+
+
+class AuthenticationFailed(CustodyError):
+    """Base of the login refusals."""
+
+    code = "auth.invalid_credentials"
+
+
+class InvalidCredentials(AuthenticationFailed):
+    """Wrong password or unknown login: the two are never told apart."""
+
+    code = "auth.invalid_credentials"
+
+
+class LoginLocked(AuthenticationFailed):
+    code = "auth.locked"
+
+
+class UserDisabled(AuthenticationFailed):
+    code = "auth.disabled"
+
+
+class NotConnected(AuthenticationFailed):
+    code = "auth.not_connected"
 
 
 class PluginError(CustodyError):

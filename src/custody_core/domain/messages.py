@@ -140,6 +140,70 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: the month of {value} has not ended (expected {expected})",
         "ru": "{field}: месяц даты {value} ещё не закончился (ожидается {expected})",
     },
+    "auth.invalid_credentials": {
+        "en": "Wrong login or password",
+        "ru": "Неверный логин или пароль",
+    },
+    "auth.locked": {
+        "en": "Too many failed logins; try again after {until}",
+        "ru": "Слишком много неудачных попыток входа; повторите после {until}",
+    },
+    "auth.disabled": {
+        "en": "User {login} is disabled",
+        "ru": "Пользователь {login} отключён",
+    },
+    "auth.not_connected": {
+        "en": "User {login} has no connection card; the cabinet is not connected yet",
+        "ru": "У пользователя {login} нет карточки подключения; кабинет ещё не подключён",
+    },
+    "roles.client_exclusive": {
+        "en": "{field}: {value!r} combines roles (expected {expected})",
+        "ru": "{field}: роль «Личный кабинет клиента» не совмещается с другими ({value!r})",
+    },
+    "password.too_short": {
+        "en": "{field}: the password is too short (expected at least {expected} characters)",
+        "ru": "{field}: пароль слишком короткий (нужно не меньше {expected} символов)",
+    },
+    "password.too_long": {
+        "en": "{field}: the password is too long (expected at most {expected} characters)",
+        "ru": "{field}: пароль слишком длинный (не больше {expected} символов)",
+    },
+    "password.needs_letter": {
+        "en": "{field}: the password needs at least one letter",
+        "ru": "{field}: в пароле должна быть хотя бы одна буква",
+    },
+    "password.needs_digit": {
+        "en": "{field}: the password needs at least one digit",
+        "ru": "{field}: в пароле должна быть хотя бы одна цифра",
+    },
+    "password.contains_login": {
+        "en": "{field}: the password must not contain the login",
+        "ru": "{field}: пароль не должен содержать логин",
+    },
+    "password.mismatch": {
+        "en": "{field}: the confirmation differs from the password",
+        "ru": "{field}: подтверждение не совпадает с паролем",
+    },
+    "phone.invalid": {
+        "en": "{field}: {value!r} is not a phone number (expected {expected})",
+        "ru": "{field}: {value!r} не номер телефона (ожидается {expected})",
+    },
+    "email.invalid": {
+        "en": "{field}: {value!r} is not an e-mail address ({expected})",
+        "ru": "{field}: {value!r} не адрес электронной почты ({expected})",
+    },
+    "card.not_client": {
+        "en": "{field}: user {value!r} does not hold the client cabinet role",
+        "ru": "{field}: у пользователя {value!r} нет роли «Личный кабинет клиента»",
+    },
+    "card.no_login": {
+        "en": "{field}: the counterparty has no phone; type the login",
+        "ru": "{field}: у контрагента не указан телефон; введите логин вручную",
+    },
+    "attachment.too_large": {
+        "en": "{field}: {value} bytes is more than {expected}",
+        "ru": "{field}: {value} байт больше допустимых {expected}",
+    },
 }
 
 
@@ -154,6 +218,9 @@ TERMS_RU: Mapping[str, str] = {
     "reversal": "Сторно",
     "item": "Товар",
     "database": "База данных",
+    "user": "Пользователь",
+    "attachment": "Вложение",
+    "connection card": "Карточка подключения",
     "draft": "черновик",
     "confirmed": "подтверждён",
     "delivered": "доставлен",

@@ -26,6 +26,14 @@ from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.shipments import Shipment
+from custody_core.ports.access import (
+    AttachmentRepository,
+    AuditLog,
+    CardRepository,
+    LoginAttemptRepository,
+    SettingsRepository,
+    UserRepository,
+)
 
 
 @frozen
@@ -243,6 +251,18 @@ class UnitOfWork(Protocol):
     def reversals(self) -> ReversalRepository: ...
     @property
     def periods(self) -> PeriodRepository: ...
+    @property
+    def users(self) -> UserRepository: ...
+    @property
+    def cards(self) -> CardRepository: ...
+    @property
+    def settings(self) -> SettingsRepository: ...
+    @property
+    def attachments(self) -> AttachmentRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def logins(self) -> LoginAttemptRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

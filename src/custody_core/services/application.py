@@ -13,18 +13,25 @@ from custody_core.domain.parties import Account, zone
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
 from custody_core.ports.storage import StorageBackend
+from custody_core.services.authentication import Gate, log_in
 from custody_core.services.context import Context
 from custody_core.services.desks import BackOffice, Cabinet
+from custody_core.services.identity import Identity
 
 
 class Application:
     """Entry point to the use cases; close it (or use `with`) to release the storage."""
 
     def __init__(
-        self, storage: StorageBackend, clock: Clock, new_id: Callable[[], UUID] = uuid4
+        self,
+        storage: StorageBackend,
+        clock: Clock,
+        identity: Identity,
+        new_id: Callable[[], UUID] = uuid4,
     ) -> None:
         self.storage = storage
         self.clock = clock
+        self.identity = identity
         self._new_id = new_id
 
     def create_account(self, code: str, name: str, time_zone: str = "Europe/Moscow") -> Account:
@@ -49,6 +56,17 @@ class Application:
             raise NotFound(entity="account", key=code)
         return account
 
+    def log_in(self, account_code: str, login: str, password: str) -> Principal:
+        """The principal of the user `login` names, proven by `password`.
+
+        Raises InvalidCredentials (wrong password and unknown login alike),
+        LoginLocked after too many failures, UserDisabled, or NotConnected for
+        a client-cabinet user without a connection card.
+        """
+        account = self.account(account_code)
+        gate = Gate(self.storage, self.clock, self._new_id, self.identity)
+        return log_in(gate, account.id, login, password)
+
     def back_office(self, principal: Principal) -> BackOffice:
         return BackOffice(self._context(principal))
 
@@ -58,7 +76,7 @@ class Application:
     def _context(self, principal: Principal) -> Context:
         if not isinstance(principal, Principal):
             raise TypeError(f"expected a Principal, got {type(principal).__name__}")
-        return Context(self.storage, self.clock, self._new_id, principal)
+        return Context(self.storage, self.clock, self._new_id, principal, self.identity)
 
     def close(self) -> None:
         self.storage.close()

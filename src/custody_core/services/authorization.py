@@ -25,9 +25,15 @@ class Action(enum.StrEnum):
     DELIVER_ORDERS = "deliver orders and record failed deliveries"
     REVERSE_DOCUMENTS = "reverse posted documents"
     CLOSE_PERIODS = "close periods"
+    MANAGE_USERS = "manage users, roles and connection cards"
+    MANAGE_SETTINGS = "manage the account's settings"
+    READ_AUDIT = "read the audit log"
+    ATTACH_FILES = "attach files to orders"
+    READ_ATTACHMENTS = "read files attached to orders"
 
 
-_STAFF = frozenset({Role.ADMINISTRATOR, Role.MANAGER})
+_ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
+_STAFF = _ADMINISTRATORS | {Role.MANAGER}
 _EVERYONE = _STAFF | {Role.CLIENT}
 
 #: Action -> roles allowed to perform it. Clients act only within their counterparty.
@@ -41,6 +47,12 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.DELIVER_ORDERS: _STAFF,
         Action.REVERSE_DOCUMENTS: _STAFF,
         Action.CLOSE_PERIODS: _STAFF,
+        Action.MANAGE_USERS: _ADMINISTRATORS,
+        Action.MANAGE_SETTINGS: _ADMINISTRATORS,
+        Action.READ_AUDIT: _ADMINISTRATORS,
+        Action.ATTACH_FILES: _STAFF,
+        # A client also needs the account's setting that lets clients see attachments.
+        Action.READ_ATTACHMENTS: _EVERYONE,
     }
 )
 
@@ -58,4 +70,12 @@ def may_see(principal: Principal, counterparty_id: UUID) -> bool:
 def require_visible(principal: Principal, counterparty_id: UUID, entity: str, key: object) -> None:
     """NotFound unless the principal may see data of `counterparty_id`."""
     if not may_see(principal, counterparty_id):
-        raise NotFound(entity=entity, key=key)
+        raise hidden(entity, key, counterparty_id)
+
+
+def hidden(entity: str, key: object, owner: UUID) -> NotFound:
+    """The NotFound a principal gets for an object of a counterparty it may not see: the
+    same code and details as for a missing object, marked for the audit log only."""
+    error = NotFound(entity=entity, key=key)
+    error.hidden_owner = owner
+    return error

@@ -39,7 +39,9 @@ def add_counterparty(
             raise _duplicate("code", code)
         counterparty = Counterparty(ctx.new_id(), ctx.account_id, code, name, phone, inn)
         uow.counterparties.add(counterparty)
-        uow.commit()
+        ctx.commit(
+            uow, "counterparty.add", counterparty_id=counterparty.id, target=f"counterparty {code}"
+        )
     return counterparty
 
 
@@ -70,7 +72,9 @@ def add_contract(
             ctx.new_id(), ctx.account_id, counterparty.id, number, signed_on, is_main
         )
         uow.contracts.add(contract)
-        uow.commit()
+        ctx.commit(
+            uow, "contract.add", counterparty_id=counterparty.id, target=f"contract {number}"
+        )
     return contract
 
 
@@ -85,7 +89,7 @@ def add_warehouse(ctx: Context, code: str, name: str) -> Warehouse:
             raise _duplicate("code", code)
         warehouse = Warehouse(ctx.new_id(), ctx.account_id, code, name)
         uow.warehouses.add(warehouse)
-        uow.commit()
+        ctx.commit(uow, "warehouse.add", target=f"warehouse {code}")
     return warehouse
 
 
@@ -112,7 +116,7 @@ def add_item(
             raise _duplicate("sku", sku)
         item = Item(ctx.new_id(), ctx.account_id, counterparty.id, sku, name, unit, value)
         uow.items.add(item)
-        uow.commit()
+        ctx.commit(uow, "item.add", counterparty_id=counterparty.id, target=f"item {sku}")
     return item
 
 
@@ -128,6 +132,14 @@ def list_warehouses(ctx: Context) -> list[Warehouse]:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
         return uow.warehouses.find_all(ctx.account_id)
+
+
+def list_contracts(ctx: Context, counterparty_code: str | None = None) -> list[Contract]:
+    """Contracts of one counterparty (a client's own when `counterparty_code` is None)."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        counterparty = ctx.counterparty(uow, counterparty_code)
+        return uow.contracts.for_counterparty(ctx.account_id, counterparty.id)
 
 
 def list_items(ctx: Context, counterparty_code: str | None = None) -> list[Item]:

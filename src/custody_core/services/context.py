@@ -8,13 +8,15 @@ from uuid import UUID
 
 from attrs import field, frozen
 
+from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
 from custody_core.ports.storage import DocumentQuery, StorageBackend, UnitOfWork
-from custody_core.services.authorization import may_see
+from custody_core.services.authorization import require_visible
+from custody_core.services.identity import Identity
 
 
 @frozen
@@ -23,6 +25,7 @@ class Context:
     clock: Clock
     new_id: Callable[[], UUID]
     principal: Principal
+    identity: Identity
     #: The principal's account, read once: accounts never change after creation.
     _account: list[Account] = field(factory=list, init=False, eq=False, repr=False)
 
@@ -35,6 +38,29 @@ class Context:
         if instant.tzinfo is None:
             raise ValueError("the clock returned a naive datetime; clocks must be timezone-aware")
         return instant
+
+    def commit(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        *,
+        counterparty_id: UUID | None = None,
+        target: str | None = None,
+    ) -> None:
+        """Commit the use case's writes together with their audit entry: one cannot
+        be stored without the other."""
+        uow.audit.append(
+            AuditEntry(
+                self.account_id,
+                self.now(),
+                self.principal.user,
+                action,
+                Outcome.DONE,
+                counterparty_id,
+                target,
+            )
+        )
+        uow.commit()
 
     def account(self, uow: UnitOfWork) -> Account:
         if self._account:
@@ -54,8 +80,9 @@ class Context:
             raise ValidationError([Problem("text.blank", "counterparty")])
         else:
             found = uow.counterparties.by_code(self.account_id, code)
-        if found is None or not may_see(self.principal, found.id):
+        if found is None:
             raise NotFound(entity="counterparty", key=code)
+        require_visible(self.principal, found.id, "counterparty", code)
         return found
 
     def warehouse(self, uow: UnitOfWork, code: str) -> Warehouse:

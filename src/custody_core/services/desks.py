@@ -6,22 +6,35 @@ the facades only fix who acts and, for the cabinet, whose data it is.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
-from datetime import date
+import functools
+import inspect
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
 
+from custody_core.domain.attachments import Attachment
+from custody_core.domain.audit import AuditEntry, Outcome
+from custody_core.domain.cards import CardDraft, ConnectionCard
+from custody_core.domain.errors import NotFound, PermissionDenied
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Movement, MovementKind
 from custody_core.domain.lines import LineDraft
 from custody_core.domain.orders import DeliveryOrder, OrderChange, OrderDraft, OrderState
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
-from custody_core.domain.principal import Principal
+from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt, ReceiptDraft
 from custody_core.domain.reversals import Reversal
+from custody_core.domain.settings import AccountSettings
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.stock import PickLine, StockReport
 from custody_core.domain.units import PIECE, UnitOfMeasure
+from custody_core.domain.users import User, UserDraft
 from custody_core.services import (
+    attachments,
+    audit,
+    cards,
     catalog,
     movements,
     orders,
@@ -29,14 +42,44 @@ from custody_core.services import (
     receipts,
     reports,
     reversals,
+    settings,
     shipments,
+    users,
 )
 from custody_core.services.context import Context
 
+T = TypeVar("T")
+
+
+def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
+    """`method`, with every refusal it meets stored in the audit log in its own
+    transaction (the refused use case rolled its own back)."""
+
+    @functools.wraps(method)
+    def run(desk: _Desk, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(desk, *args, **kwargs)
+        except PermissionDenied as error:
+            audit.record_denial(desk._ctx.storage, audit.denial(desk._ctx, name, error, None))
+            raise
+        except NotFound as error:
+            if error.hidden_owner is not None:
+                entry = audit.denial(desk._ctx, name, error, error.hidden_owner)
+                audit.record_denial(desk._ctx.storage, entry)
+            raise
+
+    return run
+
 
 class _Desk:
+    """Every public method of a desk records its refusals in the audit log."""
+
     def __init__(self, context: Context) -> None:
         self._ctx = context
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        _guard(cls)
 
     @property
     def principal(self) -> Principal:
@@ -69,12 +112,28 @@ class _Desk:
     def _pick_list(self, warehouse: str, counterparty: str | None) -> list[PickLine]:
         return reports.pick_list(self._ctx, warehouse, counterparty)
 
+    def attachments(self, order: int) -> list[Attachment]:
+        """An order's attachments; a client needs the account's setting to see them."""
+        return attachments.list_attachments(self._ctx, order)
+
+    def attachment_content(self, attachment_id: UUID) -> bytes:
+        return attachments.attachment_content(self._ctx, attachment_id)
+
     def counterparties(self) -> list[Counterparty]:
         """Counterparties by code (a client's cabinet lists only its own)."""
         return catalog.list_counterparties(self._ctx)
 
     def warehouses(self) -> list[Warehouse]:
         return catalog.list_warehouses(self._ctx)
+
+
+def _guard(cls: type) -> None:
+    for name, member in list(vars(cls).items()):
+        if inspect.isfunction(member) and not name.startswith("_"):
+            setattr(cls, name, _recording_denials(name, member))
+
+
+_guard(_Desk)
 
 
 class BackOffice(_Desk):
@@ -96,6 +155,10 @@ class BackOffice(_Desk):
     def items(self, counterparty: str) -> list[Item]:
         """The counterparty's items by SKU."""
         return catalog.list_items(self._ctx, counterparty)
+
+    def contracts(self, counterparty: str) -> list[Contract]:
+        """The counterparty's contracts; one of them is the main one."""
+        return catalog.list_contracts(self._ctx, counterparty)
 
     def add_item(
         self,
@@ -220,6 +283,75 @@ class BackOffice(_Desk):
 
     def closed_periods(self) -> list[date]:
         return periods.closed_periods(self._ctx)
+
+    # Users, connection cards, settings and the audit log (administrators) ----------------
+
+    def add_user(self, draft: UserDraft) -> User:
+        """A user with no role yet; grant roles with `grant_roles`."""
+        return users.add_user(self._ctx, draft)
+
+    def grant_roles(self, login: str, roles: Iterable[Role | str]) -> User:
+        """Set the user's roles to exactly `roles`; the client cabinet role stands alone."""
+        return users.grant_roles(self._ctx, login, roles)
+
+    def set_password(self, login: str, password: str, confirmation: str) -> User:
+        return users.set_password(self._ctx, login, password, confirmation)
+
+    def disable_user(self, login: str) -> User:
+        return users.set_disabled(self._ctx, login, True)
+
+    def enable_user(self, login: str) -> User:
+        return users.set_disabled(self._ctx, login, False)
+
+    def user(self, login: str) -> User:
+        return users.get_user(self._ctx, login)
+
+    def users(
+        self,
+        *,
+        role: Role | str | None = None,
+        disabled: bool | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[User]:
+        """Users by login."""
+        return users.list_users(self._ctx, role, disabled, page)
+
+    def create_card(self, draft: CardDraft) -> ConnectionCard:
+        return cards.create_card(self._ctx, draft)
+
+    def cards(self, counterparty: str) -> list[ConnectionCard]:
+        return cards.list_cards(self._ctx, counterparty)
+
+    def settings(self) -> AccountSettings:
+        return settings.get_settings(self._ctx)
+
+    def update_settings(self, new: AccountSettings) -> AccountSettings:
+        return settings.update_settings(self._ctx, new)
+
+    def audit_log(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        outcome: Outcome | str | None = None,
+        counterparty: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        page: PageRequest | None = None,
+    ) -> Page[AuditEntry]:
+        return audit.list_audit(
+            self._ctx,
+            actor=actor,
+            action=action,
+            outcome=outcome,
+            counterparty_code=counterparty,
+            since=since,
+            until=until,
+            page=page,
+        )
+
+    def attach_file(self, order: int, name: str, media_type: str, content: bytes) -> Attachment:
+        return attachments.attach_file(self._ctx, order, name, media_type, content)
 
 
 class Cabinet(_Desk):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
 from custody_core.domain.lines import Line, LineDraft, resolve_lines
-from custody_core.domain.parties import Counterparty, Warehouse
+from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import may_see
 from custody_core.services.context import Context
@@ -60,3 +60,18 @@ def draft_lines(
         for item in uow.items.by_skus(ctx.account_id, missing):
             foreign[item.sku] = f"an item of counterparty {counterparty.code}"
     return resolve_lines(checks, drafts, own, foreign)
+
+
+def draft_contract(
+    contracts: list[Contract], number: str | None, checks: Checks
+) -> Contract | None:
+    """The contract numbered `number` among the counterparty's, or its main one when None."""
+    if number is None:
+        main = next((contract for contract in contracts if contract.is_main), None)
+        if main is None:
+            checks.add(Problem("contract.no_main", "contract"))
+        return main
+    found = next((contract for contract in contracts if contract.number == number), None)
+    if found is None:
+        checks.add(Problem("reference.unknown", "contract", number))
+    return found

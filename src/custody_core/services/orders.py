@@ -25,7 +25,7 @@ from custody_core.domain.orders import (
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.shipments import Shipment
 from custody_core.ports.storage import OrderQuery, UnitOfWork
-from custody_core.services.authorization import Action, authorize, may_see
+from custody_core.services.authorization import Action, authorize, require_visible
 from custody_core.services.context import Context
 from custody_core.services.drafting import draft_counterparty, draft_lines, draft_warehouse
 from custody_core.services.stock_moves import record_movements
@@ -60,7 +60,9 @@ def create_order(ctx: Context, draft: OrderDraft) -> DeliveryOrder:
             comment=comment,
         )
         uow.orders.add(order)
-        uow.commit()
+        ctx.commit(
+            uow, "order.create", counterparty_id=counterparty.id, target=f"order {order.number}"
+        )
     return order
 
 
@@ -76,7 +78,7 @@ def change_order(
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
         changed = apply_change(ctx, uow, order, change)
-        uow.commit()
+        _commit(ctx, uow, change, changed)
     return changed
 
 
@@ -97,7 +99,7 @@ def edit_order_lines(
             checks.add(Problem("lines.empty", "lines"))
         checks.done()
         changed = apply_change(ctx, uow, order, OrderChange.EDIT_LINES, lines=resolved)
-        uow.commit()
+        _commit(ctx, uow, OrderChange.EDIT_LINES, changed)
     return changed
 
 
@@ -151,7 +153,7 @@ def deliver_order(
             address=order.address,
         )
         uow.shipments.add(shipment)
-        uow.commit()
+        _commit(ctx, uow, change, changed)
     return changed, shipment
 
 
@@ -182,7 +184,7 @@ def fail_order(
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
         changed = apply_change(ctx, uow, order, change, failure_reason=failure.code)
-        uow.commit()
+        _commit(ctx, uow, change, changed)
     return changed
 
 
@@ -213,11 +215,21 @@ def list_orders(
         return uow.orders.find(ctx.account_id, query, page or PageRequest())
 
 
+def _commit(ctx: Context, uow: UnitOfWork, change: OrderChange, order: DeliveryOrder) -> None:
+    ctx.commit(
+        uow,
+        f"order.{change.value}",
+        counterparty_id=order.counterparty_id,
+        target=f"order {order.number}",
+    )
+
+
 def visible_order(ctx: Context, uow: UnitOfWork, number: int) -> DeliveryOrder:
     """The order numbered `number`, NotFound if the principal may not see it."""
     order = uow.orders.by_number(ctx.account_id, whole_number(number, "number"))
-    if order is None or not may_see(ctx.principal, order.counterparty_id):
+    if order is None:
         raise NotFound(entity="order", key=number)
+    require_visible(ctx.principal, order.counterparty_id, "order", number)
     return order
 
 

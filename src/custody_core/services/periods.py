@@ -42,7 +42,7 @@ def close_periods(ctx: Context, through: date | None = None) -> list[date]:
             position = position.advanced(movements, end)
             uow.periods.add(ctx.account_id, position)
             closed.append(end)
-        uow.commit()
+        ctx.commit(uow, "periods.close", target=f"through {through}")
     return closed
 
 

@@ -8,11 +8,15 @@ from custody_core.domain.checks import CODE_LENGTH, Checks, whole_number
 from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
-from custody_core.domain.parties import Contract
 from custody_core.domain.receipts import Receipt, ReceiptDraft
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context, document_query
-from custody_core.services.drafting import draft_counterparty, draft_lines, draft_warehouse
+from custody_core.services.drafting import (
+    draft_contract,
+    draft_counterparty,
+    draft_lines,
+    draft_warehouse,
+)
 from custody_core.services.stock_moves import record_movements
 
 
@@ -36,7 +40,7 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
         contract = None
         lines: tuple[Line, ...] = ()
         if counterparty is not None:
-            contract = _contract(
+            contract = draft_contract(
                 uow.contracts.for_counterparty(ctx.account_id, counterparty.id),
                 draft.contract,
                 checks,
@@ -67,20 +71,13 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
         movements = receipt.movements()
         record_movements(uow, ctx.account_id, movements)
         uow.periods.adjust(ctx.account_id, movements)
-        uow.commit()
+        ctx.commit(
+            uow,
+            "receipt.post",
+            counterparty_id=counterparty.id,
+            target=f"receipt {number}/{receipt.year}",
+        )
     return receipt
-
-
-def _contract(contracts: list[Contract], number: str | None, checks: Checks) -> Contract | None:
-    if number is None:
-        main = next((contract for contract in contracts if contract.is_main), None)
-        if main is None:
-            checks.add(Problem("contract.no_main", "contract"))
-        return main
-    found = next((contract for contract in contracts if contract.number == number), None)
-    if found is None:
-        checks.add(Problem("reference.unknown", "contract", number))
-    return found
 
 
 def list_receipts(

@@ -36,7 +36,12 @@ def reverse_receipt(
             raise NotFound(entity="receipt", key=f"{number}/{year}")
         reversal = _post(ctx, uow, receipt, reason, key=f"{number}/{year}")
         record_movements(uow, ctx.account_id, reversal.receipt_movements())
-        uow.commit()
+        ctx.commit(
+            uow,
+            "receipt.reverse",
+            counterparty_id=counterparty.id,
+            target=f"receipt {number}/{year}",
+        )
     return reversal
 
 
@@ -59,7 +64,12 @@ def reverse_shipment(ctx: Context, number: int, reason: str) -> tuple[Reversal, 
             OrderChange.REVERSE_DELIVERY,
             document=(DocumentKind.REVERSAL, reversal.id),
         )
-        uow.commit()
+        ctx.commit(
+            uow,
+            "shipment.reverse",
+            counterparty_id=shipment.counterparty_id,
+            target=f"shipment {shipment.number}",
+        )
     return reversal, changed
 
 

@@ -8,7 +8,7 @@ from custody_core.domain.checks import whole_number
 from custody_core.domain.errors import NotFound
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.shipments import Shipment
-from custody_core.services.authorization import Action, authorize, may_see
+from custody_core.services.authorization import Action, authorize, require_visible
 from custody_core.services.context import Context, document_query
 from custody_core.services.orders import visible_order
 
@@ -42,6 +42,7 @@ def get_shipment(ctx: Context, number: int) -> Shipment:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
         shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "number"))
-        if shipment is None or not may_see(ctx.principal, shipment.counterparty_id):
+        if shipment is None:
             raise NotFound(entity="shipment", key=number)
+        require_visible(ctx.principal, shipment.counterparty_id, "shipment", number)
         return shipment

@@ -38,7 +38,9 @@ from custody_core.domain.receipts import ReceiptDraft
 from custody_core.domain.units import KILOGRAM, PIECE
 from custody_core.ports.storage import StorageBackend
 from custody_core.services.application import Application
+from custody_core.services.identity import Identity
 from custody_core.testing.clock import ManualClock
+from custody_core.testing.hashing import fast_hasher
 from custody_core.testing.strategies import quantities
 
 #: counterparty -> SKU -> unit scale. Both counterparties have a "TEA" to tempt mix-ups.
@@ -72,7 +74,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = ManualClock(datetime(2026, 9, 20, 8, 0, tzinfo=UTC))
-        self.app = Application(type(self).make_storage(), self.clock)
+        self.app = Application(type(self).make_storage(), self.clock, Identity(fast_hasher()))
         self.numbers = count(1)
         self.on_hand: dict[Key, Decimal] = {}
         self.reserved: dict[Key, Decimal] = {}

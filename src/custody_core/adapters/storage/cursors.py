@@ -41,3 +41,8 @@ def dated_sequence_cursor(after: str) -> tuple[str, int]:
     if not sequence.isdigit() or int(sequence) > MAX_WHOLE:
         raise bad_cursor(after)
     return day, int(sequence)
+
+
+def text_cursor(after: str | None) -> str:
+    """The text key after which a page starts ("" for the first page)."""
+    return "" if after is None else after

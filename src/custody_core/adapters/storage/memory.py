@@ -13,21 +13,28 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
+from custody_core.adapters.storage import memory_access as access
 from custody_core.adapters.storage.cursors import (
     dated_cursor,
     dated_sequence_cursor,
     number_cursor,
 )
+from custody_core.domain.attachments import Attachment
+from custody_core.domain.audit import AuditEntry
+from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.errors import Conflict, DuplicateDocument
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, Movement, StockKey
+from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.reversals import Reversal
+from custody_core.domain.settings import AccountSettings
 from custody_core.domain.shipments import Shipment
+from custody_core.domain.users import User
 from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
 from custody_core.ports.storage import DocumentQuery, MovementQuery, OrderQuery
 
@@ -139,6 +146,18 @@ class MemoryStorage:
         self.movements: list[Movement] = []
         #: (account, month end) -> the snapshot of that closed month.
         self.snapshots = _Table[tuple[UUID, Position]](journal, lambda row: (row[0], row[1].as_of))
+        self.users = _Table[User](journal, lambda u: u.id, login=lambda u: (u.account_id, u.login))
+        self.cards = _Table[ConnectionCard](
+            journal,
+            lambda c: c.id,
+            user=lambda c: (c.account_id, c.user_id),
+            login=lambda c: (c.account_id, c.login),
+        )
+        self.settings = _Table[tuple[UUID, AccountSettings]](journal, lambda row: row[0])
+        self.attachments = _Table[tuple[Attachment, bytes]](journal, lambda row: row[0].id)
+        #: The audit log in append order; an entry's seq is its position from 1.
+        self.audit: list[AuditEntry] = []
+        self.logins = _Table[LoginAttempts](journal, lambda a: (a.account_id, a.login))
 
     def _current_journal(self) -> Journal:
         return self._journal
@@ -164,6 +183,12 @@ class MemoryUnitOfWork:
         self.shipments = _Shipments(storage)
         self.reversals = _Reversals(storage)
         self.periods = _Periods(storage)
+        self.users = access.Users(storage)
+        self.cards = access.Cards(storage)
+        self.settings = access.Settings(storage)
+        self.attachments = access.Attachments(storage)
+        self.audit = access.Audit(storage)
+        self.logins = access.Logins(storage)
 
     def __enter__(self) -> Self:
         if self._storage._owner == threading.get_ident():

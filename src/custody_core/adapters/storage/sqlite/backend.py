@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from custody_core.adapters.storage.sqlite import access
 from custody_core.adapters.storage.sqlite import repositories as repos
 from custody_core.adapters.storage.sqlite.documents import Receipts, Reversals, Shipments
 from custody_core.adapters.storage.sqlite.orders import Orders
@@ -208,6 +209,12 @@ class SQLiteUnitOfWork:
     shipments = _repository(Shipments)
     reversals = _repository(Reversals)
     periods = _repository(Periods)
+    users = _repository(access.Users)
+    cards = _repository(access.Cards)
+    settings = _repository(access.Settings)
+    attachments = _repository(access.Attachments)
+    audit = _repository(access.Audit)
+    logins = _repository(access.Logins)
 
     def __init__(self, storage: SQLiteStorage) -> None:
         self._storage = storage

@@ -1,0 +1,171 @@
+"""In-memory repositories of cabinet access: users, cards, settings, attachments, audit."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from attrs import evolve
+
+from custody_core.adapters.storage.cursors import number_cursor, text_cursor
+from custody_core.domain.attachments import Attachment
+from custody_core.domain.audit import AuditEntry, AuditQuery
+from custody_core.domain.cards import ConnectionCard
+from custody_core.domain.errors import Conflict
+from custody_core.domain.lockout import LoginAttempts
+from custody_core.domain.paging import Page, PageRequest
+from custody_core.domain.settings import AccountSettings
+from custody_core.domain.users import User
+from custody_core.ports.access import UserQuery
+
+if TYPE_CHECKING:
+    from custody_core.adapters.storage.memory import MemoryStorage
+
+
+class _Repository:
+    def __init__(self, storage: MemoryStorage) -> None:
+        self._s = storage
+
+
+class Users(_Repository):
+    def add(self, user: User) -> None:
+        if self._s.users.get(user.id) is not None:
+            raise Conflict(reason=f"user id {user.id} is taken")
+        self._check_unique(user)
+        self._s.users.put(user)
+
+    def save(self, user: User, previous: User) -> None:
+        stored = self.get(user.account_id, user.id)
+        if stored is None or stored.version != previous.version:
+            raise Conflict(reason=f"user {user.login!r} was changed by someone else")
+        self._check_unique(user)
+        self._s.users.put(user)
+
+    def _check_unique(self, user: User) -> None:
+        if self._s.users.taken(user):
+            raise Conflict(reason=f"login {user.login!r} is taken")
+        holder = (
+            None
+            if user.external_id is None
+            else self.by_external_id(user.account_id, user.external_id)
+        )
+        if holder is not None and holder.id != user.id:
+            raise Conflict(reason=f"external id {user.external_id!r} is taken")
+
+    def get(self, account_id: UUID, user_id: UUID) -> User | None:
+        user = self._s.users.get(user_id)
+        return user if user is not None and user.account_id == account_id else None
+
+    def by_login(self, account_id: UUID, login: str) -> User | None:
+        return self._s.users.find("login", (account_id, login))
+
+    def by_external_id(self, account_id: UUID, external_id: str) -> User | None:
+        found = self._s.users.where(
+            lambda u: u.account_id == account_id and u.external_id == external_id
+        )
+        return found[0] if found else None
+
+    def find(self, account_id: UUID, query: UserQuery, page: PageRequest) -> Page[User]:
+        after = text_cursor(page.after)
+        rows = sorted(
+            (
+                u
+                for u in self._s.users.where(lambda u: u.account_id == account_id)
+                if (query.role is None or query.role in u.roles)
+                and query.disabled in (None, u.disabled)
+                and u.login > after
+            ),
+            key=lambda u: u.login,
+        )
+        chosen = tuple(rows[: page.limit])
+        more = len(rows) > page.limit
+        return Page(chosen, chosen[-1].login if more else None)
+
+
+class Cards(_Repository):
+    def add(self, card: ConnectionCard) -> None:
+        if self._s.cards.get(card.id) is not None:
+            raise Conflict(reason=f"card id {card.id} is taken")
+        taken = self._s.cards.taken(card)
+        if taken == "user":
+            raise Conflict(reason="the user already has a connection card")
+        if taken == "login":
+            raise Conflict(reason=f"login {card.login!r} is taken by another card")
+        self._s.cards.put(card)
+
+    def by_user(self, account_id: UUID, user_id: UUID) -> ConnectionCard | None:
+        return self._s.cards.find("user", (account_id, user_id))
+
+    def by_login(self, account_id: UUID, login: str) -> ConnectionCard | None:
+        return self._s.cards.find("login", (account_id, login))
+
+    def of_counterparty(self, account_id: UUID, counterparty_id: UUID) -> list[ConnectionCard]:
+        found = self._s.cards.where(
+            lambda c: c.account_id == account_id and c.counterparty_id == counterparty_id
+        )
+        return sorted(found, key=lambda c: (c.created_at, c.login))
+
+
+class Settings(_Repository):
+    def get(self, account_id: UUID) -> AccountSettings:
+        row = self._s.settings.get(account_id)
+        return AccountSettings() if row is None else row[1]
+
+    def put(self, account_id: UUID, settings: AccountSettings) -> None:
+        self._s.settings.put((account_id, settings))
+
+
+class Attachments(_Repository):
+    def add(self, attachment: Attachment, content: bytes) -> None:
+        if self._s.attachments.get(attachment.id) is not None:
+            raise Conflict(reason=f"attachment id {attachment.id} is taken")
+        self._s.attachments.put((attachment, bytes(content)))
+
+    def get(self, account_id: UUID, attachment_id: UUID) -> Attachment | None:
+        row = self._s.attachments.get(attachment_id)
+        return row[0] if row is not None and row[0].account_id == account_id else None
+
+    def of_order(self, account_id: UUID, order_id: UUID) -> list[Attachment]:
+        found = self._s.attachments.where(
+            lambda row: row[0].account_id == account_id and row[0].order_id == order_id
+        )
+        return sorted((row[0] for row in found), key=lambda a: (a.created_at, a.name))
+
+    def content(self, account_id: UUID, attachment_id: UUID) -> bytes | None:
+        row = self._s.attachments.get(attachment_id)
+        return row[1] if row is not None and row[0].account_id == account_id else None
+
+
+class Audit(_Repository):
+    def append(self, entry: AuditEntry) -> AuditEntry:
+        log = self._s.audit
+        stored = evolve(entry, seq=len(log) + 1)
+        log.append(stored)
+        self._s._journal.append(log.pop)  # type: ignore[arg-type]
+        return stored
+
+    def find(self, account_id: UUID, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]:
+        after = number_cursor(page.after)
+        rows = [
+            e
+            for e in self._s.audit[after:]
+            if e.account_id == account_id
+            and query.actor in (None, e.actor)
+            and query.action in (None, e.action)
+            and query.outcome in (None, e.outcome)
+            and query.counterparty_id in (None, e.counterparty_id)
+            and (query.since is None or e.at >= query.since)
+            and (query.until is None or e.at < query.until)
+        ]
+        chosen = tuple(rows[: page.limit])
+        more = len(rows) > page.limit
+        return Page(chosen, str(chosen[-1].seq) if more else None)
+
+
+class Logins(_Repository):
+    def get(self, account_id: UUID, login: str) -> LoginAttempts:
+        found = self._s.logins.get((account_id, login))
+        return LoginAttempts(account_id, login) if found is None else found
+
+    def put(self, attempts: LoginAttempts) -> None:
+        self._s.logins.put(attempts)

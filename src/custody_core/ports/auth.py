@@ -1,0 +1,32 @@
+"""The auth port: password hashers and identity providers, both plugged in through pluggy."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from custody_core.domain.users import ExternalIdentity
+
+
+class PasswordHasher(Protocol):
+    """Makes and checks password hashes; the stored string names its own parameters."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, stored: str, password: str) -> bool:
+        """True when `password` matches `stored`; compares in constant time and returns
+        False (never raises) for a malformed or foreign `stored`."""
+        ...
+
+    def needs_rehash(self, stored: str) -> bool:
+        """True when `stored` was made with other parameters than this hasher's."""
+        ...
+
+
+class IdentityProvider(Protocol):
+    """Someone else checks the password (an SSO, a directory) and vouches for the person."""
+
+    #: Prefix of the external ids of the users it provisions.
+    name: str
+
+    def authenticate(self, login: str, password: str) -> ExternalIdentity | None:
+        """The identity `login` proves with `password`, or None when it proves none."""
+        ...
