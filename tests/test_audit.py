@@ -167,3 +167,24 @@ def test_use_cases_commit_only_through_the_audited_commit() -> None:
         if path.name not in allowed and re.search(r"\buow\.commit\(\)", path.read_text())
     ]
     assert offenders == []
+
+
+def test_a_client_naming_another_counterparty_in_a_draft_is_a_recorded_denial(
+    app: Application,
+) -> None:
+    admin, client = _setup(app)
+    office = app.back_office(admin)
+    b = office.counterparties()[1]
+    with pytest.raises(ValidationError) as refused:
+        app.cabinet(client).create_order(OrderDraft("W", [LineDraft("B-SKU", 1)], counterparty="B"))
+    with pytest.raises(ValidationError) as unknown:
+        app.cabinet(client).create_order(OrderDraft("W", [LineDraft("B-SKU", 1)], counterparty="Z"))
+    assert [(p.code, p.field) for p in refused.value.problems] == [
+        ("reference.unknown", "counterparty")
+    ]
+    assert [p.code for p in unknown.value.problems] == [p.code for p in refused.value.problems]
+    denied = office.audit_log(outcome="denied").items
+    assert [(e.action, e.counterparty_id, e.detail) for e in denied] == [
+        ("create_order", b.id, "validation")
+    ]
+    assert office.orders().items == ()

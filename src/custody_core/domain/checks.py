@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TypeVar
+from uuid import UUID
 
 from custody_core.domain import numbers
 from custody_core.domain.errors import Problem, ValidationError
@@ -28,6 +29,8 @@ class Checks:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        #: See `CustodyError.hidden_owner`.
+        self.hidden_owner: UUID | None = None
 
     def attempt(self, check: Callable[[], T]) -> T | None:
         """The check's result, or None after recording its problems."""
@@ -68,7 +71,9 @@ class Checks:
     def done(self) -> None:
         """Raise every problem found so far as one ValidationError."""
         if self.problems:
-            raise ValidationError(self.problems)
+            error = ValidationError(self.problems)
+            error.hidden_owner = self.hidden_owner
+            raise error
 
 
 # Arguments of use cases that are not forms: each is checked on its own, and a

@@ -45,6 +45,9 @@ class CustodyError(Exception):
     """Base of every error the library raises on purpose."""
 
     code = "error"
+    #: Set (never shown) when the input named an object of a counterparty the principal
+    #: may not see: the error reads as if it did not exist, the audit log records a denial.
+    hidden_owner: UUID | None = None
 
     def __init__(self, code: str | None = None, /, **details: Any) -> None:
         self.code = code or type(self).code
@@ -59,9 +62,6 @@ class NotFound(CustodyError):
     """The object does not exist, or the principal may not know that it does."""
 
     code = "not_found"
-    #: Set (never shown) when the object exists but belongs to a counterparty the
-    #: principal may not see: the audit log records such an attempt as denied.
-    hidden_owner: UUID | None = None
 
 
 class PermissionDenied(CustodyError):

@@ -71,7 +71,7 @@ class ExternalIdentity:
 class User:
     id: UUID
     account_id: UUID
-    #: Stored in `login_key` form.
+    #: Stored in canonical form: a phone number in E.164, anything else by `login_key`.
     login: str
     last_name: str
     first_name: str

@@ -30,8 +30,7 @@ from custody_core.domain.errors import (
 from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.passwords import MAX_PASSWORD_LENGTH
 from custody_core.domain.principal import Principal
-from custody_core.domain.settings import LockoutPolicy
-from custody_core.domain.users import ExternalIdentity, User, login_key
+from custody_core.domain.users import ExternalIdentity, User
 from custody_core.ports.clock import Clock
 from custody_core.ports.storage import StorageBackend
 from custody_core.services import contacts
@@ -52,19 +51,19 @@ class Gate:
 class _Found:
     user: User | None
     card: ConnectionCard | None
+    #: Whose failures count: the user's login when the login names a user (so its own login
+    #: and its card's share one counter), else the canonical form of what was typed.
+    counter: str
     locked_until: datetime | None
-    lockout: LockoutPolicy
 
 
 def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal:
     """The principal `login` proves with `password`; an AuthenticationFailed otherwise."""
     if not isinstance(login, str) or not isinstance(password, str):
         raise InvalidCredentials()
-    # Lockouts count by the canonical login, so that "8 912 345-67-89" and "+79123456789"
-    # share one counter.
-    key = contacts.canonical_login(login)
     now = gate.clock.now()
-    found = _look_up(gate, account_id, login_key(login), key, now)
+    found = _look_up(gate, account_id, contacts.canonical_login(login), now)
+    key = found.counter
     if found.locked_until is not None:
         _record(gate, account_id, key, "auth.locked")
         raise LoginLocked(until=found.locked_until.isoformat())
@@ -95,19 +94,20 @@ def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal
     )
 
 
-def _look_up(gate: Gate, account_id: UUID, login: str, key: str, now: datetime) -> _Found:
+def _look_up(gate: Gate, account_id: UUID, key: str, now: datetime) -> _Found:
     """The user a login names (its own login, or a connection card's), and the lock."""
     with gate.storage.unit_of_work() as uow:
         if uow.accounts.get(account_id) is None:
             raise NotFound(entity="account", key=str(account_id))
-        attempts = uow.logins.get(account_id, key)
-        user = uow.users.by_login(account_id, login)
+        user = uow.users.by_login(account_id, key)
         card = None
         if user is None:
             card = uow.cards.by_login(account_id, key)
             user = None if card is None else uow.users.get(account_id, card.user_id)
+        counter = key if user is None else user.login
+        attempts = uow.logins.get(account_id, counter)
         locked = attempts.locked_until if attempts.locked_at(now) else None
-        return _Found(user, card, locked, uow.settings.get(account_id).lockout)
+        return _Found(user, card, counter, locked)
 
 
 def _verified(gate: Gate, user: User | None, password: str) -> User | None:
@@ -152,7 +152,7 @@ def _provisioned(
     return User(
         id=gate.new_id(),
         account_id=account_id,
-        login=login_key(identity.login),
+        login=contacts.canonical_login(identity.login),
         last_name=identity.last_name,
         first_name=identity.first_name,
         middle_name=identity.middle_name,

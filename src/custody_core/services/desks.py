@@ -16,7 +16,7 @@ from uuid import UUID
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.cards import CardDraft, ConnectionCard
-from custody_core.domain.errors import NotFound, PermissionDenied
+from custody_core.domain.errors import CustodyError, PermissionDenied
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Movement, MovementKind
 from custody_core.domain.lines import LineDraft
@@ -59,11 +59,8 @@ def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
     def run(desk: _Desk, *args: Any, **kwargs: Any) -> T:
         try:
             return method(desk, *args, **kwargs)
-        except PermissionDenied as error:
-            audit.record_denial(desk._ctx.storage, audit.denial(desk._ctx, name, error, None))
-            raise
-        except NotFound as error:
-            if error.hidden_owner is not None:
+        except CustodyError as error:
+            if isinstance(error, PermissionDenied) or error.hidden_owner is not None:
                 entry = audit.denial(desk._ctx, name, error, error.hidden_owner)
                 audit.record_denial(desk._ctx.storage, entry)
             raise

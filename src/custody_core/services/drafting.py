@@ -29,6 +29,8 @@ def draft_counterparty(
     found = uow.counterparties.by_code(ctx.account_id, code.strip())
     if found is None or not may_see(ctx.principal, found.id):
         checks.add(Problem("reference.unknown", "counterparty", code))
+        if found is not None:
+            checks.hidden_owner = found.id
         return None
     return found
 

@@ -9,7 +9,7 @@ from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.passwords import PasswordPolicy
 from custody_core.domain.principal import Role
-from custody_core.domain.users import LOGIN_LENGTH, User, UserDraft, login_key, role_problems
+from custody_core.domain.users import LOGIN_LENGTH, User, UserDraft, role_problems
 from custody_core.ports.access import UserQuery
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services import contacts
@@ -21,7 +21,7 @@ def add_user(ctx: Context, draft: UserDraft) -> User:
     """Create a user with no role; the password is kept only as a hash."""
     authorize(ctx.principal, Action.MANAGE_USERS)
     checks = Checks()
-    login = login_key(checks.text(draft.login, "login", LOGIN_LENGTH))
+    login = contacts.canonical_login(checks.text(draft.login, "login", LOGIN_LENGTH))
     last_name = checks.text(draft.last_name, "last_name")
     first_name = checks.text(draft.first_name, "first_name")
     middle_name = checks.optional_text(draft.middle_name, "middle_name")
@@ -109,18 +109,21 @@ def list_users(
 
 
 def existing_user(ctx: Context, uow: UnitOfWork, login: object) -> User:
-    user = uow.users.by_login(ctx.account_id, login_key(login)) if isinstance(login, str) else None
+    user = (
+        uow.users.by_login(ctx.account_id, contacts.canonical_login(login))
+        if isinstance(login, str)
+        else None
+    )
     if user is None:
         raise NotFound(entity="user", key=login)
     return user
 
 
 def _login_taken(ctx: Context, uow: UnitOfWork, login: str) -> bool:
-    """A login names one person: another user's login or a card's login (a phone in any
-    written form) both take it."""
+    """A login names one person: another user's login or a card's login both take it."""
     return (
         uow.users.by_login(ctx.account_id, login) is not None
-        or uow.cards.by_login(ctx.account_id, contacts.canonical_login(login)) is not None
+        or uow.cards.by_login(ctx.account_id, login) is not None
     )
 
 
