@@ -158,22 +158,22 @@ class Plugins:
         return factory(url, options)
 
     def password_hasher(self, name: str, options: Mapping[str, Any]) -> PasswordHasher:
-        factory = self.hashers.get(name)
-        if factory is None:
-            raise PluginError(
-                plugin=str(name),
-                reason=f"no such password hasher; installed: {_names(self.hashers)}",
-            )
-        return factory(options)
+        hasher: PasswordHasher = _made(self.hashers, name, options, "password hasher")
+        return hasher
 
     def identity_provider(self, name: str, options: Mapping[str, Any]) -> IdentityProvider:
-        factory = self.providers.get(name)
-        if factory is None:
-            raise PluginError(
-                plugin=str(name),
-                reason=f"no such identity provider; installed: {_names(self.providers)}",
-            )
-        return factory(options)
+        provider: IdentityProvider = _made(self.providers, name, options, "identity provider")
+        return provider
+
+
+def _made(factories: Mapping[str, Any], name: str, options: Mapping[str, Any], what: str) -> Any:
+    """What the factory registered as `name` makes of `options`; PluginError when none is."""
+    factory = factories.get(name)
+    if factory is None:
+        raise PluginError(
+            plugin=str(name), reason=f"no such {what}; installed: {_names(factories)}"
+        )
+    return factory(options)
 
 
 def _names(factories: Mapping[str, object]) -> str:
