@@ -53,10 +53,7 @@ def list_audit(
         return uow.audit.find(ctx.account_id, query, page or PageRequest())
 
 
-def record_denial(
-    storage: StorageBackend,
-    entry: AuditEntry,
-) -> None:
+def record_denial(storage: StorageBackend, entry: AuditEntry) -> None:
     """Store a refusal in its own transaction: the refused use case rolled back its own."""
     with storage.unit_of_work() as uow:
         uow.audit.append(entry)

@@ -34,6 +34,7 @@ from custody_core.domain.users import ExternalIdentity, User
 from custody_core.ports.clock import Clock
 from custody_core.ports.storage import StorageBackend
 from custody_core.services import contacts
+from custody_core.services.audit import record_denial
 from custody_core.services.identity import Identity
 
 
@@ -78,13 +79,14 @@ def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal
     if user.disabled:
         _record(gate, account_id, key, "auth.disabled")
         raise UserDisabled(login=user.login)
-    card = found.card if found.card is not None and found.card.user_id == user.id else None
-    if user.is_client and card is None:
+    if found.user is not None and found.user.id == user.id:
+        card = found.card
+    else:  # a provider's user whom the typed login did not name
         with gate.storage.unit_of_work() as uow:
             card = uow.cards.by_user(account_id, user.id)
-        if card is None:
-            _record(gate, account_id, key, "auth.not_connected")
-            raise NotConnected(login=user.login)
+    if user.is_client and card is None:
+        _record(gate, account_id, key, "auth.not_connected")
+        raise NotConnected(login=user.login)
     _succeed(gate, account_id, key, user, password)
     return Principal(
         user.login,
@@ -95,15 +97,16 @@ def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal
 
 
 def _look_up(gate: Gate, account_id: UUID, key: str, now: datetime) -> _Found:
-    """The user a login names (its own login, or a connection card's), and the lock."""
+    """The user a login names (its own login, or a connection card's), its card, the lock."""
     with gate.storage.unit_of_work() as uow:
         if uow.accounts.get(account_id) is None:
             raise NotFound(entity="account", key=str(account_id))
         user = uow.users.by_login(account_id, key)
-        card = None
         if user is None:
             card = uow.cards.by_login(account_id, key)
             user = None if card is None else uow.users.get(account_id, card.user_id)
+        else:
+            card = uow.cards.by_user(account_id, user.id)
         counter = key if user is None else user.login
         attempts = uow.logins.get(account_id, counter)
         locked = attempts.locked_until if attempts.locked_at(now) else None
@@ -191,9 +194,7 @@ def _succeed(gate: Gate, account_id: UUID, key: str, user: User, password: str) 
 
 
 def _record(gate: Gate, account_id: UUID, key: str, detail: str) -> None:
-    with gate.storage.unit_of_work() as uow:
-        uow.audit.append(_entry(gate, account_id, key, "login", Outcome.DENIED, detail))
-        uow.commit()
+    record_denial(gate.storage, _entry(gate, account_id, key, "login", Outcome.DENIED, detail))
 
 
 def _entry(

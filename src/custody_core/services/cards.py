@@ -34,7 +34,8 @@ def create_card(ctx: Context, draft: CardDraft) -> ConnectionCard:
             checks.add(Problem("card.not_client", "user", user.login))
         if uow.cards.by_user(ctx.account_id, user.id) is not None:
             checks.add(Problem("reference.duplicate", "user", user.login))
-        login = _card_login(typed_login or counterparty.phone)
+        given = typed_login or counterparty.phone
+        login = None if given is None else contacts.canonical_login(given)
         if login is None:
             checks.add(Problem("card.no_login", "login"))
         elif _taken_by_another(ctx, uow, login, user.id):
@@ -67,10 +68,6 @@ def list_cards(ctx: Context, counterparty_code: str) -> list[ConnectionCard]:
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         return uow.cards.of_counterparty(ctx.account_id, counterparty.id)
-
-
-def _card_login(login: str | None) -> str | None:
-    return None if login is None else contacts.canonical_login(login)
 
 
 def _taken_by_another(ctx: Context, uow: UnitOfWork, login: str, user_id: UUID) -> bool:

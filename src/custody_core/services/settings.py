@@ -6,7 +6,7 @@ from __future__ import annotations
 from attrs import evolve
 
 from custody_core.domain.checks import Checks
-from custody_core.domain.errors import Problem
+from custody_core.domain.errors import Problem, invalid
 from custody_core.domain.passwords import MAX_PASSWORD_LENGTH, PasswordPolicy
 from custody_core.domain.settings import AccountSettings, LockoutPolicy
 from custody_core.services.authorization import Action, authorize
@@ -34,11 +34,9 @@ def update_settings(ctx: Context, settings: AccountSettings) -> AccountSettings:
 
 
 def _checked(settings: object) -> AccountSettings:
-    checks = Checks()
     if not isinstance(settings, AccountSettings):
-        checks.add(Problem("value.invalid", "settings", type(settings).__name__, "AccountSettings"))
-        checks.done()
-    assert isinstance(settings, AccountSettings)
+        raise invalid("value.invalid", "settings", type(settings).__name__, "AccountSettings")
+    checks = Checks()
     _flag(checks, settings.clients_see_attachments, "clients_see_attachments")
     url = checks.optional_text(settings.cabinet_url, "cabinet_url", URL_LENGTH)
     policy = settings.password_policy

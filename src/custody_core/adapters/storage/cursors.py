@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 from custody_core.domain.checks import MAX_WHOLE
-from custody_core.domain.paging import bad_cursor
+from custody_core.domain.paging import Page, PageRequest, bad_cursor
 
 
 def number_cursor(after: str | None) -> int:
@@ -46,3 +48,23 @@ def dated_sequence_cursor(after: str) -> tuple[str, int]:
 def text_cursor(after: str | None) -> str:
     """The text key after which a page starts ("" for the first page)."""
     return "" if after is None else after
+
+
+Keyed = TypeVar("Keyed")
+
+
+def page_of(
+    rows: list[tuple[Any, Keyed]],
+    page: PageRequest,
+    parse: Callable[[str], Any] = number_cursor,
+) -> Page[Keyed]:
+    """The page after `page.after` of rows held in memory, keyed by their sort key; `parse`
+    reads a cursor into such a key, and a cursor is the key's parts joined by "|"."""
+    after = None if page.after is None else parse(page.after)
+    ordered = sorted((row for row in rows if after is None or row[0] > after), key=lambda r: r[0])
+    chosen = ordered[: page.limit]
+    if len(ordered) <= page.limit:
+        return Page(tuple(row for _, row in chosen))
+    last = chosen[-1][0]
+    cursor = "|".join(map(str, last)) if isinstance(last, tuple) else str(last)
+    return Page(tuple(row for _, row in chosen), cursor)

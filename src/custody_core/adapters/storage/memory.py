@@ -17,7 +17,7 @@ from custody_core.adapters.storage import memory_access as access
 from custody_core.adapters.storage.cursors import (
     dated_cursor,
     dated_sequence_cursor,
-    number_cursor,
+    page_of,
 )
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry
@@ -358,7 +358,7 @@ class _Ledger(_Repository):
             for seq, m in enumerate(self._s.movements, 1)
             if wanted(m)
         ]
-        return _page(keyed, page, dated_sequence_cursor)
+        return page_of(keyed, page, dated_sequence_cursor)
 
 
 class _Receipts(_Repository):
@@ -387,7 +387,7 @@ class _Receipts(_Repository):
             return Page(())
         rows = self._s.receipts.where(lambda r: _document_wanted(r, r.date, account_id, query))
         keyed = [((r.date.isoformat(), _instant(r.posted_at), str(r.id)), r) for r in rows]
-        return _page(keyed, page, dated_cursor)
+        return page_of(keyed, page, dated_cursor)
 
 
 class _Orders(_Repository):
@@ -443,7 +443,7 @@ class _Orders(_Repository):
                 and (query.states is None or o.state in query.states)
             )
         )
-        return _page([(o.number, o) for o in rows], page)
+        return page_of([(o.number, o) for o in rows], page)
 
 
 class _Shipments(_Repository):
@@ -468,7 +468,7 @@ class _Shipments(_Repository):
                 and query.order_id in (None, s.order_id)
             )
         )
-        return _page([(s.number, s) for s in rows], page)
+        return page_of([(s.number, s) for s in rows], page)
 
 
 class _Reversals(_Repository):
@@ -492,7 +492,7 @@ class _Reversals(_Repository):
         if query.order_id is not None:
             return Page(())
         rows = self._s.reversals.where(lambda r: _document_wanted(r, r.date, account_id, query))
-        return _page([(r.number, r) for r in rows], page)
+        return page_of([(r.number, r) for r in rows], page)
 
 
 class _Periods(_Repository):
@@ -565,26 +565,6 @@ def _document_wanted(
 def _instant(value: datetime) -> str:
     """The same text form SQLite stores, so that cursors order the same in both backends."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-Keyed = TypeVar("Keyed")
-
-
-def _page(
-    rows: list[tuple[Any, Keyed]],
-    page: PageRequest,
-    parse: Callable[[str], Any] = number_cursor,
-) -> Page[Keyed]:
-    """The page after `page.after` of rows keyed by their sort key; `parse` reads a cursor
-    into such a key, and a cursor is the key's parts joined by "|"."""
-    after = None if page.after is None else parse(page.after)
-    ordered = sorted((row for row in rows if after is None or row[0] > after), key=lambda r: r[0])
-    chosen = ordered[: page.limit]
-    if len(ordered) <= page.limit:
-        return Page(tuple(row for _, row in chosen))
-    last = chosen[-1][0]
-    cursor = "|".join(map(str, last)) if isinstance(last, tuple) else str(last)
-    return Page(tuple(row for _, row in chosen), cursor)
 
 
 OwnedRow = TypeVar("OwnedRow", Counterparty, Warehouse, Item, Receipt, DeliveryOrder, Shipment)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from attrs import evolve
 
-from custody_core.adapters.storage.cursors import number_cursor, text_cursor
+from custody_core.adapters.storage.cursors import page_of
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery
 from custody_core.domain.cards import ConnectionCard
@@ -66,20 +66,14 @@ class Users(_Repository):
         return found[0] if found else None
 
     def find(self, account_id: UUID, query: UserQuery, page: PageRequest) -> Page[User]:
-        after = text_cursor(page.after)
-        rows = sorted(
-            (
-                u
-                for u in self._s.users.where(lambda u: u.account_id == account_id)
-                if (query.role is None or query.role in u.roles)
+        rows = self._s.users.where(
+            lambda u: (
+                u.account_id == account_id
+                and (query.role is None or query.role in u.roles)
                 and query.disabled in (None, u.disabled)
-                and u.login > after
-            ),
-            key=lambda u: u.login,
+            )
         )
-        chosen = tuple(rows[: page.limit])
-        more = len(rows) > page.limit
-        return Page(chosen, chosen[-1].login if more else None)
+        return page_of([(u.login, u) for u in rows], page, str)
 
 
 class Cards(_Repository):
@@ -145,10 +139,9 @@ class Audit(_Repository):
         return stored
 
     def find(self, account_id: UUID, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]:
-        after = number_cursor(page.after)
         rows = [
             e
-            for e in self._s.audit[after:]
+            for e in self._s.audit
             if e.account_id == account_id
             and query.actor in (None, e.actor)
             and query.action in (None, e.action)
@@ -157,9 +150,7 @@ class Audit(_Repository):
             and (query.since is None or e.at >= query.since)
             and (query.until is None or e.at < query.until)
         ]
-        chosen = tuple(rows[: page.limit])
-        more = len(rows) > page.limit
-        return Page(chosen, str(chosen[-1].seq) if more else None)
+        return page_of([(e.seq, e) for e in rows], page)
 
 
 class Logins(_Repository):
