@@ -45,5 +45,5 @@ def layers(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
     """Benchmarks; `nox -s bench -- --quick` checks invariants on small sizes only."""
-    session.install("-e", ".")
+    session.install("-e", ".[calamine]")
     session.run("python", "-m", "benchmarks", *session.posargs)

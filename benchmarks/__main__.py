@@ -10,6 +10,9 @@
    processes) and memory:// (1, 2, 4 threads) against a raw sqlite3
    transaction doing the same insert and update (`benchmarks.baseline`),
    measured in the same run; target: within 3x of it with one writer.
+3. `benchmarks.registry`: a 100,000-row registry import (dry run and real
+   run, openpyxl and calamine readers) against bare reads of the same file,
+   and the dry run's peak memory at 10,000 and 100,000 rows.
 
 Every run checks the invariants of each database it built; the exit status is
 1 if any fails. A missed target is printed ("TARGET MISSED") but does not fail
@@ -25,7 +28,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import reports, reservations
+from benchmarks import registry, reports, reservations
 from benchmarks.common import MISSED, Outcome, environment
 
 
@@ -43,8 +46,8 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--only",
-        choices=("reports", "reservations"),
-        help="run one of the two benchmarks",
+        choices=("reports", "reservations", "registry"),
+        help="run one of the benchmarks",
     )
     return parser.parse_args(argv)
 
@@ -67,6 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(outcomes[-1].lines), end="\n\n", flush=True)
         if args.only in (None, "reservations"):
             outcomes.append(reservations.run(Path(folder), args.quick, args.count))
+            print("\n".join(outcomes[-1].lines), end="\n\n", flush=True)
+        if args.only in (None, "registry"):
+            outcomes.append(registry.run(Path(folder), args.quick))
             print("\n".join(outcomes[-1].lines), end="\n\n", flush=True)
 
     missed = [target for outcome in outcomes for target in outcome.missed]

@@ -1200,10 +1200,10 @@ def test_a_bad_page_request_is_refused(
 
 def test_a_problem_names_its_row_and_survives_a_code_without_a_message() -> None:
     assert problem_text(Problem("text.blank", "lines[2].sku", row=4), "en") == (
-        "lines[2].sku must not be blank (row 4)"
+        "Row 4: lines[2].sku must not be blank"
     )
     assert problem_text(Problem("text.blank", "number", row=4), "ru") == (
-        "number: значение не может быть пустым (строка 4)"
+        "Строка 4: number: значение не может быть пустым"
     )
     assert problem_text(Problem("brand.new", "through", "2030-01-31", "a past month"), "en") == (
         "through: brand.new (value 2030-01-31, expected a past month)"

@@ -50,4 +50,10 @@ def open(
         else identity_provider
     )
     storage = registry.open_storage(url, options)
-    return Application(storage, clock or SystemClock(), Identity(hasher, provider), new_id)
+    return Application(
+        storage,
+        clock or SystemClock(),
+        Identity(hasher, provider),
+        new_id,
+        readers=lambda name, suffix: registry.reader(name, suffix, {}),
+    )

@@ -18,6 +18,7 @@ import pluggy
 from custody_core.domain.errors import (
     PluginError,
     Problem,
+    SpreadsheetError,
     StorageError,
     UnknownBackend,
     ValidationError,
@@ -25,6 +26,7 @@ from custody_core.domain.errors import (
 
 if TYPE_CHECKING:
     from custody_core.ports.auth import IdentityProvider, PasswordHasher
+    from custody_core.ports.spreadsheets import SpreadsheetReader
     from custody_core.ports.storage import StorageBackend
 
 PROJECT = "custody_core"
@@ -49,6 +51,9 @@ HasherRegistry = Callable[[str, HasherFactory], None]
 #: Makes an identity provider from its options.
 ProviderFactory = Callable[[Mapping[str, Any]], "IdentityProvider"]
 ProviderRegistry = Callable[[str, ProviderFactory], None]
+#: Makes a spreadsheet reader from its options.
+ReaderFactory = Callable[[Mapping[str, Any]], "SpreadsheetReader"]
+ReaderRegistry = Callable[[str, ReaderFactory], None]
 
 
 class HookSpecs:
@@ -64,10 +69,15 @@ class HookSpecs:
     def custody_register_identity_providers(self, register: ProviderRegistry) -> None:
         """Register identity providers (an SSO, a directory) by name."""
 
+    @hookspec
+    def custody_register_readers(self, register: ReaderRegistry) -> None:
+        """Register spreadsheet readers by name ("openpyxl", "calamine", "csv")."""
+
 
 def _internal_plugins() -> list[tuple[str, object]]:
     """Built-in adapters without optional dependencies, registered before entry points."""
     from custody_core.adapters.auth import HashersPlugin
+    from custody_core.adapters.spreadsheets import ReadersPlugin
     from custody_core.adapters.storage.memory import MemoryPlugin
     from custody_core.adapters.storage.sqlite import SQLitePlugin
 
@@ -75,6 +85,7 @@ def _internal_plugins() -> list[tuple[str, object]]:
         ("custody_core.memory", MemoryPlugin()),
         ("custody_core.sqlite", SQLitePlugin()),
         ("custody_core.hashers", HashersPlugin()),
+        ("custody_core.readers", ReadersPlugin()),
     ]
 
 
@@ -107,6 +118,9 @@ class Plugins:
         )
         self.providers: dict[str, ProviderFactory] = self._collect(
             hooks.custody_register_identity_providers, "identity provider"
+        )
+        self.readers: dict[str, ReaderFactory] = self._collect(
+            hooks.custody_register_readers, "spreadsheet reader"
         )
 
     def _load_entry_points(self) -> None:
@@ -164,6 +178,34 @@ class Plugins:
     def identity_provider(self, name: str, options: Mapping[str, Any]) -> IdentityProvider:
         provider: IdentityProvider = _made(self.providers, name, options, "identity provider")
         return provider
+
+    def reader(
+        self, name: str | None, suffix: str, options: Mapping[str, Any]
+    ) -> SpreadsheetReader:
+        """The reader `name` makes of `options`; with no name, the default for `suffix`.
+
+        The default is the first registered streaming reader of the suffix, else the
+        first that loads whole sheets. Choosing makes every registered reader with
+        `options` to ask what it reads.
+        """
+        if name is not None:
+            factory = self.readers.get(name)
+            if factory is None:
+                missing = name == "calamine"
+                raise SpreadsheetError(
+                    "reader.unknown",
+                    reader=name,
+                    installed=_names(self.readers),
+                    hint=" (pip install 'custody-core[calamine]')" if missing else "",
+                )
+            return factory(options)
+        suffix = suffix.lower()
+        readers = [factory(options) for factory in self.readers.values()]
+        fitting = [reader for reader in readers if suffix in reader.suffixes]
+        if not fitting:
+            known = sorted({known for reader in readers for known in reader.suffixes})
+            raise SpreadsheetError("file.unsupported", suffix=suffix, known=", ".join(known))
+        return next((reader for reader in fitting if reader.streaming), fitting[0])
 
 
 def _made(factories: Mapping[str, Any], name: str, options: Mapping[str, Any], what: str) -> Any:

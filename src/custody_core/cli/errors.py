@@ -33,6 +33,6 @@ def problem_text(problem: Problem, lang: str) -> str:
             for key in ("value", "expected")
             if getattr(problem, key) is not None
         ]
-    if problem.row is not None:
+    if problem.row is not None and problem.code not in CATALOG:
         notes.append(phrases["row"].format(row=problem.row))
     return f"{text} ({', '.join(notes)})" if notes else text

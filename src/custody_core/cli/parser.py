@@ -30,6 +30,7 @@ from custody_core.cli.commands import (
 )
 from custody_core.cli.phrases import LABELS
 from custody_core.cli.receipt_file import parse_date
+from custody_core.cli.registry import registry_import, registry_templates, rows_argument
 from custody_core.cli.session import Session
 from custody_core.demo import ACCOUNT_CODE
 from custody_core.domain.orders import FAILURE_REASONS, OrderState
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_commands(_group(commands, "db", "the database file"))
     _add_user_commands(_group(commands, "user", "cabinet users and their roles (administrator)"))
     _add_card_commands(_group(commands, "card", "connection cards of client cabinets"))
+    _add_registry_commands(_group(commands, "registry", "order registries from spreadsheets"))
     login = _password_command(
         commands, "login", "check a login and password; print who it is", log_in
     )
@@ -109,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 Subcommands = Any  # argparse's _SubParsersAction is private
-Run = Callable[["Session"], None]
+Run = Callable[["Session"], int | None]
 
 
 def _group(commands: Subcommands, name: str, help_text: str) -> Subcommands:
@@ -271,3 +273,28 @@ def _add_card_commands(group: Subcommands) -> None:
     create.add_argument(
         "--login", metavar="LOGIN", help="the login the client types; default: its phone"
     )
+
+
+def _add_registry_commands(group: Subcommands) -> None:
+    _command(group, "templates", "list the registry templates", registry_templates)
+    load = _command(group, "import", "create the orders of a registry file", registry_import)
+    load.add_argument("file", type=Path, metavar="FILE", help=".xlsx, .xlsm, .csv (and more)")
+    load.add_argument("--template", required=True, metavar="NAME")
+    load.add_argument("--counterparty", required=True, metavar="CODE")
+    load.add_argument(
+        "--rows", type=rows_argument, metavar="FIRST:LAST", help="rows to read, e.g. 2:500"
+    )
+    load.add_argument("--dry-run", action="store_true", help="check and summarise; store nothing")
+    mode = load.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--all-or-nothing",
+        dest="partial",
+        action="store_false",
+        help="create no order if any row has a problem (the default)",
+    )
+    mode.add_argument(
+        "--partial", dest="partial", action="store_true", help="create the valid orders"
+    )
+    load.set_defaults(partial=False)
+    load.add_argument("--warehouse", metavar="CODE", help="for rows that name none")
+    load.add_argument("--reader", metavar="NAME", help="openpyxl, calamine or csv")

@@ -46,6 +46,8 @@ LABELS = {
         "url": "Cabinet URL",
         "user": "User",
         "account": "Account",
+        "title": "Title",
+        "fields": "Fields",
     },
     "ru": {
         "warehouse": "Склад",
@@ -88,6 +90,8 @@ LABELS = {
         "url": "Адрес кабинета",
         "user": "Пользователь",
         "account": "Аккаунт",
+        "title": "Название",
+        "fields": "Поля",
     },
 }
 PHRASES = {
@@ -126,6 +130,19 @@ PHRASES = {
         "no_roles": "none",
         "active": "active",
         "disabled": "disabled",
+        "order_created": "Created delivery order №{number} of {date} (client's №{external}, "
+        "rows {rows})",
+        "order_planned": "Would create a delivery order (client's №{external}, rows {rows})",
+        "order_skipped": "Order {external} is already loaded as №{number} (rows {rows})",
+        "order_rejected": "Order {external} not created (rows {rows})",
+        "more_orders": "… and {count} more orders",
+        "registry_earlier": "This file was loaded before: {at} by {user}, {orders} orders",
+        "registry_shortage": "Short of {sku} at {warehouse}: {requested} ordered, "
+        "{missing} missing",
+        "registry_summary": "Rows read: {rows}; orders created: {orders}; already loaded: "
+        "{skipped}; with errors: {rejected}; problems: {problems}",
+        "registry_dry_summary": "Dry run, nothing stored. Rows read: {rows}; orders to create: "
+        "{orders}; already loaded: {skipped}; with errors: {rejected}; problems: {problems}",
     },
     "ru": {
         "short": "Заказу №{number} не хватает: {items}",
@@ -162,6 +179,20 @@ PHRASES = {
         "no_roles": "нет",
         "active": "активен",
         "disabled": "отключён",
+        "order_created": "Создан заказ на доставку №{number} от {date} (№ клиента {external}, "
+        "строки {rows})",
+        "order_planned": "Будет создан заказ на доставку (№ клиента {external}, строки {rows})",
+        "order_skipped": "Заказ {external} уже загружен как №{number} (строки {rows})",
+        "order_rejected": "Заказ {external} не создан (строки {rows})",
+        "more_orders": "… и ещё заказов: {count}",
+        "registry_earlier": "Этот файл уже загружался: {at}, {user}, заказов: {orders}",
+        "registry_shortage": "Не хватает {sku} на складе {warehouse}: заказано {requested}, "
+        "недостача {missing}",
+        "registry_summary": "Прочитано строк: {rows}; создано заказов: {orders}; уже "
+        "загружено: {skipped}; с ошибками: {rejected}; замечаний: {problems}",
+        "registry_dry_summary": "Пробный прогон, ничего не сохранено. Прочитано строк: {rows}; "
+        "будет создано заказов: {orders}; уже загружено: {skipped}; с ошибками: {rejected}; "
+        "замечаний: {problems}",
     },
 }
 TITLES = {
@@ -176,6 +207,7 @@ TITLES = {
         "users": "Users",
         "card": "Connection card of {user}",
         "principal": "Logged in: {user}",
+        "templates": "Registry templates",
     },
     "ru": {
         "stock": "Запасы на хранении: {name} ({code}), {start} – {end}",
@@ -188,6 +220,7 @@ TITLES = {
         "users": "Пользователи",
         "card": "Карточка подключения {user}",
         "principal": "Вход выполнен: {user}",
+        "templates": "Шаблоны загрузки реестров",
     },
 }
 STATES = {

@@ -36,8 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.directory, args.lang, console)
         _require_existing(args.db)
         with open_app(args.db, password_hasher=args.password_hasher) as app:
-            args.run(Session(app, args, console))
-        return 0
+            code = args.run(Session(app, args, console))
+        return code or 0
     except KeyboardInterrupt:  # Ctrl-C, say at a password prompt: nothing more is done
         print(file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from attrs import frozen
 
-from custody_core.domain.messages import render
+from custody_core.domain.messages import place, render
 
 
 @frozen
@@ -25,10 +25,14 @@ class Problem:
     value: Any = None
     expected: str | None = None
     row: int | None = None
+    #: A spreadsheet column letter, and `header` the title of that column, if any.
     column: str | None = None
+    header: str | None = None
 
     def message(self, locale: str = "en") -> str:
-        return render(self.code, locale, self.details())
+        """The message, after "Row 5, column C «Телефон»: " when the problem has a place."""
+        text = render(self.code, locale, self.details())
+        return place(locale, self.row, self.column, self.header) + text
 
     def details(self) -> dict[str, Any]:
         found = {
@@ -37,6 +41,7 @@ class Problem:
             "expected": self.expected,
             "row": self.row,
             "column": self.column,
+            "header": self.header,
         }
         return {key: value for key, value in found.items() if value is not None}
 
@@ -148,6 +153,13 @@ class UserDisabled(AuthenticationFailed):
 
 class NotConnected(AuthenticationFailed):
     code = "auth.not_connected"
+
+
+class SpreadsheetError(CustodyError):
+    """A file the spreadsheet readers cannot or will not read; `code` says why
+    (`file.not_a_workbook`, `file.encrypted`, `file.unpacked_too_large`, ...)."""
+
+    code = "file.unreadable"
 
 
 class PluginError(CustodyError):

@@ -63,6 +63,44 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Plugin {plugin} failed: {reason}",
         "ru": "Ошибка плагина {plugin}: {reason}",
     },
+    "file.unreadable": {
+        "en": "{file} cannot be read: {reason}",
+        "ru": "Файл {file} не читается: {reason}",
+    },
+    "file.not_a_workbook": {
+        "en": "{file} is not a {expected} file: {reason}",
+        "ru": "Файл {file} не является файлом {expected}: {reason}",
+    },
+    "file.encrypted": {
+        "en": "{file} is protected by a password; save it without one and upload again",
+        "ru": "Файл {file} защищён паролем; сохраните его без пароля и загрузите снова",
+    },
+    "file.too_large": {
+        "en": "{file} is {size} bytes, over the limit of {limit}",
+        "ru": "Файл {file} занимает {size} байт, больше допустимых {limit}",
+    },
+    "file.unpacked_too_large": {
+        "en": "{file} unpacks to {size} bytes, over the limit of {limit} "
+        "(refused as a possible zip bomb)",
+        "ru": "Файл {file} распаковывается в {size} байт, больше допустимых {limit} "
+        "(отклонён как возможная zip-бомба)",
+    },
+    "file.malformed": {
+        "en": "{file} is damaged or unsafe: {reason}",
+        "ru": "Файл {file} повреждён или небезопасен: {reason}",
+    },
+    "file.unsupported": {
+        "en": "No reader for {suffix} files; the installed readers read {known}",
+        "ru": "Нет средства чтения файлов {suffix}; установленные читают {known}",
+    },
+    "sheet.not_found": {
+        "en": "{file} has no sheet {sheet}; its sheets: {sheets}",
+        "ru": "В файле {file} нет листа {sheet}; листы файла: {sheets}",
+    },
+    "reader.unknown": {
+        "en": "No spreadsheet reader {reader!r}; installed: {installed}{hint}",
+        "ru": "Нет средства чтения {reader!r}; установлены: {installed}{hint}",
+    },
     # Problems inside a ValidationError.
     "quantity.not_a_number": {
         "en": "{field}: {value!r} is not a number (expected {expected})",
@@ -200,6 +238,61 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: the counterparty has no phone; type the login",
         "ru": "{field}: у контрагента не указан телефон; введите логин вручную",
     },
+    "registry.rejected": {"en": "The registry was not imported", "ru": "Реестр не загружен"},
+    "registry.required": {
+        "en": "{field}: a value is required",
+        "ru": "{field}: нужно значение",
+    },
+    "registry.header_missing": {
+        "en": "{field}: no column titled {value!r} in the header row",
+        "ru": "{field}: в строке заголовков нет колонки «{value}»",
+    },
+    "registry.number_repeated": {
+        "en": "{field}: order {value!r} appeared earlier, in {expected}, with other orders "
+        "between; rows of one order must follow each other",
+        "ru": "{field}: заказ {value!r} уже встречался выше ({expected}), между ними другие "
+        "заказы; строки одного заказа должны идти подряд",
+    },
+    "registry.order_field_differs": {
+        "en": "{field}: {value!r} differs from the order's first row: {expected}",
+        "ru": "{field}: {value!r} отличается от первой строки заказа: {expected}",
+    },
+    "registry.no_cargo": {
+        "en": "the row has neither a SKU nor a cargo description",
+        "ru": "в строке нет ни артикула, ни описания груза",
+    },
+    "cell.error": {
+        "en": "{field}: the cell holds the spreadsheet error {expected}",
+        "ru": "{field}: в ячейке ошибка формулы {expected}",
+    },
+    "cell.not_integer": {
+        "en": "{field}: {value!r} is not a whole number (expected a number like {expected})",
+        "ru": "{field}: {value!r} не целое число (ожидается число вида {expected})",
+    },
+    "cell.not_decimal": {
+        "en": "{field}: {value!r} is not a number (expected a number like {expected})",
+        "ru": "{field}: {value!r} не число (ожидается число вида {expected})",
+    },
+    "cell.not_date": {
+        "en": "{field}: {value!r} is not a date (expected {expected} or an Excel date)",
+        "ru": "{field}: {value!r} не дата (ожидается {expected} или дата Excel)",
+    },
+    "cell.not_boolean": {
+        "en": "{field}: {value!r} is not yes or no (expected one of {expected})",
+        "ru": "{field}: {value!r} не «да» и не «нет» (ожидается одно из {expected})",
+    },
+    "template.needs_field": {
+        "en": "{field}: the template must map {value}",
+        "ru": "{field}: шаблон должен задавать колонку для {value}",
+    },
+    "template.column_or_header": {
+        "en": "{field}: give the column of {value!r} by letter or by header title, not both",
+        "ru": "{field}: укажите колонку поля {value!r} буквой или заголовком (одно из двух)",
+    },
+    "template.needs_header_row": {
+        "en": "{field}: columns found by header title need a header row",
+        "ru": "{field}: для поиска колонок по заголовкам нужна строка заголовков",
+    },
     "attachment.too_large": {
         "en": "{field}: {value} bytes is more than {expected}",
         "ru": "{field}: {value} байт больше допустимых {expected}",
@@ -247,6 +340,26 @@ FAILURE_REASON_NAMES: Mapping[str, Mapping[str, str]] = {
     "goods_damaged": {"en": "Goods damaged", "ru": "Товар повреждён"},
 }
 _TRANSLATED_KEYS = ("entity", "state", "change", "kind")
+
+
+_PLACES = {
+    "en": ("Row {row}", "column {column}", "«{header}»"),
+    "ru": ("Строка {row}", "колонка {column}", "«{header}»"),
+}
+
+
+def place(locale: str, row: int | None, column: str | None, header: str | None) -> str:
+    """Where a problem is in a spreadsheet, as a message prefix ("" when nowhere)."""
+    row_text, column_text, header_text = _PLACES.get(locale, _PLACES["en"])
+    parts = [
+        text.format(row=row, column=column, header=header)
+        for text, value in ((row_text, row), (column_text, column))
+        if value is not None
+    ]
+    prefix = ", ".join(parts)
+    if header is not None:
+        prefix = f"{prefix} {header_text.format(header=header)}".strip()
+    return f"{prefix}: " if prefix else ""
 
 
 class _Lenient(dict[str, Any]):

@@ -110,15 +110,54 @@ FAILURE_REASONS: Mapping[str, FailureReason] = MappingProxyType(
 
 
 @frozen
+class Cargo:
+    """A free cargo line: goods that are not on custody, as the client describes them.
+
+    Free cargo reserves nothing; `weight` is in kilograms, `declared_value` in roubles.
+    """
+
+    description: str
+    places: int = 1
+    weight: Decimal | None = None
+    declared_value: Decimal | None = None
+    fragile: bool = False
+
+
+@frozen
+class CargoDraft:
+    """A free cargo line as entered, not yet checked."""
+
+    description: object
+    places: object = 1
+    weight: object = None
+    declared_value: object = None
+    fragile: object = False
+
+
+def cargo_drafts(cargo: Iterable[CargoDraft]) -> tuple[CargoDraft, ...]:
+    return tuple(cargo)
+
+
+@frozen
 class OrderDraft:
-    """An order as entered; a client's draft may leave `counterparty` empty (it is its own)."""
+    """An order as entered; a client's draft may leave `counterparty` empty (it is its own).
+
+    An order carries custody items (`lines`, by SKU), free cargo, or both.
+    `external_number` is the client's own number of the order (a registry's
+    key): unique per counterparty.
+    """
 
     warehouse: str
-    lines: tuple[LineDraft, ...] = field(converter=line_drafts)
+    lines: tuple[LineDraft, ...] = field(converter=line_drafts, default=())
     counterparty: str | None = None
     recipient: str | None = None
     address: str | None = None
     comment: str | None = None
+    external_number: str | None = None
+    phone: str | None = None
+    delivery_date: date | None = None
+    cash_on_delivery: object = None
+    cargo: tuple[CargoDraft, ...] = field(converter=cargo_drafts, default=())
 
 
 @frozen
@@ -146,6 +185,11 @@ class DeliveryOrder:
     comment: str | None = None
     handed_over: tuple[Line, ...] = ()
     failure_reason: str | None = None
+    external_number: str | None = None
+    phone: str | None = None
+    delivery_date: date | None = None
+    cash_on_delivery: Decimal | None = None
+    cargo: tuple[Cargo, ...] = ()
 
     @property
     def holds_reserve(self) -> bool:

@@ -34,6 +34,7 @@ from custody_core.ports.access import (
     SettingsRepository,
     UserRepository,
 )
+from custody_core.ports.registry import ImportRepository, TemplateRepository
 
 
 @frozen
@@ -210,6 +211,13 @@ class OrderRepository(Protocol):
 
     def get(self, account_id: UUID, order_id: UUID) -> DeliveryOrder | None: ...
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None: ...
+    def by_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, int]:
+        """External number -> order number, for those of `external_numbers` the
+        counterparty's orders carry (an external number is unique per counterparty)."""
+        ...
+
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         """The orders of the account with these ids (missing ones are left out)."""
         ...
@@ -263,6 +271,10 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def logins(self) -> LoginAttemptRepository: ...
+    @property
+    def templates(self) -> TemplateRepository: ...
+    @property
+    def imports(self) -> ImportRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -14,7 +14,7 @@ from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
 from custody_core.ports.storage import StorageBackend
 from custody_core.services.authentication import Gate, log_in
-from custody_core.services.context import Context
+from custody_core.services.context import Context, ReaderChoice
 from custody_core.services.desks import BackOffice, Cabinet
 from custody_core.services.identity import Identity
 
@@ -28,11 +28,13 @@ class Application:
         clock: Clock,
         identity: Identity,
         new_id: Callable[[], UUID] = uuid4,
+        readers: ReaderChoice | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.identity = identity
         self._new_id = new_id
+        self._readers = readers
 
     def create_account(self, code: str, name: str, time_zone: str = "Europe/Moscow") -> Account:
         """Create a tenant. This is an operator's act, not a use case of any principal."""
@@ -76,7 +78,9 @@ class Application:
     def _context(self, principal: Principal) -> Context:
         if not isinstance(principal, Principal):
             raise TypeError(f"expected a Principal, got {type(principal).__name__}")
-        return Context(self.storage, self.clock, self._new_id, principal, self.identity)
+        return Context(
+            self.storage, self.clock, self._new_id, principal, self.identity, self._readers
+        )
 
     def close(self) -> None:
         self.storage.close()

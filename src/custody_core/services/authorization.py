@@ -30,6 +30,7 @@ class Action(enum.StrEnum):
     READ_AUDIT = "read the audit log"
     ATTACH_FILES = "attach files to orders"
     READ_ATTACHMENTS = "read files attached to orders"
+    MANAGE_TEMPLATES = "manage registry templates"
 
 
 _ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
@@ -53,6 +54,7 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         Action.ATTACH_FILES: _STAFF,
         # A client also needs the account's setting that lets clients see attachments.
         Action.READ_ATTACHMENTS: _EVERYONE,
+        Action.MANAGE_TEMPLATES: _STAFF,
     }
 )
 

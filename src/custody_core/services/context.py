@@ -10,13 +10,16 @@ from attrs import field, frozen
 
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.checks import optional_day
-from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
+from custody_core.ports.spreadsheets import SpreadsheetReader
 from custody_core.ports.storage import DocumentQuery, StorageBackend, UnitOfWork
 from custody_core.services.authorization import require_visible
 from custody_core.services.identity import Identity
+
+ReaderChoice = Callable[[str | None, str], SpreadsheetReader]
 
 
 @frozen
@@ -26,6 +29,8 @@ class Context:
     new_id: Callable[[], UUID]
     principal: Principal
     identity: Identity
+    #: Chooses a spreadsheet reader: (reader name or None for the default, file suffix).
+    readers: ReaderChoice | None = None
     #: The principal's account, read once: accounts never change after creation.
     _account: list[Account] = field(factory=list, init=False, eq=False, repr=False)
 
@@ -61,6 +66,11 @@ class Context:
             )
         )
         uow.commit()
+
+    def reader(self, name: str | None, suffix: str) -> SpreadsheetReader:
+        if self.readers is None:
+            raise SpreadsheetError("reader.unknown", reader=name, installed="none", hint="")
+        return self.readers(name, suffix)
 
     def account(self, uow: UnitOfWork) -> Account:
         if self._account:

@@ -10,13 +10,15 @@ import functools
 import inspect
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, TypeVar, Unpack
 from uuid import UUID
 
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.cards import CardDraft, ConnectionCard
 from custody_core.domain.errors import CustodyError, PermissionDenied
+from custody_core.domain.imports import ImportResult
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Movement, MovementKind
 from custody_core.domain.lines import LineDraft
@@ -25,6 +27,7 @@ from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt, ReceiptDraft
+from custody_core.domain.registry import RegistryTemplate
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.settings import AccountSettings
 from custody_core.domain.shipments import Shipment
@@ -40,13 +43,16 @@ from custody_core.services import (
     orders,
     periods,
     receipts,
+    registry,
     reports,
     reversals,
     settings,
     shipments,
+    templates,
     users,
 )
 from custody_core.services.context import Context
+from custody_core.services.registry import ImportOptions
 
 T = TypeVar("T")
 
@@ -119,6 +125,10 @@ class _Desk:
     def counterparties(self) -> list[Counterparty]:
         """Counterparties by code (a client's cabinet lists only its own)."""
         return catalog.list_counterparties(self._ctx)
+
+    def templates(self) -> list[RegistryTemplate]:
+        """Registry templates: the built-in ones, then the account's own."""
+        return templates.list_templates(self._ctx)
 
     def warehouses(self) -> list[Warehouse]:
         return catalog.list_warehouses(self._ctx)
@@ -350,6 +360,20 @@ class BackOffice(_Desk):
     def attach_file(self, order: int, name: str, media_type: str, content: bytes) -> Attachment:
         return attachments.attach_file(self._ctx, order, name, media_type, content)
 
+    def save_template(self, template: RegistryTemplate) -> RegistryTemplate:
+        """Store one of the account's registry templates (replacing one of the same name)."""
+        return templates.save_template(self._ctx, template)
+
+    def import_registry(
+        self,
+        path: Path | str,
+        template: str | RegistryTemplate,
+        counterparty: str,
+        **options: Unpack[ImportOptions],
+    ) -> ImportResult:
+        """Create the orders of a registry file for `counterparty` (see docs/registry.md)."""
+        return registry.import_registry(self._ctx, path, template, counterparty, **options)
+
 
 class Cabinet(_Desk):
     """Use cases of a client in its cabinet: always and only its own counterparty's data.
@@ -422,3 +446,9 @@ class Cabinet(_Desk):
         as_of: date | None = None,
     ) -> StockReport:
         return reports.stock_report(self._ctx, None, date_from, date_to, as_of)
+
+    def import_registry(
+        self, path: Path | str, template: str | RegistryTemplate, **options: Unpack[ImportOptions]
+    ) -> ImportResult:
+        """Create the orders of a registry file for the client's own counterparty."""
+        return registry.import_registry(self._ctx, path, template, None, **options)

@@ -28,6 +28,7 @@ from custody_core.ports.storage import OrderQuery, UnitOfWork
 from custody_core.services.authorization import Action, authorize, require_visible
 from custody_core.services.context import Context
 from custody_core.services.drafting import draft_counterparty, draft_lines, draft_warehouse
+from custody_core.services.order_building import OrderBuilder
 from custody_core.services.stock_moves import record_movements
 
 
@@ -35,33 +36,21 @@ def create_order(ctx: Context, draft: OrderDraft) -> DeliveryOrder:
     """Create a draft order; it reserves nothing until confirmed."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     checks = Checks()
-    recipient = checks.optional_text(draft.recipient, "recipient")
-    address = checks.optional_text(draft.address, "address", 1000)
-    comment = checks.optional_text(draft.comment, "comment", 1000)
     with ctx.storage.unit_of_work() as uow:
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
-        warehouse = draft_warehouse(ctx, uow, checks, draft.warehouse)
-        lines = draft_lines(ctx, uow, checks, counterparty, draft.lines) if counterparty else ()
-        if not draft.lines:
-            checks.add(Problem("lines.empty", "lines"))
+        if counterparty is None:
+            order = None
+            draft_warehouse(ctx, uow, checks, draft.warehouse)  # report it too
+        else:
+            order = OrderBuilder(ctx, uow, counterparty).build(checks, draft)
         checks.done()
-        assert counterparty is not None
-        assert warehouse is not None
-        order = DeliveryOrder(
-            id=ctx.new_id(),
-            account_id=ctx.account_id,
-            number=uow.orders.next_number(ctx.account_id),
-            counterparty_id=counterparty.id,
-            warehouse_id=warehouse.id,
-            lines=lines,
-            created_at=ctx.now(),
-            recipient=recipient,
-            address=address,
-            comment=comment,
-        )
+        assert order is not None
         uow.orders.add(order)
         ctx.commit(
-            uow, "order.create", counterparty_id=counterparty.id, target=f"order {order.number}"
+            uow,
+            "order.create",
+            counterparty_id=order.counterparty_id,
+            target=f"order {order.number}",
         )
     return order
 

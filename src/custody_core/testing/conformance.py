@@ -27,17 +27,19 @@ from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery, Outcome
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, DocumentKind, Movement, MovementKind, StockKey
 from custody_core.domain.lines import Line
 from custody_core.domain.lockout import LoginAttempts
-from custody_core.domain.orders import DeliveryOrder, OrderState
+from custody_core.domain.orders import Cargo, DeliveryOrder, OrderState
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.passwords import PasswordPolicy
 from custody_core.domain.periods import HeldReserve, Position
 from custody_core.domain.principal import Role
 from custody_core.domain.receipts import Receipt
+from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.settings import AccountSettings, LockoutPolicy
 from custody_core.domain.shipments import Shipment
@@ -817,6 +819,98 @@ class StorageConformance:
             assert uow.logins.get(other.account.id, "alice") == LoginAttempts(
                 other.account.id, "alice", 1
             )
+
+    # Registries: external numbers, templates, import records ------------------------------
+
+    def test_orders_keep_registry_attributes_and_external_numbers_are_unique(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            order = evolve(
+                world.order(uow.orders.next_number(world.account.id)),
+                external_number="A-1",
+                phone="+79123456789",
+                delivery_date=date(2026, 12, 1),
+                cash_on_delivery=Decimal("1234.50"),
+                cargo=(
+                    Cargo("Box", 2, Decimal("1.500"), Decimal("100.00"), fragile=True),
+                    Cargo("Bag"),
+                ),
+            )
+            plain = world.order(uow.orders.next_number(world.account.id))
+            uow.orders.add(order)
+            uow.orders.add(plain)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.orders.get(world.account.id, order.id) == order
+            assert uow.orders.get(world.account.id, plain.id) == plain
+            found = uow.orders.by_external_numbers(
+                world.account.id, world.counterparty.id, ["A-1", "A-2"]
+            )
+            assert found == {"A-1": order.number}
+            other = uuid4()
+            assert uow.orders.by_external_numbers(world.account.id, other, ["A-1"]) == {}
+            twin = evolve(world.order(99), id=uuid4(), external_number="A-1")
+            with pytest.raises(Conflict):
+                uow.orders.add(twin)
+
+    def test_registry_templates_round_trip_per_account(self, storage: StorageBackend) -> None:
+        template = RegistryTemplate(
+            "mine",
+            "Мой реестр",
+            (
+                ColumnMapping("external_number", column="B", required=True),
+                ColumnMapping("sku", header="Артикул"),
+                ColumnMapping("delivery_date", column="C", formats=("%d/%m/%Y",)),
+                ColumnMapping("quantity", column="D", default=1, decimal_separator=","),
+            ),
+            RowSettings("Лист1", 3, 4, 900),
+            {"warehouse": "W", "fragile": True},
+            confirm=False,
+        )
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            other = _World(uow, "other")
+            uow.templates.put(world.account.id, template)
+            uow.templates.put(world.account.id, evolve(template, name="a-first"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.templates.get(world.account.id, "mine") == template
+            assert uow.templates.get(other.account.id, "mine") is None
+            names = [t.name for t in uow.templates.find_all(world.account.id)]
+            assert names == ["a-first", "mine"]
+            uow.templates.put(world.account.id, evolve(template, title="Новое"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.templates.get(world.account.id, "mine")
+            assert stored is not None
+            assert stored.title == "Новое"
+
+    def test_imports_are_found_by_content_hash_oldest_first(self, storage: StorageBackend) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            records = [
+                RegistryImport(
+                    uuid4(),
+                    world.account.id,
+                    world.counterparty.id,
+                    "courier-sku",
+                    "r.xlsx",
+                    digest,
+                    NOW + timedelta(minutes=minutes),
+                    "manager",
+                    orders,
+                )
+                for digest, minutes, orders in (("aa", 5, 2), ("aa", 1, 7), ("bb", 0, 1))
+            ]
+            for record in records:
+                uow.imports.add(record)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            found = uow.imports.with_hash(world.account.id, world.counterparty.id, "aa")
+            assert found == [records[1], records[0]]
+            assert uow.imports.with_hash(world.account.id, uuid4(), "aa") == []
 
 
 def _user(

@@ -14,15 +14,18 @@ from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from custody_core.adapters.storage import memory_access as access
+from custody_core.adapters.storage import memory_registry as registry
 from custody_core.adapters.storage.cursors import (
     dated_cursor,
     dated_sequence_cursor,
     page_of,
 )
+from custody_core.adapters.storage.memory_access import MemoryRepository
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, Movement, StockKey
 from custody_core.domain.lockout import LoginAttempts
@@ -31,6 +34,7 @@ from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
+from custody_core.domain.registry import RegistryTemplate
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.settings import AccountSettings
 from custody_core.domain.shipments import Shipment
@@ -102,6 +106,13 @@ class _Table(Generic[Row]):
         return [row for row in self.rows.values() if predicate(row)]
 
 
+def _external_key(order: DeliveryOrder) -> Hashable:
+    """Unique per counterparty when set; an order without one is keyed by itself."""
+    if order.external_number is None:
+        return order.id
+    return (order.account_id, order.counterparty_id, order.external_number)
+
+
 class MemoryStorage:
     """Keeps everything in process memory; gone when the process ends."""
 
@@ -130,7 +141,10 @@ class MemoryStorage:
             number=lambda r: (r.account_id, r.counterparty_id, r.kind, r.number, r.year),
         )
         self.orders = _Table[DeliveryOrder](
-            journal, lambda o: o.id, number=lambda o: (o.account_id, o.number)
+            journal,
+            lambda o: o.id,
+            number=lambda o: (o.account_id, o.number),
+            external=_external_key,
         )
         self.order_numbers = _Table[tuple[UUID, int]](journal, lambda pair: pair[0])
         #: order -> the confirmation instants it had before being confirmed again.
@@ -158,6 +172,10 @@ class MemoryStorage:
         #: The audit log in append order; an entry's seq is its position from 1.
         self.audit: list[AuditEntry] = []
         self.logins = _Table[LoginAttempts](journal, lambda a: (a.account_id, a.login))
+        self.templates = _Table[tuple[UUID, RegistryTemplate]](
+            journal, lambda row: (row[0], row[1].name)
+        )
+        self.imports = _Table[RegistryImport](journal, lambda record: record.id)
 
     def _current_journal(self) -> Journal:
         return self._journal
@@ -189,6 +207,8 @@ class MemoryUnitOfWork:
         self.attachments = access.Attachments(storage)
         self.audit = access.Audit(storage)
         self.logins = access.Logins(storage)
+        self.templates = registry.Templates(storage)
+        self.imports = registry.Imports(storage)
 
     def __enter__(self) -> Self:
         if self._storage._owner == threading.get_ident():
@@ -219,12 +239,7 @@ class MemoryUnitOfWork:
             journal.pop()()
 
 
-class _Repository:
-    def __init__(self, storage: MemoryStorage) -> None:
-        self._s = storage
-
-
-class _Accounts(_Repository):
+class _Accounts(MemoryRepository):
     def add(self, account: Account) -> None:
         self._s.accounts.put(account)
 
@@ -235,7 +250,7 @@ class _Accounts(_Repository):
         return self._s.accounts.find("code", code)
 
 
-class _Counterparties(_Repository):
+class _Counterparties(MemoryRepository):
     def add(self, counterparty: Counterparty) -> None:
         self._s.counterparties.put(counterparty)
 
@@ -250,7 +265,7 @@ class _Counterparties(_Repository):
         return sorted(rows, key=lambda c: c.code)
 
 
-class _Contracts(_Repository):
+class _Contracts(MemoryRepository):
     def add(self, contract: Contract) -> None:
         self._s.contracts.put(contract)
 
@@ -264,7 +279,7 @@ class _Contracts(_Repository):
         return sorted(rows, key=lambda c: c.number)
 
 
-class _Warehouses(_Repository):
+class _Warehouses(MemoryRepository):
     def add(self, warehouse: Warehouse) -> None:
         self._s.warehouses.put(warehouse)
 
@@ -279,7 +294,7 @@ class _Warehouses(_Repository):
         return sorted(rows, key=lambda w: w.code)
 
 
-class _Items(_Repository):
+class _Items(MemoryRepository):
     def add(self, item: Item) -> None:
         self._s.items.put(item)
 
@@ -302,7 +317,7 @@ class _Items(_Repository):
         return sorted(rows, key=lambda i: i.sku)
 
 
-class _Ledger(_Repository):
+class _Ledger(MemoryRepository):
     def balances(self, account_id: UUID, keys: Collection[StockKey]) -> dict[StockKey, Balance]:
         found = {key: self._s.balances.get(key) for key in keys if key.account_id == account_id}
         return {key: balance for key, balance in found.items() if balance is not None}
@@ -361,7 +376,7 @@ class _Ledger(_Repository):
         return page_of(keyed, page, dated_sequence_cursor)
 
 
-class _Receipts(_Repository):
+class _Receipts(MemoryRepository):
     def add(self, receipt: Receipt) -> None:
         if self._s.receipts.taken(receipt):
             raise DuplicateDocument(
@@ -390,7 +405,7 @@ class _Receipts(_Repository):
         return page_of(keyed, page, dated_cursor)
 
 
-class _Orders(_Repository):
+class _Orders(MemoryRepository):
     def next_number(self, account_id: UUID) -> int:
         current = self._s.order_numbers.get(account_id)
         number = (current[1] if current else 0) + 1
@@ -398,7 +413,10 @@ class _Orders(_Repository):
         return number
 
     def add(self, order: DeliveryOrder) -> None:
-        if self._s.orders.taken(order):
+        taken = self._s.orders.taken(order)
+        if taken == "external":
+            raise Conflict(reason=f"external order number {order.external_number} is taken")
+        if taken:
             raise Conflict(reason=f"order number {order.number} is taken")
         self._s.orders.put(order)
 
@@ -430,6 +448,15 @@ class _Orders(_Repository):
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
         return self._s.orders.find("number", (account_id, number))
 
+    def by_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, int]:
+        found = (
+            self._s.orders.find("external", (account_id, counterparty_id, external))
+            for external in external_numbers
+        )
+        return {o.external_number: o.number for o in found if o and o.external_number}
+
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         found = (_owned(self._s.orders.get(order_id), account_id) for order_id in order_ids)
         return {order.id: order for order in found if order is not None}
@@ -446,7 +473,7 @@ class _Orders(_Repository):
         return page_of([(o.number, o) for o in rows], page)
 
 
-class _Shipments(_Repository):
+class _Shipments(MemoryRepository):
     def next_number(self, account_id: UUID) -> int:
         return _next_number(self._s, account_id, "shipment")
 
@@ -471,7 +498,7 @@ class _Shipments(_Repository):
         return page_of([(s.number, s) for s in rows], page)
 
 
-class _Reversals(_Repository):
+class _Reversals(MemoryRepository):
     def next_number(self, account_id: UUID) -> int:
         return _next_number(self._s, account_id, "reversal")
 
@@ -495,7 +522,7 @@ class _Reversals(_Repository):
         return page_of([(r.number, r) for r in rows], page)
 
 
-class _Periods(_Repository):
+class _Periods(MemoryRepository):
     def closings(self, account_id: UUID) -> list[date]:
         return sorted(
             position.as_of

@@ -22,12 +22,12 @@ if TYPE_CHECKING:
     from custody_core.adapters.storage.memory import MemoryStorage
 
 
-class _Repository:
+class MemoryRepository:
     def __init__(self, storage: MemoryStorage) -> None:
         self._s = storage
 
 
-class Users(_Repository):
+class Users(MemoryRepository):
     def add(self, user: User) -> None:
         if self._s.users.get(user.id) is not None:
             raise Conflict(reason=f"user id {user.id} is taken")
@@ -76,7 +76,7 @@ class Users(_Repository):
         return page_of([(u.login, u) for u in rows], page, str)
 
 
-class Cards(_Repository):
+class Cards(MemoryRepository):
     def add(self, card: ConnectionCard) -> None:
         if self._s.cards.get(card.id) is not None:
             raise Conflict(reason=f"card id {card.id} is taken")
@@ -100,7 +100,7 @@ class Cards(_Repository):
         return sorted(found, key=lambda c: (c.created_at, c.login))
 
 
-class Settings(_Repository):
+class Settings(MemoryRepository):
     def get(self, account_id: UUID) -> AccountSettings:
         row = self._s.settings.get(account_id)
         return AccountSettings() if row is None else row[1]
@@ -109,7 +109,7 @@ class Settings(_Repository):
         self._s.settings.put((account_id, settings))
 
 
-class Attachments(_Repository):
+class Attachments(MemoryRepository):
     def add(self, attachment: Attachment, content: bytes) -> None:
         if self._s.attachments.get(attachment.id) is not None:
             raise Conflict(reason=f"attachment id {attachment.id} is taken")
@@ -130,7 +130,7 @@ class Attachments(_Repository):
         return row[1] if row is not None and row[0].account_id == account_id else None
 
 
-class Audit(_Repository):
+class Audit(MemoryRepository):
     def append(self, entry: AuditEntry) -> AuditEntry:
         log = self._s.audit
         stored = evolve(entry, seq=len(log) + 1)
@@ -153,7 +153,7 @@ class Audit(_Repository):
         return page_of([(e.seq, e) for e in rows], page)
 
 
-class Logins(_Repository):
+class Logins(MemoryRepository):
     def get(self, account_id: UUID, login: str) -> LoginAttempts:
         found = self._s.logins.get((account_id, login))
         return LoginAttempts(account_id, login) if found is None else found

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
-from custody_core.adapters.storage.sqlite import access
+from custody_core.adapters.storage.sqlite import access, registry
 from custody_core.adapters.storage.sqlite import repositories as repos
 from custody_core.adapters.storage.sqlite.documents import Receipts, Reversals, Shipments
 from custody_core.adapters.storage.sqlite.orders import Orders
@@ -215,6 +215,8 @@ class SQLiteUnitOfWork:
     attachments = _repository(access.Attachments)
     audit = _repository(access.Audit)
     logins = _repository(access.Logins)
+    templates = _repository(registry.Templates)
+    imports = _repository(registry.Imports)
 
     def __init__(self, storage: SQLiteStorage) -> None:
         self._storage = storage

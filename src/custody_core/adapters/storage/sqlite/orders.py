@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from custody_core.adapters.storage.cursors import number_cursor
@@ -24,12 +28,14 @@ from custody_core.adapters.storage.sqlite.codec import (
     uid,
     uid_out,
 )
+from custody_core.converter import make_converter
 from custody_core.domain.errors import Conflict
 from custody_core.domain.lines import Line
-from custody_core.domain.orders import SHIPPED_STATES, DeliveryOrder, OrderState
+from custody_core.domain.orders import SHIPPED_STATES, Cargo, DeliveryOrder, OrderState
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.ports.storage import OrderQuery
 
+_CONVERTER = make_converter()
 _SHIPPED = {state.value for state in SHIPPED_STATES}
 #: SQLite's default limit of parameters in one statement is far above this.
 _CHUNK = 500
@@ -39,7 +45,7 @@ class Orders(Repository):
     _COLUMNS = (
         "o.id, o.account_id, o.number, o.counterparty_id, o.warehouse_id, o.created_at, o.state,"
         " o.version, o.confirmed_at, o.closed_at, o.recipient, o.address, o.comment,"
-        " o.failure_reason"
+        " o.failure_reason, o.external_number, o.details"
     )
     _SELECT = f"SELECT {_COLUMNS} FROM orders o"
 
@@ -53,11 +59,23 @@ class Orders(Repository):
         return int(str(row[0]))
 
     def add(self, order: DeliveryOrder) -> None:
-        o = order
+        try:
+            self._insert(order)
+        except sqlite3.IntegrityError as error:
+            if "external_number" in str(error):
+                raise Conflict(
+                    reason=f"external order number {order.external_number} is taken"
+                ) from None
+            raise
+        insert_lines(self._db, "order_lines", "order_id", order.id, order.lines)
+        insert_lines(self._db, "order_handed_over", "order_id", order.id, order.handed_over)
+
+    def _insert(self, o: DeliveryOrder) -> None:
         self._db.execute(
             "INSERT INTO orders (id, account_id, number, counterparty_id, warehouse_id, created_at,"
             " state, version, confirmed_at, closed_at, recipient, address, comment,"
-            " failure_reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " failure_reason, external_number, details)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 uid(o.id),
                 uid(o.account_id),
@@ -66,10 +84,10 @@ class Orders(Repository):
                 uid(o.warehouse_id),
                 instant_in(o.created_at),
                 *self._changing(o),
+                o.external_number,
+                details_in(o),
             ),
         )
-        insert_lines(self._db, "order_lines", "order_id", o.id, o.lines)
-        insert_lines(self._db, "order_handed_over", "order_id", o.id, o.handed_over)
 
     def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
         cursor = self._db.execute(
@@ -135,6 +153,23 @@ class Orders(Repository):
         shipped = [key] if header[6] in _SHIPPED else []
         handed = load_lines(self._db, "order_handed_over", "order_id", shipped)
         return _order(header, {key: lines}, handed)
+
+    def by_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, int]:
+        wanted = sorted(external_numbers)
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            rows = self._all(
+                "SELECT external_number, number FROM orders WHERE account_id = ?"
+                f" AND counterparty_id = ? AND external_number IN ({marks(chunk)})",
+                uid(account_id),
+                uid(counterparty_id),
+                *chunk,
+            )
+            found.update((str(external), int(str(number))) for external, number in rows)
+        return found
 
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         ids = sorted(uid(order_id) for order_id in order_ids)
@@ -218,6 +253,8 @@ def _order(
         address,
         comment,
         failure,
+        external,
+        details,
     ) = row
     return DeliveryOrder(
         id=uid_out(str(id_)),
@@ -236,4 +273,31 @@ def _order(
         comment=None if comment is None else str(comment),
         handed_over=handed.get(str(id_), ()),
         failure_reason=None if failure is None else str(failure),
+        external_number=None if external is None else str(external),
+        **details_out(None if details is None else str(details)),
     )
+
+
+def details_in(order: DeliveryOrder) -> str | None:
+    """The registry attributes of `order` as JSON, or None when it has none."""
+    body = {
+        "phone": order.phone,
+        "delivery_date": order.delivery_date,
+        "cash_on_delivery": order.cash_on_delivery,
+        "cargo": order.cargo,
+    }
+    present = {key: value for key, value in body.items() if value not in (None, ())}
+    return json.dumps(_CONVERTER.unstructure(present)) if present else None
+
+
+def details_out(text: str | None) -> dict[str, Any]:
+    if text is None:
+        return {}
+    body = json.loads(text)
+    day, cash = body.get("delivery_date"), body.get("cash_on_delivery")
+    return {
+        "phone": body.get("phone"),
+        "delivery_date": None if day is None else date.fromisoformat(day),
+        "cash_on_delivery": None if cash is None else Decimal(cash),
+        "cargo": _CONVERTER.structure(body.get("cargo", []), tuple[Cargo, ...]),
+    }

@@ -1,0 +1,146 @@
+"""Checks the readers run before a library parses a byte, and how they name a failure.
+
+A workbook is refused, with the reason a user can act on, when it is too large,
+is not what its name says, is password-protected, or unpacks to more than the
+limit (a zip bomb).
+
+Zip bombs: the guard sums the members' *declared* uncompressed sizes, which
+bounds what the libraries inflate, because both stop at a member's declared
+size when its deflate stream lies (checked with a member declaring 2,000 bytes
+whose stream inflates to 10 MB):
+
+- Python's zipfile (openpyxl) stops there: `ZipExtFile` counts `_left` down and
+  reports end of file; the CRC-32 check then fails (unless forged for the
+  prefix, and then the cut XML fails to parse);
+- python-calamine 0.9 (Rust `zip` 9.2) raises "File is larger than its declared
+  uncompressed size".
+
+So a member's compression ratio needs no check of its own.
+"""
+
+from __future__ import annotations
+
+import mmap
+import zipfile
+from collections.abc import Collection
+from pathlib import Path
+
+from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+
+from custody_core.domain.errors import SpreadsheetError
+from custody_core.ports.spreadsheets import ReadLimits
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+#: The stream an encrypted OOXML package keeps inside its OLE container.
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
+_KINDS = {
+    ".xlsx": "Excel (.xlsx)",
+    ".xlsm": "Excel (.xlsm)",
+    ".xlsb": "Excel binary (.xlsb)",
+    ".xls": "Excel 97-2003 (.xls)",
+    ".ods": "OpenDocument (.ods)",
+}
+_PARTS = {
+    ".xlsx": ("[Content_Types].xml", "xl/workbook.xml"),
+    ".xlsm": ("[Content_Types].xml", "xl/workbook.xml"),
+    ".xlsb": ("[Content_Types].xml", "xl/workbook.bin"),
+    ".ods": ("content.xml",),
+}
+_REASON_LENGTH = 200
+
+
+def check_suffix(path: Path, suffixes: Collection[str]) -> str:
+    """The lower-case suffix of `path`, refused when the reader does not read it."""
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise SpreadsheetError("file.unsupported", suffix=suffix, known=", ".join(sorted(suffixes)))
+    return suffix
+
+
+def check_size(path: Path, limit: int) -> None:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise unreadable(path, error) from None
+    if size > limit:
+        raise SpreadsheetError("file.too_large", file=path.name, size=size, limit=limit)
+
+
+def check_workbook(path: Path, suffix: str, limits: ReadLimits, size_limit: int) -> None:
+    """Refuse a workbook whose size, magic bytes or zip directory is wrong."""
+    check_size(path, size_limit)
+    try:
+        with path.open("rb") as stream:
+            magic = stream.read(len(OLE_MAGIC))
+    except OSError as error:
+        raise unreadable(path, error) from None
+    if magic == OLE_MAGIC:
+        if suffix != ".xls":
+            _refuse_ole(path, suffix)
+        return
+    if suffix == ".xls":
+        raise _not_a_workbook(path, suffix, "it is not an OLE compound file")
+    if not magic.startswith(ZIP_MAGIC):
+        raise _not_a_workbook(path, suffix, "it is not a zip archive")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SpreadsheetError("file.malformed", file=path.name, reason=str(error)) from None
+    names = {member.filename for member in members}
+    for part in _PARTS[suffix]:
+        if part not in names:
+            raise _not_a_workbook(path, suffix, f"the archive has no {part}")
+    if any(member.flag_bits & 0x1 for member in members):
+        raise SpreadsheetError("file.encrypted", file=path.name)
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > limits.max_unpacked_bytes:
+        raise SpreadsheetError(
+            "file.unpacked_too_large",
+            file=path.name,
+            size=unpacked,
+            limit=limits.max_unpacked_bytes,
+        )
+
+
+def _refuse_ole(path: Path, suffix: str) -> None:
+    """An OLE file under a zip format's name: an encrypted package, or an old .xls renamed."""
+    with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        encrypted = data.find(_ENCRYPTED_PACKAGE) >= 0
+    if encrypted:
+        raise SpreadsheetError("file.encrypted", file=path.name)
+    raise _not_a_workbook(
+        path, suffix, f"it is an Excel 97-2003 (.xls) workbook; save it as {suffix}"
+    )
+
+
+def pick_sheet(path: Path, names: list[str], wanted: str | int) -> str:
+    """The name of the sheet a request names, or of the one at its 1-based position."""
+    if wanted in names or (isinstance(wanted, int) and 1 <= wanted <= len(names)):
+        return wanted if isinstance(wanted, str) else names[wanted - 1]
+    raise SpreadsheetError(
+        "sheet.not_found", file=path.name, sheet=wanted, sheets=", ".join(names) or "none"
+    )
+
+
+def unreadable(path: Path, error: OSError) -> SpreadsheetError:
+    return SpreadsheetError("file.unreadable", file=path.name, reason=error.strerror or str(error))
+
+
+def _not_a_workbook(path: Path, suffix: str, reason: str) -> SpreadsheetError:
+    return SpreadsheetError(
+        "file.not_a_workbook", file=path.name, expected=_KINDS[suffix], reason=reason
+    )
+
+
+def malformed(path: Path, error: BaseException) -> SpreadsheetError:
+    """A library's failure on `path` as the error users see; the root cause gives the reason."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    if isinstance(error, DefusedXmlException):
+        reason = "it declares XML entities, refused as unsafe"
+    else:
+        text = str(error).strip().splitlines()
+        reason = text[0][:_REASON_LENGTH] if text else type(error).__name__
+    return SpreadsheetError("file.malformed", file=path.name, reason=reason)

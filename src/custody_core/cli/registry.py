@@ -1,0 +1,140 @@
+"""`custody registry templates` and `custody registry import`: the registry upload screen."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from custody_core.cli.output import plain
+from custody_core.cli.phrases import PHRASES, TITLES
+from custody_core.cli.session import Session
+from custody_core.domain.imports import ImportResult, OrderOutcome, OutcomeKind
+from custody_core.domain.registry import template_to_data
+from custody_core.services.registry import RowRange
+
+#: Orders listed one by one in the text output; the rest are only counted.
+LISTED = 20
+
+
+def registry_templates(session: Session) -> int:
+    templates = session.desk.templates()
+
+    def show() -> None:
+        rows = [
+            {
+                "name": template.name,
+                "title": template.title,
+                "fields": ", ".join(column.field for column in template.columns),
+            }
+            for template in templates
+        ]
+        session.table(TITLES[session.lang]["templates"], ["name", "title", "fields"], rows)
+
+    session.emit([template_to_data(template) for template in templates], show)
+    return 0
+
+
+def registry_import(session: Session) -> int:
+    args = session.args
+    outcomes: list[OrderOutcome] = []
+    with _progress(disabled=args.json) as bar:
+        task = bar.add_task(args.file.name, total=None)
+        result = session.desk.import_registry(
+            args.file,
+            args.template,
+            args.counterparty,
+            rows=args.rows,
+            dry_run=args.dry_run,
+            partial=args.partial,
+            warehouse=args.warehouse,
+            reader=args.reader,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            on_order=outcomes.append if args.json else _keep_first(outcomes),
+        )
+    data = plain(result) | {"orders_made": [plain(outcome) for outcome in outcomes]}
+    session.emit(data, lambda: _show(session, result, outcomes))
+    if result.problems:
+        for problem in result.problems:
+            print(f"custody: {problem.message(session.lang)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def rows_argument(text: str) -> RowRange:
+    """`FIRST:LAST`, `FIRST:` or `FIRST`, as the seed's "строки считывания"."""
+    first, _, last = text.partition(":")
+    try:
+        return RowRange(int(first), int(last) if last.strip() else None)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected FIRST:LAST rows, got {text!r}") from None
+
+
+def _keep_first(outcomes: list[OrderOutcome]) -> Any:
+    def keep(outcome: OrderOutcome) -> None:
+        if len(outcomes) < LISTED:
+            outcomes.append(outcome)
+
+    return keep
+
+
+def _progress(*, disabled: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+        disable=disabled or not sys.stderr.isatty(),
+    )
+
+
+def _show(session: Session, result: ImportResult, outcomes: list[OrderOutcome]) -> None:
+    phrases = PHRASES[session.lang]
+    today = session.app.clock.now().date().strftime("%d.%m.%Y")
+    for outcome in outcomes:
+        rows = f"{outcome.first_row}–{outcome.last_row}"
+        if outcome.first_row == outcome.last_row:
+            rows = str(outcome.first_row)
+        phrase = {
+            OutcomeKind.CREATED: "order_created",
+            OutcomeKind.PLANNED: "order_planned",
+            OutcomeKind.SKIPPED: "order_skipped",
+            OutcomeKind.REJECTED: "order_rejected",
+        }[outcome.kind]
+        session.console.print(
+            phrases[phrase].format(
+                number=outcome.number, date=today, external=outcome.external_number, rows=rows
+            ),
+            soft_wrap=True,
+        )
+    listed = result.orders + result.skipped + result.rejected
+    if listed > len(outcomes):
+        session.say("more_orders", count=listed - len(outcomes))
+    for record in result.earlier:
+        session.say(
+            "registry_earlier",
+            at=record.imported_at.strftime("%d.%m.%Y %H:%M"),
+            user=record.imported_by,
+            orders=record.orders_created,
+        )
+    for shortage in result.shortages:
+        session.say(
+            "registry_shortage",
+            sku=shortage.sku,
+            warehouse=shortage.warehouse,
+            requested=shortage.requested,
+            missing=shortage.missing,
+        )
+    session.say(
+        "registry_dry_summary" if result.dry_run else "registry_summary",
+        rows=result.rows_read,
+        orders=result.orders,
+        skipped=result.skipped,
+        rejected=result.rejected,
+        problems=len(result.problems) + result.problems_omitted,
+    )

@@ -1,0 +1,111 @@
+"""What a registry import did, or would do: records, per-order outcomes and the summary."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from attrs import field, frozen
+
+from custody_core.domain.errors import Problem, ValidationError
+
+
+class OutcomeKind(enum.StrEnum):
+    CREATED = "created"
+    PLANNED = "planned"  # a dry run's order that a real run would create
+    SKIPPED = "skipped"  # the counterparty already has an order with this external number
+    REJECTED = "rejected"
+
+
+@frozen
+class OrderOutcome:
+    """One order of the registry: its rows, its external number and what became of it.
+    `number` is the created order's, or for a skipped one, the existing order's."""
+
+    kind: OutcomeKind
+    external_number: str
+    first_row: int
+    last_row: int
+    number: int | None = None
+
+
+@frozen
+class RowSpan:
+    """Consecutive rows whose orders were all created (or, in a dry run, would be)."""
+
+    first_row: int
+    last_row: int
+    orders: int
+
+
+@frozen
+class Shortage:
+    """Reserving more of an item than is free: the order is still created (the shortage
+    is reported, as when an order is confirmed by hand)."""
+
+    sku: str
+    warehouse: str
+    requested: Decimal
+    free: Decimal
+
+    @property
+    def missing(self) -> Decimal:
+        return self.requested - max(self.free, Decimal(0))
+
+
+@frozen
+class RegistryImport:
+    """A stored import: which file (by content hash) made how many orders, when and by whom."""
+
+    id: UUID
+    account_id: UUID
+    counterparty_id: UUID
+    template: str
+    file_name: str
+    file_hash: str
+    imported_at: datetime
+    imported_by: str
+    orders_created: int
+
+
+@frozen
+class ImportResult:
+    """The summary of a dry run or a real one; `problems` holds at most the import's
+    `max_problems`, `problems_omitted` counts the rest."""
+
+    file_name: str
+    file_hash: str
+    template: str
+    counterparty: str
+    dry_run: bool
+    partial: bool
+    rows_read: int
+    orders: int
+    lines: int
+    skipped: int
+    rejected: int
+    spans: tuple[RowSpan, ...]
+    reserved: Mapping[str, Decimal]
+    shortages: tuple[Shortage, ...]
+    problems: tuple[Problem, ...]
+    problems_omitted: int = 0
+    earlier: tuple[RegistryImport, ...] = ()
+    import_id: UUID | None = field(default=None)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class RegistryRejected(ValidationError):
+    """An all-or-nothing import found problems: nothing was stored; `result` says what was
+    read and every problem found (up to the limit)."""
+
+    code = "registry.rejected"
+
+    def __init__(self, result: ImportResult) -> None:
+        self.result = result
+        super().__init__(result.problems)

@@ -1,0 +1,158 @@
+"""Checking order drafts of one counterparty and building orders from them.
+
+One routine serves a single order typed in a form and the thousands a
+registry import brings: the builder remembers the warehouses and items it
+has looked up, so a registry costs one query per new code or batch of SKUs,
+not one per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from uuid import UUID
+
+from custody_core.domain import numbers
+from custody_core.domain.checks import CODE_LENGTH, Checks, optional_day
+from custody_core.domain.errors import Problem
+from custody_core.domain.items import Item
+from custody_core.domain.lines import resolve_lines
+from custody_core.domain.orders import Cargo, CargoDraft, DeliveryOrder, OrderDraft
+from custody_core.domain.parties import Counterparty, Warehouse
+from custody_core.ports.storage import UnitOfWork
+from custody_core.services import contacts
+from custody_core.services.context import Context
+
+#: Kilograms are kept to grams.
+WEIGHT_SCALE = 3
+TEXT_LIMIT = 1000
+
+
+class OrderBuilder:
+    """Turns drafts of `counterparty`'s orders into orders, checking every field."""
+
+    def __init__(self, ctx: Context, uow: UnitOfWork, counterparty: Counterparty) -> None:
+        self._ctx = ctx
+        #: Where lookups go; a caller working in several units of work sets it to the open one.
+        self.uow = uow
+        self.counterparty = counterparty
+        self._warehouses: dict[str, Warehouse | None] = {}
+        self._items: dict[str, Item] = {}
+        self._looked_up: set[str] = set()
+        self._foreign: dict[str, str] = {}
+        self._free_numbers: set[str | None] = set()
+
+    def look_up_skus(self, skus: Iterable[str]) -> None:
+        """Fetch the counterparty's items among `skus` in one query (a cache for `build`)."""
+        wanted = {sku.strip() for sku in skus if isinstance(sku, str)} - self._looked_up
+        if not wanted:
+            return
+        self._looked_up |= wanted
+        account_id, counterparty_id = self._ctx.account_id, self.counterparty.id
+        for item in self.uow.items.by_skus(account_id, wanted, counterparty_id):
+            self._items[item.sku] = item
+        missing = wanted - self._items.keys()
+        if missing and not self._ctx.principal.is_client:
+            # Staff are told a SKU is another counterparty's; a client only that it is unknown.
+            for item in self.uow.items.by_skus(account_id, missing):
+                self._foreign[item.sku] = f"an item of counterparty {self.counterparty.code}"
+
+    def look_up_external_numbers(self, external_numbers: Iterable[str]) -> dict[str, int]:
+        """Which of `external_numbers` the counterparty's orders already carry (-> order
+        number), in one query; the others are remembered as free for `build`."""
+        wanted = set(external_numbers)
+        taken = self.uow.orders.by_external_numbers(
+            self._ctx.account_id, self.counterparty.id, wanted
+        )
+        self._free_numbers |= wanted - taken.keys()
+        return taken
+
+    def warehouse(self, checks: Checks, code: object) -> Warehouse | None:
+        key = code.strip() if isinstance(code, str) else ""
+        if key not in self._warehouses:
+            found = self.uow.warehouses.by_code(self._ctx.account_id, key) if key else None
+            self._warehouses[key] = found
+        found = self._warehouses[key]
+        if found is None:
+            checks.add(Problem("reference.unknown", "warehouse", code))
+        return found
+
+    def item_by_id(self, item_id: UUID) -> Item | None:
+        return next((item for item in self._items.values() if item.id == item_id), None)
+
+    def warehouse_code(self, warehouse_id: UUID) -> str:
+        found = (w for w in self._warehouses.values() if w is not None and w.id == warehouse_id)
+        return next(found).code
+
+    def build(
+        self, checks: Checks, draft: OrderDraft, *, numbered: bool = True
+    ) -> DeliveryOrder | None:
+        """The draft as a new order with the next number, or None after recording its
+        problems in `checks` (a refused draft takes no number). An order that will not be
+        stored (`numbered=False`) gets number 0 and takes none."""
+        before = len(checks.problems)
+        recipient = checks.optional_text(draft.recipient, "recipient")
+        address = checks.optional_text(draft.address, "address", TEXT_LIMIT)
+        comment = checks.optional_text(draft.comment, "comment", TEXT_LIMIT)
+        external = checks.optional_text(draft.external_number, "external_number", CODE_LENGTH)
+        phone = contacts.phone(checks, draft.phone, "phone")
+        delivery_date = checks.attempt(lambda: optional_day(draft.delivery_date, "delivery_date"))
+        cash = _optional(checks, numbers.money, draft.cash_on_delivery, "cash_on_delivery")
+        warehouse = self.warehouse(checks, draft.warehouse)
+        self.look_up_skus(line.sku for line in draft.lines)
+        lines = resolve_lines(checks, draft.lines, self._items, self._foreign)
+        cargo = tuple(
+            _cargo(checks, line, f"cargo[{index}]") for index, line in enumerate(draft.cargo, 1)
+        )
+        if not draft.lines and not draft.cargo:
+            checks.add(Problem("lines.empty", "lines"))
+        if external is not None and external not in self._free_numbers:
+            self.look_up_external_numbers([external])
+            if external not in self._free_numbers:
+                checks.add(Problem("reference.duplicate", "external_number", external))
+        if len(checks.problems) > before or warehouse is None:
+            return None
+        self._free_numbers.discard(external)
+        account_id = self._ctx.account_id
+        return DeliveryOrder(
+            id=self._ctx.new_id(),
+            account_id=account_id,
+            number=self.uow.orders.next_number(account_id) if numbered else 0,
+            counterparty_id=self.counterparty.id,
+            warehouse_id=warehouse.id,
+            lines=lines,
+            created_at=self._ctx.now(),
+            recipient=recipient,
+            address=address,
+            comment=comment,
+            external_number=external,
+            phone=phone,
+            delivery_date=delivery_date,
+            cash_on_delivery=cash,
+            cargo=cargo,
+        )
+
+
+def _cargo(checks: Checks, draft: CargoDraft, field: str) -> Cargo:
+    description = checks.text(draft.description, f"{field}.description", TEXT_LIMIT)
+    places = draft.places
+    if isinstance(places, bool) or not isinstance(places, int) or not 1 <= places <= 10**6:
+        checks.add(Problem("value.invalid", f"{field}.places", places, "a whole number from 1"))
+        places = 1
+    weight = _optional(checks, _weight, draft.weight, f"{field}.weight")
+    value = _optional(checks, numbers.money, draft.declared_value, f"{field}.declared_value")
+    if not isinstance(draft.fragile, bool):
+        checks.add(Problem("value.invalid", f"{field}.fragile", draft.fragile, "True or False"))
+    return Cargo(description, places, weight, value, draft.fragile is True)
+
+
+def _weight(value: object, field: str) -> Decimal:
+    return numbers.quantity(value, WEIGHT_SCALE, field)
+
+
+def _optional(
+    checks: Checks, parse: Callable[[object, str], Decimal], value: object, field: str
+) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return checks.attempt(lambda: parse(value, field))

@@ -1,0 +1,705 @@
+"""Order registry import (загрузка реестров): a spreadsheet of orders, checked, then created.
+
+The file is read once, as a stream: rows are parsed by the template's
+columns, consecutive rows with one external order number are gathered into
+one order, and orders are checked and created in batches, so memory holds a
+batch, not the file. An external number met again after other orders is an
+error naming both rows; grouping therefore never needs to look back.
+
+A real run creates its orders in one unit of work: all or nothing by
+default, or (`partial=True`) every valid order with the rest reported. A dry
+run reads the same way and stores nothing. Orders are keyed by (counterparty,
+external number): rows whose number the counterparty already has are skipped,
+so uploading a registry twice creates nothing twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import TypedDict
+from uuid import UUID
+
+from attrs import evolve, frozen
+
+from custody_core.domain import cells
+from custody_core.domain.checks import Checks
+from custody_core.domain.errors import Problem, SpreadsheetError, ValidationError
+from custody_core.domain.imports import (
+    ImportResult,
+    OrderOutcome,
+    OutcomeKind,
+    RegistryImport,
+    RegistryRejected,
+    RowSpan,
+    Shortage,
+)
+from custody_core.domain.ledger import ZERO, StockKey
+from custody_core.domain.lines import LineDraft
+from custody_core.domain.orders import CargoDraft, DeliveryOrder, OrderChange, OrderDraft
+from custody_core.domain.registry import (
+    FIELDS,
+    ColumnMapping,
+    FieldType,
+    Level,
+    RegistryTemplate,
+    RowSettings,
+    column_index,
+    column_letter,
+)
+from custody_core.ports.spreadsheets import Cell, ReadLimits, SheetRequest, SheetRows
+from custody_core.ports.storage import UnitOfWork
+from custody_core.services.authorization import Action, authorize
+from custody_core.services.context import Context
+from custody_core.services.order_building import OrderBuilder
+from custody_core.services.stock_moves import record_movements
+from custody_core.services.templates import find_template
+
+Progress = Callable[[int, int | None], None]
+OutcomeListener = Callable[[OrderOutcome], None]
+
+#: Orders checked and stored together: one query per batch for SKUs and external numbers.
+BATCH = 500
+#: Columns searched for header titles when a template finds columns by title.
+HEADER_WIDTH = 100
+#: Progress is reported every this many rows (and once at the end).
+PROGRESS_EVERY = 1000
+
+
+class ImportOptions(TypedDict, total=False):
+    """The keyword options of `import_registry`, for the desks that pass them on."""
+
+    rows: RowRange | None
+    dry_run: bool
+    partial: bool
+    warehouse: str | None
+    reader: str | None
+    limits: ReadLimits | None
+    max_problems: int
+    progress: Progress | None
+    on_order: OutcomeListener | None
+
+
+@frozen
+class RowRange:
+    """Rows to read, overriding the template's: `last` None reads to the end of the data."""
+
+    first: int
+    last: int | None = None
+
+
+def import_registry(
+    ctx: Context,
+    path: Path | str,
+    template: str | RegistryTemplate,
+    counterparty: str | None = None,
+    *,
+    rows: RowRange | None = None,
+    dry_run: bool = False,
+    partial: bool = False,
+    warehouse: str | None = None,
+    reader: str | None = None,
+    limits: ReadLimits | None = None,
+    max_problems: int = 1000,
+    progress: Progress | None = None,
+    on_order: OutcomeListener | None = None,
+) -> ImportResult:
+    """Import the registry at `path` for `counterparty` (a client's own when None).
+
+    `on_order` hears of each order as it is decided; a real run's orders exist
+    only once this function returns (an all-or-nothing run with problems
+    raises RegistryRejected and stores nothing).
+    """
+    authorize(ctx.principal, Action.MANAGE_ORDERS)
+    source = Path(path)
+    limits = limits or ReadLimits()
+    spreadsheet = ctx.reader(reader, source.suffix.lower())
+    with ctx.storage.unit_of_work() as uow:
+        owner = ctx.counterparty(uow, counterparty)
+        layout = _layout(ctx, uow, template, rows)
+        digest = _file_hash(source, limits)
+        earlier = tuple(uow.imports.with_hash(ctx.account_id, owner.id, digest))
+        run = _Run(
+            ctx,
+            OrderBuilder(ctx, uow, owner),
+            layout,
+            _default_warehouse(ctx, uow, layout, warehouse),
+            dry_run=dry_run,
+            partial=partial,
+            max_problems=max_problems,
+            on_order=on_order,
+        )
+        summary = _Summary(source.name, digest, owner.code, earlier)
+        if not dry_run:
+            run.open_batch = lambda: contextlib.nullcontext(uow)
+            result = run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
+            if result.problems and not partial:
+                raise RegistryRejected(result)
+            record = RegistryImport(
+                id=ctx.new_id(),
+                account_id=ctx.account_id,
+                counterparty_id=owner.id,
+                template=layout.name,
+                file_name=source.name,
+                file_hash=digest,
+                imported_at=ctx.now(),
+                imported_by=ctx.principal.user,
+                orders_created=result.orders,
+            )
+            uow.imports.add(record)
+            target = f"registry {source.name}: {result.orders} orders"
+            ctx.commit(uow, "registry.import", counterparty_id=owner.id, target=target)
+            return evolve(result, import_id=record.id)
+    # A dry run opens a short unit of work per batch: it never holds the write lock
+    # while the file is read.
+    run.open_batch = ctx.storage.unit_of_work
+    return run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
+
+
+@frozen
+class _Summary:
+    """What the result says about the file, besides what the run counted."""
+
+    file_name: str
+    file_hash: str
+    counterparty: str
+    earlier: tuple[RegistryImport, ...]
+
+
+def _layout(
+    ctx: Context, uow: UnitOfWork, template: str | RegistryTemplate, rows: RowRange | None
+) -> RegistryTemplate:
+    if isinstance(template, RegistryTemplate):
+        layout = template
+    elif isinstance(template, str):
+        layout = find_template(ctx, uow, template)
+    else:
+        raise ValidationError([Problem("value.invalid", "template", template, "a template name")])
+    if rows is not None:
+        layout = evolve(layout, rows=evolve(layout.rows, first_row=rows.first, last_row=rows.last))
+    problems = layout.problems()
+    if problems:
+        raise ValidationError(problems)
+    return layout
+
+
+def _file_hash(source: Path, limits: ReadLimits) -> str:
+    """SHA-256 of the file's content, read in blocks; the size limit is checked first."""
+    try:
+        size = source.stat().st_size
+        if size > limits.max_file_bytes:
+            raise SpreadsheetError(
+                "file.too_large", file=source.name, size=size, limit=limits.max_file_bytes
+            )
+        digest = hashlib.sha256()
+        with source.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as error:
+        raise SpreadsheetError(
+            "file.unreadable", file=source.name, reason=error.strerror or str(error)
+        ) from None
+    return digest.hexdigest()
+
+
+def _default_warehouse(
+    ctx: Context, uow: UnitOfWork, layout: RegistryTemplate, code: str | None
+) -> object:
+    """The warehouse of rows that name none: the argument, the template's default, or the
+    account's only warehouse."""
+    if code is not None:
+        return code
+    if "warehouse" in layout.defaults:
+        return layout.defaults["warehouse"]
+    warehouses = uow.warehouses.find_all(ctx.account_id)
+    return warehouses[0].code if len(warehouses) == 1 else None
+
+
+@frozen
+class _Column:
+    """A template column placed in the sheet: where it is, what it is called, how it reads."""
+
+    mapping: ColumnMapping
+    index: int
+    letter: str
+    header: str | None
+    read: Callable[[Cell], object]
+    default: object
+
+
+class _Group:
+    """The rows of one order, gathered until a row with another external number comes."""
+
+    __slots__ = ("cargo", "external", "first_row", "last_row", "lines", "problems", "values")
+
+    def __init__(self, external: str, row: int, values: dict[str, object]) -> None:
+        self.external = external
+        self.first_row = self.last_row = row
+        self.values = values
+        self.lines: list[tuple[int, LineDraft]] = []
+        self.cargo: list[tuple[int, CargoDraft]] = []
+        self.problems: list[Problem] = []
+
+
+class _Run:
+    """One pass over a registry: parse rows, group them, check and (unless a dry run)
+    store the orders batch by batch, and count what happened."""
+
+    open_batch: Callable[[], contextlib.AbstractContextManager[UnitOfWork]]
+
+    def __init__(
+        self,
+        ctx: Context,
+        builder: OrderBuilder,
+        layout: RegistryTemplate,
+        warehouse: object,
+        *,
+        dry_run: bool,
+        partial: bool,
+        max_problems: int,
+        on_order: OutcomeListener | None,
+    ) -> None:
+        self._ctx = ctx
+        self._builder = builder
+        self._layout = layout
+        self._warehouse = warehouse
+        self._dry_run = dry_run
+        self._partial = partial
+        self._max_problems = max_problems
+        self._on_order = on_order
+        self._columns: list[_Column] = []
+        #: Parsed defaults of the fields no column gives.
+        self._defaults: dict[str, object] = {}
+        self._order_columns: list[_Column] = []
+        self._line_columns: list[_Column] = []
+        self._external: _Column | None = None
+        self._group: _Group | None = None
+        self._batch: list[_Group] = []
+        #: external number -> first row of its order, to catch a number met again later.
+        self._seen: dict[str, int] = {}
+        self._problems: list[Problem] = []
+        self._omitted = 0
+        self._rows = self._orders = self._lines = self._skipped = self._rejected = 0
+        self._spans: list[RowSpan] = []
+        self._requested: dict[StockKey, Decimal] = {}
+        self._free: dict[StockKey, Decimal] = {}
+        self._skus: dict[UUID, str] = {}
+        self._warehouse_codes: dict[UUID, str] = {}
+        self._writing = not dry_run
+
+    # Reading ------------------------------------------------------------------------
+
+    def request(self) -> SheetRequest:
+        settings: RowSettings = self._layout.rows
+        first = settings.header_row or settings.first_row
+        letters = [column_index(c.column) for c in self._layout.columns if c.column]
+        width = max(letters, default=1)
+        if any(column.header for column in self._layout.columns):
+            width = max(width, HEADER_WIDTH)
+        return SheetRequest(settings.sheet, first, settings.last_row, width)
+
+    def read(self, sheet: SheetRows, progress: Progress | None, summary: _Summary) -> ImportResult:
+        """Read every row of `sheet`, then the summary of what was (or would be) done."""
+        settings = self._layout.rows
+        with sheet:
+            hint = sheet.total_hint
+            total = None if hint is None else max(hint - settings.first_row + 1, 0)
+            placed = False
+            for number, row in sheet:
+                if number < settings.first_row:
+                    if number == settings.header_row:
+                        self._place_columns(_titles(row))
+                        placed = True
+                    continue
+                if not placed:  # no header row, or an empty one
+                    self._place_columns({})
+                    placed = True
+                self._row(number, row)
+                if progress is not None and self._rows % PROGRESS_EVERY == 0:
+                    progress(self._rows, total)
+            if not placed:
+                self._place_columns({})
+            self._close_group()
+            self._flush()
+        if progress is not None:
+            progress(self._rows, total if total is None else max(total, self._rows))
+        return self._result(summary)
+
+    def _place_columns(self, titles: dict[str, tuple[int, str]]) -> None:
+        """Find every column: by letter, or by its title in the header row. A title that is
+        missing is an error for a required column; otherwise the field is left unmapped."""
+        problems = []
+        for mapping in self._layout.columns:
+            if mapping.column is not None:
+                index = column_index(mapping.column) - 1
+                header = _title_at(titles, index)
+            else:
+                assert mapping.header is not None
+                found = titles.get(_title_key(mapping.header))
+                if found is None:
+                    if mapping.required:
+                        row = self._layout.rows.header_row
+                        problems.append(
+                            Problem(
+                                "registry.header_missing", mapping.field, mapping.header, row=row
+                            )
+                        )
+                    continue
+                index, header = found
+            self._columns.append(
+                _Column(
+                    mapping,
+                    index,
+                    column_letter(index + 1),
+                    header,
+                    _reader(mapping),
+                    _default(mapping, self._layout),
+                )
+            )
+        if problems:
+            raise ValidationError(problems)
+        mapped = {column.mapping.field for column in self._columns}
+        self._defaults = {
+            name: _default(ColumnMapping(name, column="A"), self._layout)
+            for name in self._layout.defaults
+            if name not in mapped and name != "warehouse"
+        }
+        for column in self._columns:
+            if column.mapping.field == "external_number":
+                self._external = column
+            elif column.mapping.level is Level.ORDER:
+                self._order_columns.append(column)
+            else:
+                self._line_columns.append(column)
+
+    def _row(self, number: int, row: tuple[Cell, ...]) -> None:
+        self._rows += 1
+        problems: list[Problem] = []
+        external_column = self._external
+        assert external_column is not None
+        external = self._cell(external_column, row, number, problems)
+        if external is None:
+            self._problem(problems[0] if problems else self._required(external_column, number))
+            self._close_group()
+            return
+        external = str(external).strip()
+        group = self._group
+        if group is None or group.external != external:
+            self._close_group()
+            first = self._seen.get(external)
+            if first is not None:
+                self._problem(
+                    Problem(
+                        "registry.number_repeated",
+                        "external_number",
+                        external,
+                        f"row {first}",
+                        row=number,
+                        column=external_column.letter,
+                        header=external_column.header,
+                    )
+                )
+                return
+            self._seen[external] = number
+            values = dict(self._defaults)
+            for column in self._order_columns:
+                values[column.mapping.field] = self._cell(column, row, number, problems)
+            group = self._group = _Group(external, number, values)
+        else:
+            group.last_row = number
+            for column in self._order_columns:
+                value = self._cell(column, row, number, problems, default=False)
+                first_value = group.values.get(column.mapping.field)
+                if value is not None and value != first_value:
+                    problems.append(
+                        self._at(
+                            Problem(
+                                "registry.order_field_differs",
+                                column.mapping.field,
+                                _shown(value),
+                                f"{_shown(first_value)} (row {group.first_row})",
+                            ),
+                            column,
+                            number,
+                        )
+                    )
+        line = dict(self._defaults)
+        for column in self._line_columns:
+            line[column.mapping.field] = self._cell(column, row, number, problems)
+        sku = line.get("sku")
+        if sku is not None:
+            quantity = line.get("quantity")
+            group.lines.append((number, LineDraft(str(sku), 1 if quantity is None else quantity)))
+        elif line.get("description") is not None:
+            group.cargo.append(
+                (
+                    number,
+                    CargoDraft(
+                        line["description"],
+                        line.get("places") or 1,
+                        line.get("weight"),
+                        line.get("declared_value"),
+                        line.get("fragile") is True,
+                    ),
+                )
+            )
+        else:
+            problems.append(Problem("registry.no_cargo", "sku", row=number))
+        group.problems.extend(problems)
+
+    def _cell(
+        self,
+        column: _Column,
+        row: tuple[Cell, ...],
+        number: int,
+        problems: list[Problem],
+        *,
+        default: bool = True,
+    ) -> object:
+        cell = row[column.index] if column.index < len(row) else None
+        try:
+            value = column.read(cell)
+        except cells.BadCell as bad:
+            problems.append(
+                self._at(
+                    Problem(bad.code, column.mapping.field, _shown(cell), bad.expected),
+                    column,
+                    number,
+                )
+            )
+            return None
+        if value is None and default:
+            value = column.default
+            if value is None and column.mapping.required:
+                problems.append(self._required(column, number))
+        return value
+
+    def _required(self, column: _Column, number: int) -> Problem:
+        return self._at(Problem("registry.required", column.mapping.field), column, number)
+
+    @staticmethod
+    def _at(problem: Problem, column: _Column, number: int) -> Problem:
+        return evolve(problem, row=number, column=column.letter, header=column.header)
+
+    def _problem(self, problem: Problem) -> None:
+        if len(self._problems) < self._max_problems:
+            self._problems.append(problem)
+        else:
+            self._omitted += 1
+
+    # Orders -------------------------------------------------------------------------
+
+    def _close_group(self) -> None:
+        if self._group is not None:
+            self._batch.append(self._group)
+            self._group = None
+            if len(self._batch) >= BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        with self.open_batch() as uow:
+            builder = self._builder
+            builder.uow = uow
+            taken = builder.look_up_external_numbers(group.external for group in batch)
+            builder.look_up_skus(sku.sku for group in batch for _, sku in group.lines)
+            decided = [
+                (group, taken[group.external] if group.external in taken else self._build(group))
+                for group in batch
+            ]
+            self._store(uow, decided)
+
+    def _build(self, group: _Group) -> DeliveryOrder | None:
+        checks = Checks()
+        values = group.values
+        draft = OrderDraft(
+            warehouse=values.get("warehouse") or self._warehouse,  # type: ignore[arg-type]
+            lines=[line for _, line in group.lines],
+            recipient=values.get("recipient"),  # type: ignore[arg-type]
+            address=values.get("address"),  # type: ignore[arg-type]
+            comment=values.get("comment"),  # type: ignore[arg-type]
+            external_number=group.external,
+            phone=values.get("phone"),  # type: ignore[arg-type]
+            delivery_date=values.get("delivery_date"),  # type: ignore[arg-type]
+            cash_on_delivery=values.get("cash_on_delivery"),
+            cargo=[cargo for _, cargo in group.cargo],
+        )
+        order = None
+        if not group.problems:
+            order = self._builder.build(checks, draft, numbered=self._writing)
+        problems = group.problems + [self._located(p, group) for p in checks.problems]
+        if problems:
+            for problem in problems:
+                self._problem(problem)
+            if not self._partial:
+                self._writing = False
+            return None
+        return order
+
+    def _located(self, problem: Problem, group: _Group) -> Problem:
+        """A builder's problem placed at the row and column its value came from."""
+        head, _, rest = problem.field.partition("[")
+        row, name = group.first_row, head
+        if rest:
+            position, _, name = rest.partition("].")
+            lines = group.lines if head == "lines" else group.cargo
+            index = int(position) - 1
+            if 0 <= index < len(lines):
+                row = lines[index][0]
+        column = next((c for c in self._columns if c.mapping.field == name), None)
+        if column is None:
+            return evolve(problem, row=row, field=name)
+        return evolve(problem, field=name, row=row, column=column.letter, header=column.header)
+
+    def _store(
+        self, uow: UnitOfWork, decided: list[tuple[_Group, DeliveryOrder | int | None]]
+    ) -> None:
+        """Count the batch's orders (an existing order's number: skipped; None: rejected) and
+        their reserve, in file order; store them unless nothing may be stored."""
+        confirm = self._layout.confirm
+        now = self._ctx.now()
+        movements = []
+        day = self._ctx.account(uow).business_date(now)
+        for group, built in decided:
+            if not isinstance(built, DeliveryOrder):
+                kind = OutcomeKind.REJECTED if built is None else OutcomeKind.SKIPPED
+                self._outcome(group, kind, built)
+                continue
+            order = built
+            self._orders += 1
+            self._lines += len(order.lines) + len(order.cargo)
+            for line in order.lines if confirm else ():
+                key = StockKey(
+                    order.account_id, order.counterparty_id, order.warehouse_id, line.item_id
+                )
+                self._requested[key] = self._requested.get(key, ZERO) + line.quantity
+            if not self._writing:
+                self._outcome(group, OutcomeKind.PLANNED)
+                continue
+            if confirm:
+                order, moved = order.change(OrderChange.CONFIRM, now, day)
+                movements.extend(moved)
+            uow.orders.add(order)
+            self._outcome(group, OutcomeKind.CREATED, order.number)
+        self._remember_free(uow)
+        if self._writing and movements:
+            record_movements(uow, self._ctx.account_id, movements)
+
+    def _remember_free(self, uow: UnitOfWork) -> None:
+        """Free stock of each newly met item before this import reserves any."""
+        new = [key for key in self._requested if key not in self._free]
+        if not new:
+            return
+        balances = uow.ledger.balances(self._ctx.account_id, new)
+        for key in new:
+            balance = balances.get(key)
+            self._free[key] = balance.on_hand - balance.reserved if balance else ZERO
+            item = self._builder.item_by_id(key.item_id)
+            self._skus[key.item_id] = item.sku if item else str(key.item_id)
+            self._warehouse_codes[key.warehouse_id] = self._builder.warehouse_code(key.warehouse_id)
+
+    def _outcome(self, group: _Group, kind: OutcomeKind, number: int | None = None) -> None:
+        if kind is OutcomeKind.SKIPPED:
+            self._skipped += 1
+        elif kind is OutcomeKind.REJECTED:
+            self._rejected += 1
+        else:
+            last = self._spans[-1] if self._spans else None
+            if last is not None and self._contiguous and last.last_row < group.first_row:
+                self._spans[-1] = RowSpan(last.first_row, group.last_row, last.orders + 1)
+            else:
+                self._spans.append(RowSpan(group.first_row, group.last_row, 1))
+        self._contiguous = kind in (OutcomeKind.CREATED, OutcomeKind.PLANNED)
+        if self._on_order is not None:
+            self._on_order(
+                OrderOutcome(kind, group.external, group.first_row, group.last_row, number)
+            )
+
+    _contiguous = False
+
+    # Summary ------------------------------------------------------------------------
+
+    def _result(self, summary: _Summary) -> ImportResult:
+        reserved: dict[str, Decimal] = {}
+        shortages = []
+        for key, quantity in self._requested.items():
+            sku = self._skus[key.item_id]
+            reserved[sku] = reserved.get(sku, ZERO) + quantity
+            free = self._free[key]
+            if quantity > max(free, ZERO):
+                shortages.append(
+                    Shortage(sku, self._warehouse_codes[key.warehouse_id], quantity, free)
+                )
+        return ImportResult(
+            file_name=summary.file_name,
+            file_hash=summary.file_hash,
+            template=self._layout.name,
+            counterparty=summary.counterparty,
+            dry_run=self._dry_run,
+            partial=self._partial,
+            rows_read=self._rows,
+            orders=self._orders,
+            lines=self._lines,
+            skipped=self._skipped,
+            rejected=self._rejected,
+            spans=tuple(self._spans),
+            reserved=reserved,
+            shortages=tuple(sorted(shortages, key=lambda s: (s.sku, s.warehouse))),
+            problems=tuple(self._problems),
+            problems_omitted=self._omitted,
+            earlier=summary.earlier,
+        )
+
+
+def _reader(mapping: ColumnMapping) -> Callable[[Cell], object]:
+    kind = FIELDS[mapping.field].type
+    if kind is FieldType.INTEGER:
+        return cells.read_integer
+    if kind is FieldType.DECIMAL:
+        separator = mapping.decimal_separator
+        return lambda cell: cells.read_decimal(cell, separator)
+    if kind is FieldType.DATE:
+        formats = mapping.formats
+        return lambda cell: cells.read_date(cell, formats)
+    if kind is FieldType.BOOLEAN:
+        return cells.read_boolean
+    return cells.read_text
+
+
+def _default(mapping: ColumnMapping, layout: RegistryTemplate) -> object:
+    value = mapping.default if mapping.default is not None else layout.defaults.get(mapping.field)
+    if value is None:
+        return None
+    try:
+        return _reader(mapping)(value)  # type: ignore[arg-type]
+    except cells.BadCell as bad:
+        raise ValidationError(
+            [Problem(bad.code, f"defaults.{mapping.field}", value, bad.expected)]
+        ) from None
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.split()).casefold()
+
+
+def _titles(row: tuple[Cell, ...]) -> dict[str, tuple[int, str]]:
+    """Header titles, compared without case or extra spaces -> (0-based column, title)."""
+    titles: dict[str, tuple[int, str]] = {}
+    for index, cell in enumerate(row):
+        if isinstance(cell, str):
+            titles.setdefault(_title_key(cell), (index, cell))
+    return titles
+
+
+def _title_at(titles: dict[str, tuple[int, str]], index: int) -> str | None:
+    return next((title for at, title in titles.values() if at == index), None)
+
+
+def _shown(value: object) -> object:
+    """A cell value as a message shows it."""
+    return str(value) if isinstance(value, Decimal) else value

@@ -1,0 +1,128 @@
+"""`custody registry templates` and `custody registry import`, run in-process on a demo database.
+
+The demo (src/custody_core/demo.py) has orders №1-№5 and 40 TEA-001 free for ROMASHKA
+at its only warehouse MSK-1, so the first imported order is №6.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from custody_core.cli import main
+
+HEADER = ["Номер заказа", "Получатель", "Адрес", "Артикул", "Количество"]
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("CUSTODY_DB", "CUSTODY_ACCOUNT", "FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(name, raising=False)
+    assert main(["--lang", "en", "demo", str(tmp_path / "demo")]) == 0
+    return tmp_path / "demo" / "custody.sqlite"
+
+
+def registry(path: Path, *rows: list[object]) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (HEADER, *rows):
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def custody(
+    capsys: pytest.CaptureFixture[str], database: Path, *argv: str, lang: str = "en"
+) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["--lang", lang, "--db", str(database), *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_templates_lists_the_built_in_ones(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = custody(capsys, demo_db, "registry", "templates", "--json")
+    assert (code, err) == (0, "")
+    assert [t["name"] for t in json.loads(out)] == ["courier-simple", "courier-sku"]
+    code, out, _ = custody(capsys, demo_db, "registry", "templates", lang="ru")
+    assert code == 0
+    assert "Реестр заказов со склада" in out
+
+
+def test_a_dry_run_then_the_real_import_then_a_repeat(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = registry(
+        tmp_path / "r.xlsx",
+        ["A-1", "Иванов", "Москва", "TEA-001", 2],
+        ["A-1", None, None, "COF-002", 1],
+        ["A-2", "Петров", "Тула", "TEA-001", 3],
+    )
+    load = ["registry", "import", str(path), "--template", "courier-sku"]
+    load += ["--counterparty", "ROMASHKA"]
+
+    code, out, err = custody(capsys, demo_db, *load, "--dry-run", lang="ru")
+    assert (code, err) == (0, "")
+    assert "Будет создан заказ на доставку (№ клиента A-1, строки 2–3)" in out
+    assert "Пробный прогон, ничего не сохранено. Прочитано строк: 3;" in out
+
+    code, out, err = custody(capsys, demo_db, *load, lang="ru")
+    assert (code, err) == (0, "")
+    assert "Создан заказ на доставку №6 от " in out
+    assert "(№ клиента A-2, строки 4)" in out
+    assert "создано заказов: 2" in out
+
+    code, out, err = custody(capsys, demo_db, *load, "--json")
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["orders"], data["skipped"]) == (0, 2)
+    assert [o["number"] for o in data["orders_made"]] == [6, 7]
+    assert data["earlier"][0]["orders_created"] == 2
+
+    code, out, _ = custody(capsys, demo_db, "order", "show", "7", "--json")
+    assert json.loads(out)["external_number"] == "A-2"
+
+
+def test_a_bad_row_refuses_the_file_and_names_the_cell(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = registry(
+        tmp_path / "r.xlsx",
+        ["B-1", "Иванов", "Москва", "TEA-001", 1],
+        ["B-2", "Петров", "Тула", "TEA-001", "много"],
+    )
+    load = ["registry", "import", str(path), "--template", "courier-sku"]
+    load += ["--counterparty", "ROMASHKA"]
+
+    code, out, err = custody(capsys, demo_db, *load, lang="ru")
+
+    assert code == 1
+    assert "Строка 3, колонка E «Количество»: quantity: 'много' не число" in err
+    assert "Traceback" not in err
+    code, out, _ = custody(capsys, demo_db, "order", "list", "--json")
+    assert [order["number"] for order in json.loads(out)["items"]] == [1, 2, 3, 4, 5]
+
+    code, out, err = custody(capsys, demo_db, *load, "--partial", "--rows", "2:2")
+    assert (code, err) == (0, "")
+    assert "Created delivery order №6" in out
+
+
+def test_an_unreadable_file_is_one_line_of_error(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(b"this is not a workbook")
+    code, _, err = custody(
+        capsys, demo_db, "registry", "import", str(path), "--template", "courier-sku",
+        "--counterparty", "ROMASHKA",
+    )  # fmt: skip
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1
+    assert "r.xlsx" in err
+    assert "Traceback" not in err

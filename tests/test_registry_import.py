@@ -1,0 +1,442 @@
+"""Registry upload ("Загрузка реестров"): templates, grouping, checks, idempotency, both backends.
+
+Each test builds its workbook with openpyxl in a temporary folder; expected
+values are written out by hand from the rows the test puts in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from custody_core import LineDraft, Principal, ReceiptDraft
+from custody_core.domain.errors import NotFound, ValidationError
+from custody_core.domain.imports import OrderOutcome, OutcomeKind, RegistryRejected
+from custody_core.domain.orders import Cargo, OrderState
+from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
+from custody_core.services.application import Application
+from custody_core.services.desks import BackOffice
+from custody_core.services.registry import RowRange
+from custody_core.services.templates import load_template
+
+SKU_HEADER = ["Номер заказа", "Дата доставки", "Получатель", "Телефон", "Адрес", "Артикул",
+              "Количество", "Комментарий"]  # fmt: skip
+
+
+def workbook(path: Path, rows: Sequence[Sequence[object]], title: str = "Реестр") -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    for row in rows:
+        sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def office(app: Application) -> BackOffice:
+    account = app.create_account("acme", "ACME")
+    office = app.back_office(Principal.manager(account.id, "manager"))
+    office.add_warehouse("W1", "Main")
+    for code in ("ROMASHKA", "VASILEK"):
+        office.add_counterparty(code, code.title())
+        office.add_contract(code, f"{code}-1", main=True)
+    office.add_item("ROMASHKA", "TEA", "Tea")
+    office.add_item("ROMASHKA", "SUGAR", "Sugar")
+    office.add_item("VASILEK", "BOOK", "Book")
+    office.post_receipt(
+        ReceiptDraft(
+            "R-1",
+            date(2026, 11, 2),
+            "ROMASHKA",
+            "W1",
+            [LineDraft("TEA", 10), LineDraft("SUGAR", 5)],
+        )
+    )
+    return office
+
+
+def sku_registry(path: Path) -> Path:
+    """Two orders: A-1 on rows 2-3 (two items), A-2 on row 4."""
+    return workbook(
+        path,
+        [
+            SKU_HEADER,
+            ["A-1", "01.12.2026", "Иванов", "8 (912) 345-67-89", "Москва, Ленина 1", "TEA", 3, ""],
+            ["A-1", None, None, None, None, "SUGAR", "2", None],
+            ["A-2", "02.12.2026", "Петров", None, "Москва, Мира 5", "TEA", 4, "Домофон 12"],
+        ],
+    )
+
+
+def client(app: Application, office: BackOffice, code: str) -> Principal:
+    with app.storage.unit_of_work() as uow:
+        counterparty = uow.counterparties.by_code(office.principal.account_id, code)
+    assert counterparty is not None
+    return Principal.client(office.principal.account_id, f"{code.lower()}-user", counterparty.id)
+
+
+def test_the_seed_steps_pick_a_template_a_file_and_rows_then_create_orders(
+    app: Application, office: BackOffice, tmp_path: Path
+) -> None:
+    cabinet = app.cabinet(client(app, office, "ROMASHKA"))
+    assert [t.name for t in cabinet.templates()] == ["courier-simple", "courier-sku"]
+    path = sku_registry(tmp_path / "реестр.xlsx")
+    heard: list[OrderOutcome] = []
+
+    result = cabinet.import_registry(
+        path, "courier-sku", rows=RowRange(2, 4), on_order=heard.append
+    )
+
+    assert result.ok
+    assert not result.dry_run
+    assert (result.rows_read, result.orders, result.lines, result.skipped) == (3, 2, 3, 0)
+    assert [(o.kind, o.external_number, o.first_row, o.last_row) for o in heard] == [
+        (OutcomeKind.CREATED, "A-1", 2, 3),
+        (OutcomeKind.CREATED, "A-2", 4, 4),
+    ]
+    orders = cabinet.orders().items
+    assert [(o.external_number, o.state) for o in orders] == [
+        ("A-1", OrderState.CONFIRMED),
+        ("A-2", OrderState.CONFIRMED),
+    ]
+    first = orders[0]
+    assert first.number == heard[0].number
+    assert first.recipient == "Иванов"
+    assert first.phone == "+79123456789"
+    assert first.delivery_date == date(2026, 12, 1)
+    assert first.address == "Москва, Ленина 1"
+    assert [line.quantity for line in first.lines] == [3, 2]
+    assert orders[1].comment == "Домофон 12"
+    assert result.reserved == {"TEA": Decimal(7), "SUGAR": Decimal(2)}
+    assert result.shortages == ()
+    free = {row.item.sku: row.free for row in cabinet.pick_list("W1")}
+    assert free == {"SUGAR": Decimal(3), "TEA": Decimal(3)}
+    entries = office_audit(app, office, "registry.import")
+    assert [entry.target for entry in entries] == ["registry реестр.xlsx: 2 orders"]
+
+
+def office_audit(app: Application, office: BackOffice, action: str) -> list:
+    admin = app.back_office(Principal.administrator(office.principal.account_id, "admin"))
+    return list(admin.audit_log(action=action).items)
+
+
+def test_a_dry_run_reports_what_would_be_made_and_stores_nothing(
+    app: Application, office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [SKU_HEADER, ["B-1", None, "Сидоров", None, "Тверь", "TEA", 12, None]],
+    )
+    audit_before = len(office_audit(app, office, "registry.import"))
+
+    result = office.import_registry(path, "courier-sku", "ROMASHKA", dry_run=True)
+
+    assert result.dry_run
+    assert result.ok
+    assert (result.orders, result.import_id) == (1, None)
+    assert [(s.sku, s.warehouse, s.requested, s.free, s.missing) for s in result.shortages] == [
+        ("TEA", "W1", Decimal(12), Decimal(10), Decimal(2))
+    ]
+    assert [(span.first_row, span.last_row, span.orders) for span in result.spans] == [(2, 2, 1)]
+    assert office.orders("ROMASHKA").items == ()
+    assert len(office_audit(app, office, "registry.import")) == audit_before
+    assert {row.item.sku: row.free for row in office.pick_list("ROMASHKA", "W1")}["TEA"] == 10
+
+
+def test_a_shortage_is_allowed_and_reported_by_a_real_run(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx", [SKU_HEADER, ["B-1", None, "Сидоров", None, "Тверь", "TEA", 12, None]]
+    )
+    result = office.import_registry(path, "courier-sku", "ROMASHKA")
+    assert [(s.sku, s.missing) for s in result.shortages] == [("TEA", Decimal(2))]
+    assert {row.item.sku: row.free for row in office.pick_list("ROMASHKA", "W1")}["TEA"] == -2
+
+
+def test_uploading_the_same_rows_again_creates_nothing_and_names_the_earlier_import(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = sku_registry(tmp_path / "r.xlsx")
+    first = office.import_registry(path, "courier-sku", "ROMASHKA")
+
+    again = office.import_registry(path, "courier-sku", "ROMASHKA")
+    resaved = office.import_registry(
+        sku_registry(tmp_path / "copy.xlsx"), "courier-sku", "ROMASHKA"
+    )
+
+    assert (again.orders, again.skipped) == (0, 2)
+    assert [record.id for record in again.earlier] == [first.import_id]
+    assert again.earlier[0].orders_created == 2
+    assert (resaved.orders, resaved.skipped) == (0, 2)
+    assert len(office.orders("ROMASHKA").items) == 2
+
+
+def test_all_or_nothing_refuses_the_whole_file_naming_row_column_header_value_and_expectation(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            SKU_HEADER,
+            ["C-1", "01.12.2026", "Иванов", None, "Москва", "TEA", 1, None],
+            ["C-2", "31.02.2026", "Петров", None, "Москва", "TEA", "два", None],
+        ],
+    )
+    with pytest.raises(RegistryRejected) as caught:
+        office.import_registry(path, "courier-sku", "ROMASHKA")
+
+    problems = caught.value.problems
+    assert [(p.code, p.row, p.column, p.header, p.value) for p in problems] == [
+        ("cell.not_date", 3, "B", "Дата доставки", "31.02.2026"),
+        ("cell.not_decimal", 3, "G", "Количество", "два"),
+    ]
+    assert problems[0].expected == "31.12.2026 / 31.12.26 / 2026-12-31"
+    assert problems[0].message("ru").startswith("Строка 3, колонка B «Дата доставки»: ")
+    assert "не дата" in problems[0].message("ru")
+    assert problems[0].message("en").startswith("Row 3, column B «Дата доставки»: ")
+    assert caught.value.result.rejected == 1
+    assert office.orders("ROMASHKA").items == ()
+    assert {row.item.sku: row.free for row in office.pick_list("ROMASHKA", "W1")}["TEA"] == 10
+
+
+def test_the_partial_option_creates_the_valid_orders_and_reports_the_rest(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            SKU_HEADER,
+            ["D-1", None, "Иванов", None, "Москва", "TEA", 1, None],
+            ["D-2", None, "Петров", None, "Москва", "NOSUCH", 1, None],
+            ["D-3", None, "Сидоров", None, "Москва", "SUGAR", 1, None],
+        ],
+    )
+    result = office.import_registry(path, "courier-sku", "ROMASHKA", partial=True)
+
+    assert (result.orders, result.rejected) == (2, 1)
+    assert [(p.code, p.row, p.column, p.value) for p in result.problems] == [
+        ("reference.unknown", 3, "F", "NOSUCH")
+    ]
+    assert [(s.first_row, s.last_row, s.orders) for s in result.spans] == [(2, 2, 1), (4, 4, 1)]
+    assert [o.external_number for o in office.orders("ROMASHKA").items] == ["D-1", "D-3"]
+
+
+def test_a_number_met_again_after_other_orders_is_an_error_naming_both_rows(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            SKU_HEADER,
+            ["E-1", None, "Иванов", None, "Москва", "TEA", 1, None],
+            ["E-2", None, "Петров", None, "Москва", "TEA", 1, None],
+            ["E-1", None, "Иванов", None, "Москва", "SUGAR", 1, None],
+        ],
+    )
+    result = office.import_registry(path, "courier-sku", "ROMASHKA", dry_run=True)
+    assert [(p.code, p.row, p.column, p.value, p.expected) for p in result.problems] == [
+        ("registry.number_repeated", 4, "A", "E-1", "row 2")
+    ]
+
+
+def test_order_fields_that_differ_within_one_order_are_reported_at_the_later_row(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            SKU_HEADER,
+            ["F-1", None, "Иванов", None, "Москва", "TEA", 1, None],
+            ["F-1", None, "Петров", None, None, "SUGAR", 1, None],
+        ],
+    )
+    result = office.import_registry(path, "courier-sku", "ROMASHKA", dry_run=True)
+    assert [(p.code, p.row, p.column, p.value) for p in result.problems] == [
+        ("registry.order_field_differs", 3, "C", "Петров")
+    ]
+    assert "Иванов (row 2)" in (result.problems[0].expected or "")
+
+
+def test_columns_are_found_by_title_wherever_they_stand_and_empty_rows_are_skipped(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    header = ["Количество", "  артикул ", "Адрес", "Получатель", "Номер заказа"]
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            header,
+            [2, "TEA", "Москва", "Иванов", "G-1"],
+            [],
+            [None] * 5,
+            [1, "SUGAR", "Тула", "Петров", 77],
+        ],
+    )
+    result = office.import_registry(path, "courier-sku", "ROMASHKA")
+    assert (result.rows_read, result.orders) == (2, 2)
+    orders = office.orders("ROMASHKA").items
+    assert [(o.external_number, o.address) for o in orders] == [("G-1", "Москва"), ("77", "Тула")]
+
+
+def test_a_missing_header_title_is_a_typed_error_and_nothing_is_stored(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(tmp_path / "r.xlsx", [["Номер заказа", "Артикул"], ["H-1", "TEA"]])
+    with pytest.raises(ValidationError) as caught:
+        office.import_registry(path, "courier-sku", "ROMASHKA")
+    missing = {(p.code, p.value, p.row) for p in caught.value.problems}
+    assert ("registry.header_missing", "Количество", 1) in missing
+    assert ("registry.header_missing", "Получатель", 1) in missing
+    assert office.orders("ROMASHKA").items == ()
+
+
+def test_free_cargo_one_order_per_row_reads_every_kind_of_cell(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    header = ["№", "Дата", "Получатель", "Телефон", "Адрес", "Груз", "Мест", "Вес", "Ценность",
+              "Наложенный платёж", "Комментарий"]  # fmt: skip
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            header,
+            [
+                1001,
+                datetime(2026, 12, 3),  # noqa: DTZ001 - a spreadsheet date is naive
+                "ООО Ромашка",
+                "+7 912 345 67 89",
+                "Казань",
+                "Коробка",
+                2,
+                "1,5",
+                1500,
+                "1 234,50",
+                None,
+            ],
+            ["1002", 46360, "Иванов", "89123456780", "Казань", None, None, 0.75, None, None, "x"],
+        ],
+    )
+    result = office.import_registry(path, "courier-simple", "ROMASHKA")
+    assert result.ok, result.problems
+    first, second = office.orders("ROMASHKA").items
+    assert first.external_number == "1001"
+    assert first.delivery_date == date(2026, 12, 3)
+    assert first.cargo == (Cargo("Коробка", 2, Decimal("1.5"), Decimal("1500.00")),)
+    assert first.cash_on_delivery == Decimal("1234.50")
+    assert first.lines == ()
+    assert first.state is OrderState.CONFIRMED
+    assert second.delivery_date == date(2026, 12, 4)  # Excel serial 46360
+    assert second.cargo == (Cargo("Груз", 1, Decimal("0.75"), None),)  # template defaults
+    assert second.phone == "+79123456780"
+
+
+def test_a_stored_template_from_a_toml_file_maps_columns_by_letter_with_its_own_defaults(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    (tmp_path / "mine.toml").write_text(
+        """
+name = "mine"
+title = "Мой реестр"
+confirm = false
+[rows]
+header_row = 2
+first_row = 3
+[defaults]
+warehouse = "W1"
+[[columns]]
+field = "external_number"
+column = "C"
+[[columns]]
+field = "sku"
+column = "A"
+[[columns]]
+field = "quantity"
+column = "B"
+default = 1
+""",
+        encoding="utf-8",
+    )
+    office.save_template(load_template(tmp_path / "mine.toml"))
+    path = workbook(
+        tmp_path / "r.xlsx", [["Реестр от 1 декабря"], ["sku", "qty", "no"], ["TEA", None, "K-1"]]
+    )
+    result = office.import_registry(path, "mine", "ROMASHKA")
+    (order,) = office.orders("ROMASHKA").items
+    assert (result.orders, order.state, order.lines[0].quantity) == (1, OrderState.DRAFT, 1)
+    assert result.reserved == {}
+    assert [t.name for t in office.templates()] == ["courier-simple", "courier-sku", "mine"]
+
+
+def test_template_files_with_mistakes_name_every_wrong_key(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(
+        json.dumps(
+            {
+                "name": "bad",
+                "title": "Bad",
+                "rows": {"first_row": 0, "sheeet": 1},
+                "columns": [{"field": "sku", "column": "A", "header": "SKU"}, {"field": "size"}],
+            }
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(ValidationError) as caught:
+        load_template(path)
+    fields = {(p.code, p.field) for p in caught.value.problems}
+    assert ("value.invalid", "rows.sheeet") in fields
+    with pytest.raises(ValidationError) as again:
+        load_template(path.with_name("ok.json"))
+    assert again.value.problems[0].field == "ok.json"
+    template = RegistryTemplate(
+        "bad",
+        "Bad",
+        [ColumnMapping("sku", column="A", header="SKU"), ColumnMapping("size", column="B")],
+        RowSettings(first_row=0),
+    )
+    found = {(p.code, p.field) for p in template.problems()}
+    assert found == {
+        ("template.column_or_header", "columns[1]"),
+        ("value.invalid", "columns[2].field"),
+        ("template.needs_field", "columns"),
+        ("value.invalid", "rows.first_row"),
+    }
+
+
+def test_a_client_imports_only_for_itself_and_cannot_reach_another_counterparty(
+    app: Application, office: BackOffice, tmp_path: Path
+) -> None:
+    from custody_core.services import registry
+
+    principal = client(app, office, "ROMASHKA")
+    path = workbook(
+        tmp_path / "r.xlsx", [SKU_HEADER, ["V-1", None, "Иванов", None, "Москва", "BOOK", 1, None]]
+    )
+    cabinet = app.cabinet(principal)
+    result = cabinet.import_registry(path, "courier-sku", partial=True)
+    assert [(p.code, p.value) for p in result.problems] == [("reference.unknown", "BOOK")]
+    context = cabinet._ctx
+    with pytest.raises(NotFound):
+        registry.import_registry(context, path, "courier-sku", "VASILEK")
+    assert office.orders("VASILEK").items == ()
+
+
+def test_progress_is_reported_up_to_the_rows_read(office: BackOffice, tmp_path: Path) -> None:
+    rows = [SKU_HEADER] + [
+        [f"P-{n}", None, "Иванов", None, "Москва", "TEA", 1, None] for n in range(2500)
+    ]
+    path = workbook(tmp_path / "r.xlsx", rows)
+    seen: list[tuple[int, int | None]] = []
+    result = office.import_registry(
+        path, "courier-sku", "ROMASHKA", dry_run=True, progress=lambda *p: seen.append(p)
+    )
+    assert result.ok
+    assert result.orders == 2500
+    assert [done for done, _ in seen] == [1000, 2000, 2500]
+    assert seen[-1][1] == 2500

@@ -1,0 +1,740 @@
+"""The spreadsheet readers: one normalisation rule, the requested rows only, hostile files refused.
+
+Workbooks are built in the test's folder (spreadsheet_files.py); every expected
+row is written out by hand. Workbook tests run against openpyxl and calamine.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import tracemalloc
+import zipfile
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from custody_core.adapters.spreadsheets.calamine_reader import CalamineReader
+from custody_core.adapters.spreadsheets.csv_reader import CsvReader
+from custody_core.adapters.spreadsheets.openpyxl_reader import OpenpyxlReader
+from custody_core.domain.errors import SpreadsheetError, ValidationError
+from custody_core.plugins import Plugins, ReaderRegistry, hookimpl
+from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SpreadsheetReader
+from spreadsheet_files import (
+    BILLION_LAUGHS,
+    SHEET,
+    cache_formulas,
+    edit_sheet,
+    members,
+    ods,
+    patch_member,
+    rewrite,
+    shared_strings,
+    sheet_data,
+    workbook,
+)
+
+BOOKS = [OpenpyxlReader(), CalamineReader()]
+books = pytest.mark.parametrize("reader", BOOKS, ids=["openpyxl", "calamine"])
+
+
+def read(
+    reader: SpreadsheetReader,
+    path: Path,
+    limits: ReadLimits | None = None,
+    **request: object,
+) -> list[Row]:
+    with reader.open(path, SheetRequest(**request), limits or ReadLimits()) as rows:
+        return list(rows)
+
+
+def refused(reader: SpreadsheetReader, path: Path, **request: object) -> SpreadsheetError:
+    limits = request.pop("limits", None)
+    with pytest.raises(SpreadsheetError) as raised:
+        read(reader, path, limits, **request)
+    return raised.value
+
+
+# --- the normalisation rule -------------------------------------------------------------
+
+
+@books
+def test_text_is_trimmed_and_blank_text_is_empty(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["  Иванов И.И.  ", "\tчай\n", "   ", ""]])
+    assert read(reader, path, width=4) == [(1, ("Иванов И.И.", "чай", None, None))]
+
+
+@books
+def test_excel_escapes_are_decoded_once(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["строка_x000D_1", "_x005F_x000D_", "_x0041__x0100_"]])
+    assert read(reader, path, width=3) == [(1, ("строка\r1", "_x000D_", "A_x0100_"))]
+
+
+@books
+def test_shared_strings_are_decoded_like_inline_ones(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    # openpyxl's own string table deletes every "x005F_"; the reader keeps them raw.
+    path = shared_strings(workbook(tmp_path / "t.xlsx"), ["_x005F_x000D_", "ax005F_b", " в "])
+    rows_xml = '<row r="1">' + "".join(
+        f'<c r="{column}1" t="s"><v>{index}</v></c>' for index, column in enumerate("ABC")
+    )
+    sheet_data(path, rows_xml + "</row>")
+    assert read(reader, path, width=3) == [(1, ("_x000D_", "ax005F_b", "в"))]
+
+
+@books
+def test_numbers_whole_ones_are_int_others_decimal(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    written = ["7", "2.0", "2.5", "0.30000000000000004", "1E+20", "-0", "-3.75", "007",
+               "123456789012345678901"]  # fmt: skip
+    cells_xml = "".join(f'<c r="{chr(65 + i)}1"><v>{v}</v></c>' for i, v in enumerate(written))
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), f'<row r="1">{cells_xml}</row>')
+    expected = (
+        7,
+        2,
+        Decimal("2.5"),
+        Decimal("0.30000000000000004"),
+        100000000000000000000,
+        0,
+        Decimal("-3.75"),
+        7,
+        123456789012345683968,  # the double nearest 123456789012345678901, as Excel keeps it
+    )
+    [(number, cells)] = read(reader, path, width=len(written))
+    assert (number, cells) == (1, expected)
+    assert [type(cell) for cell in cells] == [
+        int,
+        int,
+        Decimal,
+        Decimal,
+        int,
+        int,
+        Decimal,
+        int,
+        int,
+    ]
+
+
+@books
+def test_booleans_stay_booleans(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    [(_, cells)] = read(reader, workbook(tmp_path / "t.xlsx", [[True, False, 1]]), width=3)
+    assert cells == (True, False, 1)
+    assert [type(cell) for cell in cells] == [bool, bool, int]
+
+
+@books
+def test_dates_datetimes_times_and_durations(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    row = [
+        date(2026, 11, 20),
+        datetime.combine(date(2026, 11, 20), clock()),
+        datetime.combine(date(2026, 11, 20), clock(14, 30, 15)),
+        clock(9, 5),
+        timedelta(hours=36),
+    ]
+    [(_, cells)] = read(reader, workbook(tmp_path / "t.xlsx", [row]), width=5)
+    assert cells == (
+        date(2026, 11, 20),
+        date(2026, 11, 20),
+        datetime.combine(date(2026, 11, 20), clock(14, 30, 15)),
+        clock(9, 5),
+        Decimal("1.5"),  # a duration is its length in days
+    )
+    assert type(cells[1]) is date
+
+
+@books
+def test_error_cells_read_as_empty(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["#N/A", "#DIV/0!", "ok"]])  # openpyxl stores errors
+    assert members(path)[SHEET].count(b't="e"') == 2
+    assert read(reader, path, width=3) == [(1, (None, None, "ok"))]
+
+
+@books
+def test_formulas_read_as_their_cached_values(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["=1+1", '="a"&"b"', "=TRUE()", "=1/0", "=NOW()"]])
+    cache_formulas(
+        path, {"A1": (None, "2"), "B1": ("str", " ab "), "C1": ("b", "1"), "D1": ("e", "#DIV/0!")}
+    )
+    assert read(reader, path, width=5) == [(1, (2, "ab", True, None, None))]
+
+
+# --- which rows and columns ---------------------------------------------------------------
+
+
+@pytest.fixture
+def grid(tmp_path: Path) -> Path:
+    """Rows 1..6 of [r, 10r, 100r], except row 4, which is empty."""
+    rows = [[r, 10 * r, 100 * r] if r != 4 else [] for r in range(1, 7)]
+    return workbook(tmp_path / "grid.xlsx", rows)
+
+
+@books
+def test_the_range_bounds_rows_and_width(reader: SpreadsheetReader, grid: Path) -> None:
+    assert read(reader, grid, first_row=2, last_row=5, width=2) == [
+        (2, (2, 20)),
+        (3, (3, 30)),
+        (5, (5, 50)),
+    ]
+
+
+@books
+def test_width_pads_with_none_and_reads_to_the_last_row(
+    reader: SpreadsheetReader, grid: Path
+) -> None:
+    assert read(reader, grid, first_row=5, width=4) == [
+        (5, (5, 50, 500, None)),
+        (6, (6, 60, 600, None)),
+    ]
+
+
+@books
+@pytest.mark.parametrize(
+    ("first_row", "last_row", "width"),
+    [(7, None, 3), (100, 200, 3), (3, 2, 3), (1, 6, 0), (1, 0, 3)],
+)
+def test_an_empty_range_yields_nothing(
+    reader: SpreadsheetReader, grid: Path, first_row: int, last_row: int | None, width: int
+) -> None:
+    assert read(reader, grid, first_row=first_row, last_row=last_row, width=width) == []
+
+
+@books
+def test_a_row_with_values_only_past_the_width_is_not_yielded(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["a"], [None, None, "far"], ["b"]])
+    assert read(reader, path, width=2) == [(1, ("a", None)), (3, ("b", None))]
+
+
+@books
+def test_data_starting_away_from_a1_keeps_its_place(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    path = workbook(tmp_path / "t.xlsx", [[], [], [None, None, "C3", "D3"], [None, "B4"]])
+    assert read(reader, path, width=4) == [
+        (3, (None, None, "C3", "D3")),
+        (4, (None, "B4", None, None)),
+    ]
+
+
+@books
+def test_merged_cells_hold_their_value_top_left(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"], sheet["C1"], sheet["C2"] = "Итого", "c1", "c2"
+    sheet.merge_cells("A1:B2")
+    book.save(tmp_path / "t.xlsx")
+    assert read(reader, tmp_path / "t.xlsx", width=3) == [
+        (1, ("Итого", None, "c1")),
+        (2, (None, None, "c2")),
+    ]
+
+
+@books
+def test_hidden_rows_and_columns_are_read(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["a", "b"])
+    sheet.append(["hidden row", "c"])
+    sheet.row_dimensions[2].hidden = True
+    sheet.column_dimensions["B"].hidden = True
+    book.save(tmp_path / "t.xlsx")
+    assert read(reader, tmp_path / "t.xlsx", width=2) == [(1, ("a", "b")), (2, ("hidden row", "c"))]
+
+
+ROWS_XML = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in (1, 2, 5))
+
+
+@books
+@pytest.mark.parametrize(
+    "dimension", ["A1:XFD1048576", "A1", None], ids=["forged", "short", "none"]
+)
+def test_the_claimed_dimension_never_decides_what_is_read(
+    reader: SpreadsheetReader, tmp_path: Path, dimension: str | None
+) -> None:
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), ROWS_XML, dimension)
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        assert read(reader, path, width=3) == [
+            (1, (1, None, None)),
+            (2, (2, None, None)),
+            (5, (5, None, None)),
+        ]
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 2
+    assert peak < 20 * 1024 * 1024
+
+
+def test_total_hint_is_the_claimed_rows_in_range(tmp_path: Path) -> None:
+    forged = sheet_data(workbook(tmp_path / "forged.xlsx"), ROWS_XML, "A1:XFD1048576")
+    missing = sheet_data(workbook(tmp_path / "missing.xlsx"), ROWS_XML, None)
+    hints = {}
+    for name, path, request in [
+        ("forged", forged, SheetRequest(first_row=2, last_row=10)),
+        ("forged open", forged, SheetRequest()),
+        ("missing", missing, SheetRequest()),
+    ]:
+        with OpenpyxlReader().open(path, request, ReadLimits()) as rows:
+            hints[name] = rows.total_hint
+    with CalamineReader().open(forged, SheetRequest(first_row=2), ReadLimits()) as rows:
+        hints["calamine"] = rows.total_hint  # calamine knows the real extent: rows 2..5
+    assert hints == {"forged": 9, "forged open": 1_048_576, "missing": None, "calamine": 4}
+
+
+# --- sheets -------------------------------------------------------------------------------
+
+
+@books
+def test_a_sheet_is_chosen_by_name_or_position(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["first"]], "Реестр", {"Справочник": [["second"]]})
+    assert read(reader, path, sheet="Справочник") == [(1, ("second",))]
+    assert read(reader, path, sheet=2) == [(1, ("second",))]
+    assert read(reader, path) == [(1, ("first",))]
+
+
+@books
+@pytest.mark.parametrize("sheet", ["Нет такого", 3, 0])
+def test_an_unknown_sheet_names_the_sheets_there_are(
+    reader: SpreadsheetReader, tmp_path: Path, sheet: str | int
+) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["first"]], "Реестр", {"Справочник": [["second"]]})
+    error = refused(reader, path, sheet=sheet)
+    assert error.code == "sheet.not_found"
+    assert error.details == {"file": "t.xlsx", "sheet": sheet, "sheets": "Реестр, Справочник"}
+
+
+# --- hostile and wrong files --------------------------------------------------------------
+
+
+@books
+def test_a_file_that_is_not_a_zip(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = tmp_path / "t.xlsx"
+    path.write_text("Номер;Дата\n1;2026-11-20\n", encoding="utf-8")
+    error = refused(reader, path)
+    assert (error.code, error.details["reason"]) == (
+        "file.not_a_workbook",
+        "it is not a zip archive",
+    )
+
+
+@books
+def test_a_zip_that_is_not_a_workbook(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "t.xlsx", "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("notes.txt", "hello")
+    error = refused(reader, tmp_path / "t.xlsx")
+    assert error.code == "file.not_a_workbook"
+    assert error.details["reason"] == "the archive has no xl/workbook.xml"
+
+
+@books
+def test_a_truncated_workbook_is_damaged(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    path.write_bytes(path.read_bytes()[:-200])
+    assert refused(reader, path).code == "file.malformed"
+
+
+@books
+@pytest.mark.parametrize("part", [SHEET, "xl/sharedStrings.xml"])
+def test_an_xml_entity_bomb_is_refused_fast(
+    reader: SpreadsheetReader, tmp_path: Path, part: str
+) -> None:
+    path = shared_strings(workbook(tmp_path / "t.xlsx"), ["&lol9;"])
+    shared = '<c r="A1" t="s"><v>0</v></c>'
+    inline = '<c r="B1" t="inlineStr"><is><t>&lol9;</t></is></c>'
+    sheet_data(path, f'<row r="1">{shared}{inline}</row>')
+    rewrite(path, {part: BILLION_LAUGHS.encode() + members(path)[part]})
+    started = time.perf_counter()
+    error = refused(reader, path)
+    assert time.perf_counter() - started < 2
+    assert error.code == "file.malformed"
+
+
+def test_openpyxl_parses_with_defusedxml() -> None:
+    assert openpyxl.DEFUSEDXML is True
+
+
+def test_an_entity_bomb_is_named_as_unsafe_by_openpyxl(tmp_path: Path) -> None:
+    path = edit_sheet(workbook(tmp_path / "t.xlsx", [["a"]]), lambda xml: BILLION_LAUGHS + xml)
+    assert refused(OpenpyxlReader(), path).details["reason"] == (
+        "it declares XML entities, refused as unsafe"
+    )
+
+
+@books
+def test_a_zip_bomb_is_refused_before_parsing(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    # Garbage XML: a reader that parsed first would call the file damaged instead.
+    rewrite(path, {SHEET: b"<not xml", "xl/media/padding.bin": bytes(20_000)})
+    error = refused(reader, path, limits=ReadLimits(max_unpacked_bytes=10_000))
+    assert error.code == "file.unpacked_too_large"
+    assert error.details["limit"] == 10_000
+    assert error.details["size"] > 20_000
+
+
+@books
+def test_a_member_lying_about_its_size_stops_there(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    # It declares 2,000 bytes and inflates to ~200 KB: both libraries stop at 2,000.
+    rows_xml = "".join(f'<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>' for r in range(1, 5000))
+    path = patch_member(sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml), SHEET, size=2000)
+    assert refused(reader, path).code == "file.malformed"
+
+
+@books
+def test_an_encrypted_zip_member_is_refused(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = patch_member(workbook(tmp_path / "t.xlsx", [["a"]]), SHEET, flags=0x1)
+    assert refused(reader, path).code == "file.encrypted"
+
+
+def ole_file(path: Path, *streams: str) -> Path:
+    """An OLE compound file's magic, then directory entries' UTF-16 names."""
+    names = b"".join(name.encode("utf-16-le") for name in streams)
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + names + bytes(1024))
+    return path
+
+
+@books
+def test_a_password_protected_xlsx_is_encrypted(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = ole_file(tmp_path / "t.xlsx", "EncryptionInfo", "EncryptedPackage")
+    assert refused(reader, path).code == "file.encrypted"
+
+
+@books
+def test_an_old_xls_renamed_xlsx_is_named_so(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    error = refused(reader, ole_file(tmp_path / "t.xlsx", "Workbook"))
+    assert error.code == "file.not_a_workbook"
+    assert error.details["reason"] == "it is an Excel 97-2003 (.xls) workbook; save it as .xlsx"
+
+
+def test_an_xls_that_is_not_an_ole_file(tmp_path: Path) -> None:
+    path = tmp_path / "t.xls"
+    path.write_text("<html><table><tr><td>1</td></tr></table></html>", encoding="utf-8")
+    error = refused(CalamineReader(), path)
+    assert (error.code, error.details["expected"]) == (
+        "file.not_a_workbook",
+        "Excel 97-2003 (.xls)",
+    )
+
+
+def test_a_damaged_xls_is_malformed(tmp_path: Path) -> None:
+    assert (
+        refused(CalamineReader(), ole_file(tmp_path / "t.xls", "Workbook")).code == "file.malformed"
+    )
+
+
+@books
+def test_the_file_size_limit(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    error = refused(reader, path, limits=ReadLimits(max_file_bytes=1000))
+    assert error.code == "file.too_large"
+    assert error.details == {"file": "t.xlsx", "size": path.stat().st_size, "limit": 1000}
+
+
+def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    limits = ReadLimits(max_loaded_bytes=1000)
+    error = refused(CalamineReader(), path, limits=limits)
+    assert (error.code, error.details["limit"]) == ("file.too_large", 1000)
+    assert read(OpenpyxlReader(), path, limits) == [(1, ("a",))]  # a streaming reader is not capped
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        '<row r="1"><c r="A1"><v>1</v></c></row><row r="10000"><c r="Z10000"><v>2</v></c></row>',
+        "<row r='1'><c r='a1'><v>1</v></c></row>"
+        "<row r = '10000'><c r = 'z10000'><v>2</v></c></row>",
+        '<row r="1">'
+        + "<c><v>1</v></c>" * 30
+        + '</row><row r="10000"><c r="A10000"><v>2</v></c></row>',
+        '<row r="1">' + '<x:c xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        "<x:v>1</x:v></x:c>" * 30 + '</row><row r="10000"><c r="A10000"><v>2</v></c></row>',
+    ],
+    ids=["far", "spaced", "unplaced", "prefixed"],
+)
+def test_calamine_refuses_a_sheet_grid_over_the_unpacked_limit(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    # calamine builds a dense grid of 32-byte cells: 10,000 x 26 cells is 8.3 MB. With
+    # cells at A1 and XFD1048576 it would ask for 512 GiB and abort the process.
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
+    limits = ReadLimits(max_unpacked_bytes=1_000_000)
+    error = refused(CalamineReader(), path, limits=limits)
+    assert error.code == "file.unpacked_too_large"
+    assert error.details["size"] >= 10_000 * 26 * 32
+    assert [number for number, _ in read(OpenpyxlReader(), path, limits, width=26)] == [1, 10000]
+
+
+@books
+def test_closing_releases_the_file(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to list open files")
+    path = workbook(tmp_path / "t.xlsx", [["a"], ["b"]])
+
+    def handles() -> int:
+        return sum(
+            os.path.realpath(f"/proc/self/fd/{fd}") == str(path)
+            for fd in os.listdir("/proc/self/fd")
+        )
+
+    with reader.open(path, SheetRequest(), ReadLimits()) as rows:
+        assert next(iter(rows)) == (1, ("a",))
+    assert handles() == 0
+
+
+@books
+def test_a_reader_refuses_a_type_it_does_not_read(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    path = tmp_path / "t.txt"
+    path.write_text("a", encoding="utf-8")
+    assert refused(reader, path).code == "file.unsupported"
+
+
+def test_a_missing_file_is_unreadable(tmp_path: Path) -> None:
+    for reader in [*BOOKS, CsvReader()]:
+        suffix = ".csv" if isinstance(reader, CsvReader) else ".xlsx"
+        error = refused(reader, tmp_path / f"gone{suffix}")
+        assert (error.code, error.details["file"]) == ("file.unreadable", f"gone{suffix}")
+
+
+# --- OpenDocument, through calamine ------------------------------------------------------------
+
+
+def test_calamine_reads_an_ods(tmp_path: Path) -> None:
+    row = (
+        '<table:table-row><table:table-cell office:value-type="string"><text:p> Чай </text:p>'
+        "<text:p>зелёный</text:p></table:table-cell>"
+        '<table:table-cell office:value-type="float" office:value="12"/>'
+        '<table:table-cell office:value-type="float" office:value="2.5"/>'
+        '<table:table-cell office:value-type="date" office:date-value="2026-11-20"/>'
+        '<table:table-cell office:value-type="boolean" office:boolean-value="true"/>'
+        "</table:table-row><table:table-row><table:table-cell/></table:table-row>"
+        '<table:table-row><table:table-cell office:value-type="string"><text:p>_x000D_</text:p>'
+        "</table:table-cell></table:table-row>"
+    )
+    path = ods(tmp_path / "t.ods", row)
+    assert read(CalamineReader(), path, width=5) == [
+        (1, ("Чай \nзелёный", 12, Decimal("2.5"), date(2026, 11, 20), True)),
+        (3, ("_x000D_", None, None, None, None)),  # not an OOXML file: no escapes
+    ]
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("encoding", "separator"),
+    [("utf-8", ";"), ("utf-8-sig", ";"), ("cp1251", ";"), ("utf-8", ","), ("cp1251", ",")],
+)
+def test_csv_encodings_and_separators(tmp_path: Path, encoding: str, separator: str) -> None:
+    text = f"Номер{separator}Получатель{separator}Сумма\n1{separator} Пётр {separator}12,50\n"
+    path = tmp_path / "r.csv"
+    path.write_bytes(text.replace(",50", ".50" if separator == "," else ",50").encode(encoding))
+    amount = "12.50" if separator == "," else "12,50"
+    assert read(CsvReader(), path, width=3) == [
+        (1, ("Номер", "Получатель", "Сумма")),
+        (2, ("1", "Пётр", amount)),
+    ]
+
+
+def test_csv_quotes_hold_separators_and_line_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text('a;"b;c";"d ""e"""\n"многострочный\r\nадрес";;\n', encoding="utf-8", newline="")
+    assert read(CsvReader(), path, width=3) == [
+        (1, ("a", "b;c", 'd "e"')),
+        (2, ("многострочный\r\nадрес", None, None)),
+    ]
+
+
+def test_csv_separator_is_counted_outside_quotes(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text('\n"Иванов, Пётр, Сидоров";x\n', encoding="utf-8")
+    assert read(CsvReader(), path, width=2) == [(2, ("Иванов, Пётр, Сидоров", "x"))]
+
+
+def test_csv_rows_width_and_range(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("a;b;c\n\n;;\nd\ne;f;g;h\n", encoding="utf-8")
+    assert read(CsvReader(), path, width=2) == [(1, ("a", "b")), (4, ("d", None)), (5, ("e", "f"))]
+    assert read(CsvReader(), path, first_row=2, last_row=4, width=2) == [(4, ("d", None))]
+    assert read(CsvReader(), path, first_row=9, width=2) == []
+
+
+def test_csv_has_one_sheet_under_any_name(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("a\n", encoding="utf-8")
+    assert read(CsvReader(), path, sheet="Реестр") == [(1, ("a",))]
+    error = refused(CsvReader(), path, sheet=2)
+    assert (error.code, error.details["sheets"]) == ("sheet.not_found", "r")
+
+
+def test_csv_refuses_a_giant_line(tmp_path: Path) -> None:
+    path = tmp_path / "r.csv"
+    path.write_text("a;b\n" + ";" * (1 << 20) + "\n", encoding="utf-8")
+    error = refused(CsvReader(), path, width=2)
+    assert (error.code, error.details["reason"]) == (
+        "file.malformed",
+        "a line is over 1048576 characters",
+    )
+
+
+def test_csv_refuses_binary_content(tmp_path: Path) -> None:
+    path = workbook(tmp_path / "r.csv", [["a"]])  # an .xlsx saved under a .csv name
+    error = refused(CsvReader(), path)
+    assert (error.code, error.details["expected"]) == ("file.not_a_workbook", "CSV")
+
+
+# --- the reader registry -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("suffix", "chosen"),
+    [
+        (".xlsx", OpenpyxlReader),
+        (".XLSM", OpenpyxlReader),
+        (".xls", CalamineReader),
+        (".ods", CalamineReader),
+        (".csv", CsvReader),
+    ],
+)
+def test_the_default_reader_of_a_suffix(suffix: str, chosen: type) -> None:
+    assert type(Plugins(entry_points=False).reader(None, suffix, {})) is chosen
+
+
+def test_no_reader_for_a_suffix_lists_the_known_ones() -> None:
+    with pytest.raises(SpreadsheetError) as raised:
+        Plugins(entry_points=False).reader(None, ".txt", {})
+    assert raised.value.code == "file.unsupported"
+    assert raised.value.details == {
+        "suffix": ".txt",
+        "known": ".csv, .ods, .xls, .xlsb, .xlsm, .xlsx",
+    }
+
+
+def test_a_reader_by_name() -> None:
+    plugins = Plugins(entry_points=False)
+    assert list(plugins.readers) == ["openpyxl", "csv", "calamine"]
+    assert type(plugins.reader("calamine", ".xlsx", {})) is CalamineReader
+    with pytest.raises(ValidationError):
+        plugins.reader("openpyxl", ".xlsx", {"fast": True})
+
+
+def test_an_unknown_reader_lists_the_installed_ones() -> None:
+    with pytest.raises(SpreadsheetError) as raised:
+        Plugins(entry_points=False).reader("xlrd", ".xls", {})
+    assert raised.value.details == {
+        "reader": "xlrd",
+        "installed": "calamine, csv, openpyxl",
+        "hint": "",
+    }
+
+
+def test_calamine_missing_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("custody_core.adapters.spreadsheets.find_spec", lambda name: None)
+    plugins = Plugins(entry_points=False)
+    assert "calamine" not in plugins.readers
+    with pytest.raises(SpreadsheetError) as raised:
+        plugins.reader("calamine", ".xls", {})
+    assert raised.value.details["hint"] == " (pip install 'custody-core[calamine]')"
+    with pytest.raises(SpreadsheetError) as raised:
+        plugins.reader(None, ".xls", {})
+    assert raised.value.code == "file.unsupported"
+
+
+class StreamingOds:
+    suffixes = frozenset({".ods"})
+    streaming = True
+
+    def open(self, path: Path, request: SheetRequest, limits: ReadLimits) -> None:
+        raise NotImplementedError
+
+
+def test_a_streaming_plugin_reader_is_preferred_to_calamine() -> None:
+    class OdsPlugin:
+        @hookimpl
+        def custody_register_readers(self, register: ReaderRegistry) -> None:
+            register("stream-ods", lambda options: StreamingOds())
+
+    plugins = Plugins([OdsPlugin()], entry_points=False)
+    assert type(plugins.reader(None, ".ods", {})) is StreamingOds
+    assert type(plugins.reader(None, ".xls", {})) is CalamineReader
+
+
+# --- both workbook readers agree ---------------------------------------------------------------
+
+ERRORS = ["#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"]
+#: Characters openpyxl can store: no C0 controls but tab, newline and carriage return.
+_CHARACTERS = st.characters(
+    blacklist_categories=("Cs",),
+    blacklist_characters=[chr(c) for c in range(32) if chr(c) not in "\t\n\r"],
+)
+_PIECES = st.sampled_from(
+    ["_x000D_", "_x005F_", "_x0041_", "_x00e9_", "_x0100_", "_X000A_", "_x00", "x005F_", " ", "Ж"]
+)
+_TEXT = st.lists(st.one_of(_PIECES, st.text(_CHARACTERS, max_size=6)), max_size=4).map("".join)
+_MOMENTS = st.datetimes(
+    datetime.combine(date(1904, 1, 2), clock()), datetime.combine(date(9999, 12, 30), clock())
+)
+_VALUES = st.one_of(
+    st.none(),
+    _TEXT.filter(lambda text: not text.startswith("=")),
+    st.sampled_from(["  Петров  ", "Ёлка", "\t", "   "]),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.dates(date(1904, 1, 2), date(9999, 12, 31)),
+    _MOMENTS,
+    _MOMENTS.map(lambda moment: moment.replace(hour=0, minute=0, second=0, microsecond=0)),
+    st.times(max_value=clock(23, 59, 59, 999_000)),  # later rounds to midnight: see docs
+    st.timedeltas(timedelta(0), timedelta(days=1000)),
+    st.sampled_from(ERRORS),
+)
+_CACHED = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(lambda x: (None, repr(x))),
+    st.sampled_from(["итого", " x ", "_x000D_"]).map(lambda text: ("str", text)),
+    st.booleans().map(lambda flag: ("b", str(int(flag)))),
+    st.sampled_from(ERRORS).map(lambda code: ("e", code)),
+)
+_CELLS = st.one_of(_VALUES, _CACHED.map(lambda cached: ("formula", cached)))
+
+
+@given(
+    rows=st.lists(st.lists(_CELLS, max_size=4), min_size=1, max_size=6),
+    mac_epoch=st.booleans(),
+)
+def test_openpyxl_and_calamine_read_the_same_rows(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[object]], mac_epoch: bool
+) -> None:
+    book = openpyxl.Workbook()
+    if mac_epoch:
+        book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    cached: dict[str, tuple[str | None, str]] = {}
+    for r, values in enumerate(rows, 1):
+        for c, value in enumerate(values, 1):
+            cell = sheet.cell(row=r, column=c)
+            if isinstance(value, tuple):
+                cell.value = "=N(0)"
+                cached[cell.coordinate] = value[1]
+            else:
+                cell.value = value
+    path = tmp_path_factory.mktemp("same") / "t.xlsx"
+    book.save(path)
+    cache_formulas(path, cached)
+    assert read(OpenpyxlReader(), path, width=4) == read(CalamineReader(), path, width=4)
