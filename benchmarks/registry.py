@@ -13,7 +13,7 @@ openpyxl. Measured on it, best of a few runs each:
 - the real run creating every order in SQLite; target: within 2x of the dry
   run with the same reader; the goal beyond: the whole import with calamine
   faster than bare openpyxl merely reading the file;
-- peak memory (the child process's maximum resident set) of an openpyxl dry
+- peak memory (the child process's peak resident set, VmHWM) of an openpyxl dry
   run on 10,000 and on 100,000 rows, each in a fresh process; target: flat
   (the larger within 1.25x of the smaller), shown beside bare openpyxl's.
 """
@@ -136,16 +136,17 @@ def best(runs: int, action: Callable[[], object]) -> float:
 
 
 def peak_memory(registry: Path, database: Path, bare: bool) -> int:
-    """Maximum resident set (KiB) of a fresh process reading `registry` (a dry run, or
-    bare openpyxl)."""
+    """Peak resident set (KiB, VmHWM) of a fresh process reading `registry` (a dry run, or
+    bare openpyxl). Not ru_maxrss: Linux carries that over from the parent across exec."""
     code = (
-        "import resource, sys\n"
+        "import re\n"
         "from pathlib import Path\n"
         "from benchmarks import registry\n"
         f"registry.bare_openpyxl(Path({str(registry)!r})) if {bare} else "
         f"registry.import_once(Path({str(database)!r}), Path({str(registry)!r}), "
         "'openpyxl', True)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+        "status = open('/proc/self/status').read()\n"
+        "print(re.search(r'VmHWM:\\s+(\\d+)', status).group(1))\n"
     )
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(

@@ -111,24 +111,28 @@ def cache_formulas(path: Path, cached: Mapping[str, tuple[str | None, str]]) -> 
     )
 
 
-def patch_member(path: Path, member: str, *, size: int | None = None, flags: int = 0) -> Path:
-    """Lie in the zip's headers about `member`: its uncompressed `size`, extra flag bits."""
+def patch_member(
+    path: Path, member: str, *, size: int | None = None, flags: int = 0, method: int | None = None
+) -> Path:
+    """Lie in the zip's headers about `member`: its uncompressed `size`, extra flag bits,
+    its compression `method`."""
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
         offset = archive.getinfo(member).header_offset
-    headers = [(offset, 6, 22)]  # local header: flags at 6, uncompressed size at 22
+    headers = [(offset, 6)]  # local header: flags at 6, method at 8, size at 22
     at = data.find(b"PK\x01\x02")
     while at >= 0:
         length = struct.unpack_from("<H", data, at + 28)[0]
         if data[at + 46 : at + 46 + length] == member.encode():
-            headers.append((at, 8, 24))  # central directory: flags at 8, size at 24
+            headers.append((at, 8))  # central directory: everything 2 bytes further
         at = data.find(b"PK\x01\x02", at + 4)
-    for start, flag_at, size_at in headers:
-        struct.pack_into(
-            "<H", data, start + flag_at, struct.unpack_from("<H", data, start + flag_at)[0] | flags
-        )
+    for start, flags_at in headers:
+        old_flags = struct.unpack_from("<H", data, start + flags_at)[0]
+        struct.pack_into("<H", data, start + flags_at, old_flags | flags)
+        if method is not None:
+            struct.pack_into("<H", data, start + flags_at + 2, method)
         if size is not None:
-            struct.pack_into("<I", data, start + size_at, size)
+            struct.pack_into("<I", data, start + flags_at + 16, size)
     path.write_bytes(bytes(data))
     return path
 

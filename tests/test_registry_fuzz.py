@@ -27,6 +27,7 @@ from custody_core.ports.spreadsheets import ReadLimits
 from custody_core.services import contacts
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice
+from custody_core.services.seen_numbers import SeenNumbers
 from custody_core.testing.clock import ManualClock
 
 HEADER = ["Номер заказа", "Получатель", "Адрес", "Артикул", "Количество", "Дата доставки"]
@@ -224,3 +225,16 @@ def test_the_usual_russian_phone_forms_read_as_the_general_parser_reads_them() -
         assert contacts.normal_phone(typed) == contacts._parsed_phone(typed)
 
     agree()
+
+
+@given(st.lists(st.tuples(st.text(max_size=8), st.integers(1, 1_048_576)), max_size=3000))
+def test_seen_numbers_remember_each_first_row_like_a_dict(
+    entries: list[tuple[str, int]],
+) -> None:
+    seen, reference = SeenNumbers(), {}
+    for number, row in entries:
+        assert seen.first_row(number) == reference.get(number)
+        seen.add(number, row)
+        reference.setdefault(number, row)
+    assert len(seen) == len(reference)
+    assert all(seen.first_row(number) == row for number, row in reference.items())

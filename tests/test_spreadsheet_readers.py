@@ -396,6 +396,12 @@ def test_a_member_lying_about_its_size_stops_there(
 
 
 @books
+def test_an_unsupported_compression_is_damage(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = patch_member(workbook(tmp_path / "t.xlsx", [["a"]]), SHEET, method=9)  # Deflate64
+    assert refused(reader, path).code == "file.malformed"
+
+
+@books
 def test_an_encrypted_zip_member_is_refused(reader: SpreadsheetReader, tmp_path: Path) -> None:
     path = patch_member(workbook(tmp_path / "t.xlsx", [["a"]]), SHEET, flags=0x1)
     assert refused(reader, path).code == "file.encrypted"
@@ -409,9 +415,11 @@ def ole_file(path: Path, *streams: str) -> Path:
 
 
 @books
-def test_a_password_protected_xlsx_is_encrypted(reader: SpreadsheetReader, tmp_path: Path) -> None:
-    path = ole_file(tmp_path / "t.xlsx", "EncryptionInfo", "EncryptedPackage")
-    assert refused(reader, path).code == "file.encrypted"
+@pytest.mark.parametrize("streams", [("EncryptionInfo", "EncryptedPackage"), ()])
+def test_an_ole_file_named_xlsx_is_encrypted(
+    reader: SpreadsheetReader, tmp_path: Path, streams: tuple[str, ...]
+) -> None:
+    assert refused(reader, ole_file(tmp_path / "t.xlsx", *streams)).code == "file.encrypted"
 
 
 @books
@@ -487,13 +495,12 @@ def test_closing_releases_the_file(reader: SpreadsheetReader, tmp_path: Path) ->
     path = workbook(tmp_path / "t.xlsx", [["a"], ["b"]])
 
     def handles() -> int:
-        return sum(
-            os.path.realpath(f"/proc/self/fd/{fd}") == str(path)
-            for fd in os.listdir("/proc/self/fd")
-        )
+        descriptors = os.listdir("/proc/self/fd")
+        return sum(os.path.realpath(f"/proc/self/fd/{fd}") == str(path) for fd in descriptors)
 
     with reader.open(path, SheetRequest(), ReadLimits()) as rows:
         assert next(iter(rows)) == (1, ("a",))
+        assert handles() == 1
     assert handles() == 0
 
 
@@ -533,6 +540,18 @@ def test_calamine_reads_an_ods(tmp_path: Path) -> None:
         (1, ("Чай \nзелёный", 12, Decimal("2.5"), date(2026, 11, 20), True)),
         (3, ("_x000D_", None, None, None, None)),  # not an OOXML file: no escapes
     ]
+
+
+def test_calamine_refuses_a_password_protected_ods(tmp_path: Path) -> None:
+    path = ods(tmp_path / "t.ods", "<table:table-row/>")
+    manifest = members(path)["META-INF/manifest.xml"].replace(
+        b"</manifest:manifest>",
+        b'<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        b'<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="AA=="/>'
+        b"</manifest:file-entry></manifest:manifest>",
+    )
+    rewrite(path, {"META-INF/manifest.xml": manifest})
+    assert refused(CalamineReader(), path).code == "file.encrypted"
 
 
 # --- CSV --------------------------------------------------------------------------------

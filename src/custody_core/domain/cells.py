@@ -13,17 +13,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
-from attrs import frozen
-
-
-@frozen
-class CellError:
-    """A cell holding a spreadsheet error value such as `#DIV/0!`."""
-
-    code: str
-
-
-Cell = None | str | int | Decimal | bool | date | datetime | time | CellError
+Cell = None | str | int | Decimal | bool | date | datetime | time
 
 
 class BadCell(Exception):
@@ -49,8 +39,6 @@ FALSE_WORDS = frozenset({"нет", "н", "no", "n", "false", "ложь", "0", "-
 def read_text(cell: Cell) -> str | None:
     if cell is None or isinstance(cell, str):
         return cell
-    if isinstance(cell, CellError):
-        raise BadCell("cell.error", cell.code)
     if isinstance(cell, bool):
         return "1" if cell else "0"
     if isinstance(cell, Decimal):

@@ -261,10 +261,6 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "the row has neither a SKU nor a cargo description",
         "ru": "в строке нет ни артикула, ни описания груза",
     },
-    "cell.error": {
-        "en": "{field}: the cell holds the spreadsheet error {expected}",
-        "ru": "{field}: в ячейке ошибка формулы {expected}",
-    },
     "cell.not_integer": {
         "en": "{field}: {value!r} is not a whole number (expected a number like {expected})",
         "ru": "{field}: {value!r} не целое число (ожидается число вида {expected})",

@@ -18,8 +18,8 @@ readers of the same workbook yield identical rows:
   (openpyxl and calamine round the serial's milliseconds differently); a
   duration cell (`[h]:mm`) is its length in days, a number as above;
 - an error cell (`#N/A`, `#DIV/0!`, ...) is None: python-calamine reports
-  error cells as empty, so no reader can be held to telling them apart, and
-  the built-in readers never yield a `CellError`;
+  error cells as empty, so no reader can be held to telling them apart (a
+  required column then reports the cell as missing);
 - a formula reads as its cached value (never evaluated); none cached is None;
 - a merged range holds its value in its top-left cell, the rest are None;
 - hidden rows and columns are read like any other.
@@ -39,11 +39,10 @@ from typing import Protocol, Self
 
 from attrs import frozen
 
-from custody_core.domain.cells import Cell, CellError
+from custody_core.domain.cells import Cell
 
 __all__ = [
     "Cell",
-    "CellError",
     "ReadLimits",
     "Row",
     "SheetRequest",

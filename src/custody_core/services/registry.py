@@ -55,6 +55,7 @@ from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
 from custody_core.services.order_building import OrderBuilder
+from custody_core.services.seen_numbers import SeenNumbers
 from custody_core.services.stock_moves import record_movements
 from custody_core.services.templates import find_template
 
@@ -279,7 +280,7 @@ class _Run:
         self._group: _Group | None = None
         self._batch: list[_Group] = []
         #: external number -> first row of its order, to catch a number met again later.
-        self._seen: dict[str, int] = {}
+        self._seen = SeenNumbers()
         self._problems: list[Problem] = []
         self._omitted = 0
         self._rows = self._orders = self._lines = self._skipped = self._rejected = 0
@@ -389,7 +390,7 @@ class _Run:
         group = self._group
         if group is None or group.external != external:
             self._close_group()
-            first = self._seen.get(external)
+            first = self._seen.first_row(external)
             if first is not None:
                 self._problem(
                     Problem(
@@ -403,7 +404,7 @@ class _Run:
                     )
                 )
                 return
-            self._seen[external] = number
+            self._seen.add(external, number)
             values = dict(self._defaults)
             for column in self._order_columns:
                 values[column.mapping.field] = self._cell(column, row, number, problems)

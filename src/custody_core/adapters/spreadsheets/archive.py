@@ -30,9 +30,11 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-ZIP_MAGIC = b"PK\x03\x04"
-#: The stream an encrypted OOXML package keeps inside its OLE container.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+#: Directory names in an OLE file: the workbook stream of .xls (BIFF8, BIFF5), and the
+#: stream an encrypted OOXML package is kept in.
+_XLS_STREAMS = tuple(name.encode("utf-16-le") for name in ("Workbook", "Book"))
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _KINDS = {
     ".xlsx": "Excel (.xlsx)",
@@ -72,16 +74,16 @@ def check_workbook(path: Path, suffix: str, limits: ReadLimits, size_limit: int)
     check_size(path, size_limit)
     try:
         with path.open("rb") as stream:
-            magic = stream.read(len(OLE_MAGIC))
+            magic = stream.read(len(_OLE_MAGIC))
     except OSError as error:
         raise unreadable(path, error) from None
-    if magic == OLE_MAGIC:
+    if magic == _OLE_MAGIC:
         if suffix != ".xls":
             _refuse_ole(path, suffix)
         return
     if suffix == ".xls":
         raise _not_a_workbook(path, suffix, "it is not an OLE compound file")
-    if not magic.startswith(ZIP_MAGIC):
+    if not magic.startswith(_ZIP_MAGIC):
         raise _not_a_workbook(path, suffix, "it is not a zip archive")
     try:
         with zipfile.ZipFile(path) as archive:
@@ -105,14 +107,17 @@ def check_workbook(path: Path, suffix: str, limits: ReadLimits, size_limit: int)
 
 
 def _refuse_ole(path: Path, suffix: str) -> None:
-    """An OLE file under a zip format's name: an encrypted package, or an old .xls renamed."""
+    """An OLE file under a zip format's name is a password-protected package, unless it
+    is plainly an .xls workbook renamed (a workbook stream, no encrypted package)."""
     with path.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        encrypted = data.find(_ENCRYPTED_PACKAGE) >= 0
-    if encrypted:
-        raise SpreadsheetError("file.encrypted", file=path.name)
-    raise _not_a_workbook(
-        path, suffix, f"it is an Excel 97-2003 (.xls) workbook; save it as {suffix}"
-    )
+        renamed = data.find(_ENCRYPTED_PACKAGE) < 0 and any(
+            data.find(name) >= 0 for name in _XLS_STREAMS
+        )
+    if renamed:
+        raise _not_a_workbook(
+            path, suffix, f"it is an Excel 97-2003 (.xls) workbook; save it as {suffix}"
+        )
+    raise SpreadsheetError("file.encrypted", file=path.name)
 
 
 def pick_sheet(path: Path, names: list[str], wanted: str | int) -> str:
@@ -141,6 +146,6 @@ def malformed(path: Path, error: BaseException) -> SpreadsheetError:
     if isinstance(error, DefusedXmlException):
         reason = "it declares XML entities, refused as unsafe"
     else:
-        text = str(error).strip().splitlines()
+        text = str(error.args[0] if isinstance(error, KeyError) else error).strip().splitlines()
         reason = text[0][:_REASON_LENGTH] if text else type(error).__name__
     return SpreadsheetError("file.malformed", file=path.name, reason=reason)

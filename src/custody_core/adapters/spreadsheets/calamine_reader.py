@@ -38,7 +38,8 @@ from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range,
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
-_FAILURES = (CalamineError, zipfile.BadZipFile, OSError, EOFError, zlib.error)
+#: What calamine and the zip scan raise (RuntimeError: zipfile's unsupported compression).
+_FAILURES = (CalamineError, zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error)
 #: The size of calamine's cell (`Data`): 2**39 bytes for 1,048,576 x 16,384 cells.
 _CELL_BYTES = 32
 _OOXML = frozenset({".xlsx", ".xlsm"})
@@ -124,10 +125,12 @@ def _check_grid(path: Path, limits: ReadLimits) -> None:
 class _Extent:
     """How far the cells of one XML part can reach, found without parsing it.
 
-    A matching `r` attribute anywhere counts, which can only overestimate: text
-    cannot hide a reference, only add one. A `<row>` or `<c>` without a leading
-    `r` takes the place after the one before it, so each may push the grid one
-    further, down or across.
+    Whatever reads like a reference (`r="XFD9"`, even ending another attribute's
+    name, or in text) counts: that can only overestimate, as text cannot hide a
+    reference, only add one. A `<row>` or `<c>` without a leading `r` takes the
+    place after the one before it; the scan does not know which row a cell is in,
+    so each may push the grid one further, down and across (a sheet written
+    without references is overestimated).
     """
 
     def __init__(self) -> None:

@@ -23,7 +23,6 @@ from custody_core.ports.spreadsheets import Cell, Row, SheetRequest
 EXCEL_ROWS = 1_048_576
 
 _ESCAPE = re.compile(r"_x00([0-9A-Fa-f]{2})_")
-_MIDNIGHT = time()
 _DAY = timedelta(days=1)
 
 
@@ -42,21 +41,26 @@ def _unescape(match: re.Match[str]) -> str:
 
 
 def normalise(value: object) -> Cell:
-    """A library's cell value under the port's rule."""
-    if isinstance(value, str):
+    """A library's cell value under the port's rule.
+
+    Types are matched exactly, most frequent first (this runs once a cell): the
+    libraries hand over plain `str`, `float`, `datetime`..., never subclasses.
+    """
+    if type(value) is str:
         return value.strip() or None
-    if value is None or isinstance(value, bool):
-        return value
-    if isinstance(value, int | float):
+    if type(value) is float or type(value) is int:
         return _number(value)
-    if isinstance(value, datetime):
-        value = value.replace(microsecond=0)
-        return value.date() if value.time() == _MIDNIGHT else value
-    if isinstance(value, time):
-        return value.replace(microsecond=0)
-    if isinstance(value, date):
+    if value is None or type(value) is bool:
         return value
-    if isinstance(value, timedelta):
+    if type(value) is datetime:
+        if value.hour or value.minute or value.second:
+            return value.replace(microsecond=0) if value.microsecond else value
+        return value.date()
+    if type(value) is date:
+        return value
+    if type(value) is time:
+        return value.replace(microsecond=0) if value.microsecond else value
+    if type(value) is timedelta:
         return _number((value - timedelta(microseconds=value.microseconds)) / _DAY)
     raise TypeError(f"a spreadsheet library returned {type(value).__name__}: {value!r}")
 
@@ -67,9 +71,9 @@ def _number(value: int | float) -> int | Decimal | None:
         number = float(value)
     except OverflowError:
         return None
-    if not math.isfinite(number):
-        return None
-    return int(number) if number.is_integer() else Decimal(repr(number))
+    if number.is_integer():
+        return int(number)
+    return Decimal(repr(number)) if math.isfinite(number) else None
 
 
 def row_cells(values: Iterable[object]) -> tuple[Cell, ...] | None:
