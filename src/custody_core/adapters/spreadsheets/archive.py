@@ -96,7 +96,11 @@ def check_workbook(path: Path, suffix: str, limits: ReadLimits, size_limit: int)
             raise _not_a_workbook(path, suffix, f"the archive has no {part}")
     if any(member.flag_bits & 0x1 for member in members):
         raise SpreadsheetError("file.encrypted", file=path.name)
-    unpacked = sum(member.file_size for member in members)
+    refuse_over_limit(path, sum(member.file_size for member in members), limits)
+
+
+def refuse_over_limit(path: Path, unpacked: int, limits: ReadLimits) -> None:
+    """`file.unpacked_too_large` when `unpacked` bytes exceed the limit."""
     if unpacked > limits.max_unpacked_bytes:
         raise SpreadsheetError(
             "file.unpacked_too_large",

@@ -33,6 +33,7 @@ from custody_core.adapters.spreadsheets.archive import (
     check_workbook,
     malformed,
     pick_sheet,
+    refuse_over_limit,
 )
 from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range, rows_hint
 from custody_core.domain.errors import SpreadsheetError
@@ -112,14 +113,7 @@ def _check_grid(path: Path, limits: ReadLimits) -> None:
             extent = _Extent()
             with archive.open(member) as stream:
                 extent.scan(stream)
-            size = extent.cells() * _CELL_BYTES
-            if size > limits.max_unpacked_bytes:
-                raise SpreadsheetError(
-                    "file.unpacked_too_large",
-                    file=path.name,
-                    size=size,
-                    limit=limits.max_unpacked_bytes,
-                )
+            refuse_over_limit(path, extent.cells() * _CELL_BYTES, limits)
 
 
 class _Extent:
