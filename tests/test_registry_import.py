@@ -427,6 +427,19 @@ def test_a_client_imports_only_for_itself_and_cannot_reach_another_counterparty(
     assert office.orders("VASILEK").items == ()
 
 
+def test_a_row_range_outside_the_sheet_is_a_problem_not_a_silent_success(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = sku_registry(tmp_path / "r.xlsx")
+    result = office.import_registry(
+        path, "courier-sku", "ROMASHKA", rows=RowRange(50, 60), dry_run=True
+    )
+    assert [(p.code, p.value) for p in result.problems] == [("registry.empty", "50:60")]
+    with pytest.raises(RegistryRejected):
+        office.import_registry(path, "courier-sku", "ROMASHKA", rows=RowRange(50))
+    assert office.orders("ROMASHKA").items == ()
+
+
 def test_progress_is_reported_up_to_the_rows_read(office: BackOffice, tmp_path: Path) -> None:
     rows = [SKU_HEADER] + [
         [f"P-{n}", None, "Иванов", None, "Москва", "TEA", 1, None] for n in range(2500)

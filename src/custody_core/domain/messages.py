@@ -257,6 +257,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: {value!r} differs from the order's first row: {expected}",
         "ru": "{field}: {value!r} отличается от первой строки заказа: {expected}",
     },
+    "registry.empty": {
+        "en": "{field}: no data in rows {value} of the sheet",
+        "ru": "{field}: в строках {value} листа нет данных",
+    },
     "registry.no_cargo": {
         "en": "the row has neither a SKU nor a cargo description",
         "ru": "в строке нет ни артикула, ни описания груза",

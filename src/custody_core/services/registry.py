@@ -325,6 +325,9 @@ class _Run:
                 self._place_columns({})
             self._close_group()
             self._flush()
+        if self._rows == 0:
+            last = "" if settings.last_row is None else str(settings.last_row)
+            self._problem(Problem("registry.empty", "rows", f"{settings.first_row}:{last}"))
         if progress is not None:
             progress(self._rows, total if total is None else max(total, self._rows))
         return self._result(summary)
