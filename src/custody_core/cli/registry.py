@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -73,7 +73,7 @@ def rows_argument(text: str) -> RowRange:
         raise argparse.ArgumentTypeError(f"expected FIRST:LAST rows, got {text!r}") from None
 
 
-def _keep_first(outcomes: list[OrderOutcome]) -> Any:
+def _keep_first(outcomes: list[OrderOutcome]) -> Callable[[OrderOutcome], None]:
     def keep(outcome: OrderOutcome) -> None:
         if len(outcomes) < LISTED:
             outcomes.append(outcome)

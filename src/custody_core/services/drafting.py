@@ -6,10 +6,11 @@ problem, so the user sees all of them at once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
+from custody_core.domain.items import Item
 from custody_core.domain.lines import Line, LineDraft, resolve_lines
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
@@ -55,13 +56,23 @@ def draft_lines(
     told only that it is unknown, so it learns nothing about other clients.
     """
     skus = {draft.sku.strip() for draft in drafts if isinstance(draft.sku, str)}
+    own, foreign = items_by_sku(ctx, uow, counterparty, skus)
+    return resolve_lines(checks, drafts, own, foreign)
+
+
+def items_by_sku(
+    ctx: Context, uow: UnitOfWork, counterparty: Counterparty, skus: Collection[str]
+) -> tuple[dict[str, Item], dict[str, str]]:
+    """The counterparty's items among `skus`, and for the others that exist for another
+    counterparty a description of the expected owner: only for staff, as a client may
+    learn nothing about other clients."""
     own = {item.sku: item for item in uow.items.by_skus(ctx.account_id, skus, counterparty.id)}
     foreign: dict[str, str] = {}
-    missing = skus - own.keys()
+    missing = set(skus) - own.keys()
     if missing and not ctx.principal.is_client:
         for item in uow.items.by_skus(ctx.account_id, missing):
             foreign[item.sku] = f"an item of counterparty {counterparty.code}"
-    return resolve_lines(checks, drafts, own, foreign)
+    return own, foreign
 
 
 def draft_contract(

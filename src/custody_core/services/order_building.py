@@ -22,6 +22,7 @@ from custody_core.domain.parties import Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services import contacts
 from custody_core.services.context import Context
+from custody_core.services.drafting import items_by_sku
 
 #: Kilograms are kept to grams.
 WEIGHT_SCALE = 3
@@ -38,6 +39,9 @@ class OrderBuilder:
         self.counterparty = counterparty
         self._warehouses: dict[str, Warehouse | None] = {}
         self._items: dict[str, Item] = {}
+        #: What was looked up, by id: a registry's summary names items and warehouses.
+        self.items_by_id: dict[UUID, Item] = {}
+        self.warehouses_by_id: dict[UUID, Warehouse] = {}
         self._looked_up: set[str] = set()
         self._foreign: dict[str, str] = {}
         self._free_numbers: set[str | None] = set()
@@ -48,14 +52,10 @@ class OrderBuilder:
         if not wanted:
             return
         self._looked_up |= wanted
-        account_id, counterparty_id = self._ctx.account_id, self.counterparty.id
-        for item in self.uow.items.by_skus(account_id, wanted, counterparty_id):
-            self._items[item.sku] = item
-        missing = wanted - self._items.keys()
-        if missing and not self._ctx.principal.is_client:
-            # Staff are told a SKU is another counterparty's; a client only that it is unknown.
-            for item in self.uow.items.by_skus(account_id, missing):
-                self._foreign[item.sku] = f"an item of counterparty {self.counterparty.code}"
+        own, foreign = items_by_sku(self._ctx, self.uow, self.counterparty, wanted)
+        self._items.update(own)
+        self.items_by_id.update((item.id, item) for item in own.values())
+        self._foreign.update(foreign)
 
     def look_up_external_numbers(self, external_numbers: Iterable[str]) -> dict[str, int]:
         """Which of `external_numbers` the counterparty's orders already carry (-> order
@@ -72,17 +72,12 @@ class OrderBuilder:
         if key not in self._warehouses:
             found = self.uow.warehouses.by_code(self._ctx.account_id, key) if key else None
             self._warehouses[key] = found
+            if found is not None:
+                self.warehouses_by_id[found.id] = found
         found = self._warehouses[key]
         if found is None:
             checks.add(Problem("reference.unknown", "warehouse", code))
         return found
-
-    def item_by_id(self, item_id: UUID) -> Item | None:
-        return next((item for item in self._items.values() if item.id == item_id), None)
-
-    def warehouse_code(self, warehouse_id: UUID) -> str:
-        found = (w for w in self._warehouses.values() if w is not None and w.id == warehouse_id)
-        return next(found).code
 
     def build(
         self, checks: Checks, draft: OrderDraft, *, numbered: bool = True

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import TypedDict
-from uuid import UUID
 
 from attrs import evolve, frozen
 
@@ -128,6 +127,9 @@ def import_registry(
             OrderBuilder(ctx, uow, owner),
             layout,
             _default_warehouse(ctx, uow, layout, warehouse),
+            # A real run works in this one unit of work; a dry run opens a short one per
+            # batch, so it never holds the write lock while the file is read.
+            (lambda: contextlib.nullcontext(uow)) if not dry_run else ctx.storage.unit_of_work,
             dry_run=dry_run,
             partial=partial,
             max_problems=max_problems,
@@ -135,7 +137,6 @@ def import_registry(
         )
         summary = _Summary(source.name, digest, owner.code, earlier)
         if not dry_run:
-            run.open_batch = lambda: contextlib.nullcontext(uow)
             result = run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
             if result.problems and not partial:
                 raise RegistryRejected(result)
@@ -154,9 +155,6 @@ def import_registry(
             target = f"registry {source.name}: {result.orders} orders"
             ctx.commit(uow, "registry.import", counterparty_id=owner.id, target=target)
             return evolve(result, import_id=record.id)
-    # A dry run opens a short unit of work per batch: it never holds the write lock
-    # while the file is read.
-    run.open_batch = ctx.storage.unit_of_work
     return run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
 
 
@@ -249,14 +247,13 @@ class _Run:
     """One pass over a registry: parse rows, group them, check and (unless a dry run)
     store the orders batch by batch, and count what happened."""
 
-    open_batch: Callable[[], contextlib.AbstractContextManager[UnitOfWork]]
-
     def __init__(
         self,
         ctx: Context,
         builder: OrderBuilder,
         layout: RegistryTemplate,
         warehouse: object,
+        open_batch: Callable[[], contextlib.AbstractContextManager[UnitOfWork]],
         *,
         dry_run: bool,
         partial: bool,
@@ -267,6 +264,7 @@ class _Run:
         self._builder = builder
         self._layout = layout
         self._warehouse = warehouse
+        self._open_batch = open_batch
         self._dry_run = dry_run
         self._partial = partial
         self._max_problems = max_problems
@@ -287,9 +285,9 @@ class _Run:
         self._spans: list[RowSpan] = []
         self._requested: dict[StockKey, Decimal] = {}
         self._free: dict[StockKey, Decimal] = {}
-        self._skus: dict[UUID, str] = {}
-        self._warehouse_codes: dict[UUID, str] = {}
         self._writing = not dry_run
+        #: Whether the last order announced was made (or planned): spans run on while so.
+        self._contiguous = False
 
     # Reading ------------------------------------------------------------------------
 
@@ -507,7 +505,7 @@ class _Run:
         batch, self._batch = self._batch, []
         if not batch:
             return
-        with self.open_batch() as uow:
+        with self._open_batch() as uow:
             builder = self._builder
             builder.uow = uow
             taken = builder.look_up_external_numbers(group.external for group in batch)
@@ -603,9 +601,6 @@ class _Run:
         for key in new:
             balance = balances.get(key)
             self._free[key] = balance.on_hand - balance.reserved if balance else ZERO
-            item = self._builder.item_by_id(key.item_id)
-            self._skus[key.item_id] = item.sku if item else str(key.item_id)
-            self._warehouse_codes[key.warehouse_id] = self._builder.warehouse_code(key.warehouse_id)
 
     def _outcome(self, group: _Group, kind: OutcomeKind, number: int | None = None) -> None:
         if kind is OutcomeKind.SKIPPED:
@@ -624,21 +619,18 @@ class _Run:
                 OrderOutcome(kind, group.external, group.first_row, group.last_row, number)
             )
 
-    _contiguous = False
-
     # Summary ------------------------------------------------------------------------
 
     def _result(self, summary: _Summary) -> ImportResult:
         reserved: dict[str, Decimal] = {}
         shortages = []
+        items, warehouses = self._builder.items_by_id, self._builder.warehouses_by_id
         for key, quantity in self._requested.items():
-            sku = self._skus[key.item_id]
+            sku = items[key.item_id].sku
             reserved[sku] = reserved.get(sku, ZERO) + quantity
             free = self._free[key]
             if quantity > max(free, ZERO):
-                shortages.append(
-                    Shortage(sku, self._warehouse_codes[key.warehouse_id], quantity, free)
-                )
+                shortages.append(Shortage(sku, warehouses[key.warehouse_id].code, quantity, free))
         return ImportResult(
             file_name=summary.file_name,
             file_hash=summary.file_hash,
