@@ -233,8 +233,7 @@ def test_seen_numbers_remember_each_first_row_like_a_dict(
 ) -> None:
     seen, reference = SeenNumbers(), {}
     for number, row in entries:
-        assert seen.first_row(number) == reference.get(number)
-        seen.add(number, row)
+        assert seen.remember(number, row) == reference.get(number)
         reference.setdefault(number, row)
     assert len(seen) == len(reference)
-    assert all(seen.first_row(number) == row for number, row in reference.items())
+    assert all(seen.remember(number, 0) == row for number, row in reference.items())

@@ -56,4 +56,5 @@ def open(
         Identity(hasher, provider),
         new_id,
         readers=lambda name, suffix: registry.reader(name, suffix, {}),
+        renderers=lambda name: registry.renderer(name, {}),
     )

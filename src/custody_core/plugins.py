@@ -18,6 +18,7 @@ import pluggy
 from custody_core.domain.errors import (
     PluginError,
     Problem,
+    RenderError,
     SpreadsheetError,
     StorageError,
     UnknownBackend,
@@ -26,6 +27,7 @@ from custody_core.domain.errors import (
 
 if TYPE_CHECKING:
     from custody_core.ports.auth import IdentityProvider, PasswordHasher
+    from custody_core.ports.printing import FormRenderer
     from custody_core.ports.spreadsheets import SpreadsheetReader
     from custody_core.ports.storage import StorageBackend
 
@@ -54,6 +56,9 @@ ProviderRegistry = Callable[[str, ProviderFactory], None]
 #: Makes a spreadsheet reader from its options.
 ReaderFactory = Callable[[Mapping[str, Any]], "SpreadsheetReader"]
 ReaderRegistry = Callable[[str, ReaderFactory], None]
+#: Makes a form renderer from its options.
+RendererFactory = Callable[[Mapping[str, Any]], "FormRenderer"]
+RendererRegistry = Callable[[str, RendererFactory], None]
 
 
 class HookSpecs:
@@ -73,10 +78,15 @@ class HookSpecs:
     def custody_register_readers(self, register: ReaderRegistry) -> None:
         """Register spreadsheet readers by name ("openpyxl", "calamine", "csv")."""
 
+    @hookspec
+    def custody_register_renderers(self, register: RendererRegistry) -> None:
+        """Register form renderers by format name ("xlsx", "html", "pdf")."""
+
 
 def _internal_plugins() -> list[tuple[str, object]]:
     """Built-in adapters without optional dependencies, registered before entry points."""
     from custody_core.adapters.auth import HashersPlugin
+    from custody_core.adapters.printing import RenderersPlugin
     from custody_core.adapters.spreadsheets import ReadersPlugin
     from custody_core.adapters.storage.memory import MemoryPlugin
     from custody_core.adapters.storage.sqlite import SQLitePlugin
@@ -86,6 +96,7 @@ def _internal_plugins() -> list[tuple[str, object]]:
         ("custody_core.sqlite", SQLitePlugin()),
         ("custody_core.hashers", HashersPlugin()),
         ("custody_core.readers", ReadersPlugin()),
+        ("custody_core.renderers", RenderersPlugin()),
     ]
 
 
@@ -121,6 +132,9 @@ class Plugins:
         )
         self.readers: dict[str, ReaderFactory] = self._collect(
             hooks.custody_register_readers, "spreadsheet reader"
+        )
+        self.renderers: dict[str, RendererFactory] = self._collect(
+            hooks.custody_register_renderers, "form renderer"
         )
 
     def _load_entry_points(self) -> None:
@@ -206,6 +220,14 @@ class Plugins:
             known = sorted({known for reader in readers for known in reader.suffixes})
             raise SpreadsheetError("file.unsupported", suffix=suffix, known=", ".join(known))
         return next((reader for reader in fitting if reader.streaming), fitting[0])
+
+    def renderer(self, name: str, options: Mapping[str, Any]) -> FormRenderer:
+        """The renderer of format `name`; RenderError naming the installed formats if none."""
+        factory = self.renderers.get(name)
+        if factory is None:
+            raise RenderError("form.format_unknown", format=name, installed=_names(self.renderers))
+        renderer: FormRenderer = factory(options)
+        return renderer
 
 
 def _made(factories: Mapping[str, Any], name: str, options: Mapping[str, Any], what: str) -> Any:

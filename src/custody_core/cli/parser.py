@@ -29,6 +29,7 @@ from custody_core.cli.commands import (
     user_list,
 )
 from custody_core.cli.phrases import LABELS
+from custody_core.cli.printing import KINDS, print_form, requisites_set, tariff_set
 from custody_core.cli.receipt_file import parse_date
 from custody_core.cli.registry import registry_import, registry_templates, rows_argument
 from custody_core.cli.session import Session
@@ -102,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_user_commands(_group(commands, "user", "cabinet users and their roles (administrator)"))
     _add_card_commands(_group(commands, "card", "connection cards of client cabinets"))
     _add_registry_commands(_group(commands, "registry", "order registries from spreadsheets"))
+    _add_print_command(commands)
+    _add_billing_commands(commands)
     login = _password_command(
         commands, "login", "check a login and password; print who it is", log_in
     )
@@ -298,3 +301,33 @@ def _add_registry_commands(group: Subcommands) -> None:
     load.set_defaults(partial=False)
     load.add_argument("--warehouse", metavar="CODE", help="for rows that name none")
     load.add_argument("--reader", metavar="NAME", help="openpyxl, calamine or csv")
+
+
+def _add_print_command(commands: Subcommands) -> None:
+    printing = _command(commands, "print", "print a form of a document to a file", print_form)
+    printing.add_argument("kind", choices=KINDS, help="mx1 (a receipt); mx3, act, invoice")
+    printing.add_argument(
+        "numbers",
+        nargs="+",
+        metavar="DOCUMENT_NUMBER",
+        help="the receipt's number for mx1; shipment numbers (act, invoice: one or more)",
+    )
+    printing.add_argument(
+        "--format", default="xlsx", metavar="FORMAT", help="xlsx (default), html, pdf"
+    )
+    printing.add_argument("-o", "--output", type=Path, metavar="FILE")
+    printing.add_argument("--counterparty", metavar="CODE", help="mx1: the receipt's")
+    printing.add_argument("--year", type=int, metavar="YYYY", help="mx1: default this year")
+
+
+def _add_billing_commands(commands: Subcommands) -> None:
+    for name, help_text, run in (
+        ("requisites", "requisites printed on forms (administrator)", requisites_set),
+        ("tariff", "tariffs that price services (administrator)", tariff_set),
+    ):
+        group = _group(commands, name, help_text)
+        setting = _command(group, "set", f"store the {name} from a TOML or JSON file", run)
+        setting.add_argument("file", type=Path, metavar="FILE")
+        setting.add_argument(
+            "--counterparty", metavar="CODE", help="a counterparty's own; default: the company's"
+        )

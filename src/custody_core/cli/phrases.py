@@ -143,6 +143,14 @@ PHRASES = {
         "{skipped}; with errors: {rejected}; problems: {problems}",
         "registry_dry_summary": "Dry run, nothing stored. Rows read: {rows}; orders to create: "
         "{orders}; already loaded: {skipped}; with errors: {rejected}; problems: {problems}",
+        "form_written": "{title} № {number} of {date}: written to {path}",
+        "requisites_saved": "Requisites of {party} saved",
+        "tariff_saved": "Tariff of {party} saved: {rates} rates, VAT {vat}",
+        "company": "the company",
+        "default_tariff": "the account (default)",
+        "forms_written": "Printed forms: {path}",
+        "one_document": "this form is printed for one document; {count} numbers given",
+        "not_a_shipment_number": "{value!r} is not a shipment number",
     },
     "ru": {
         "short": "Заказу №{number} не хватает: {items}",
@@ -193,6 +201,14 @@ PHRASES = {
         "registry_dry_summary": "Пробный прогон, ничего не сохранено. Прочитано строк: {rows}; "
         "будет создано заказов: {orders}; уже загружено: {skipped}; с ошибками: {rejected}; "
         "замечаний: {problems}",
+        "form_written": "{title} № {number} от {date}: записан в {path}",
+        "requisites_saved": "Реквизиты ({party}) сохранены",
+        "tariff_saved": "Тариф ({party}) сохранён: расценок {rates}, НДС {vat}",
+        "company": "организация",
+        "default_tariff": "по умолчанию",
+        "forms_written": "Печатные формы: {path}",
+        "one_document": "эта форма печатается по одному документу; указано номеров: {count}",
+        "not_a_shipment_number": "{value!r} не номер расходной накладной",
     },
 }
 TITLES = {

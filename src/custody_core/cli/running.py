@@ -15,7 +15,7 @@ from custody_core.cli.output import print_report, print_shortages
 from custody_core.cli.parser import build_parser
 from custody_core.cli.phrases import PHRASES
 from custody_core.cli.session import Session, manager_desk
-from custody_core.demo import MAIN_CLIENT, build_demo
+from custody_core.demo import MAIN_CLIENT, build_demo, write_forms
 from custody_core.domain.errors import CustodyError, NotFound, ValidationError
 
 EXIT_ERROR = 1
@@ -70,8 +70,10 @@ def run_demo(directory: Path, lang: str, console: Console) -> int:
         report = manager_desk(app, account.code).stock_report(MAIN_CLIENT)
         print_report(report, lang, console)
         print_shortages(report, lang, console)
+        write_forms(app, account, directory)
     command = f"custody --db {database} stock report --counterparty {MAIN_CLIENT} --json"
     console.print("\n" + PHRASES[lang]["database"].format(path=database))
+    console.print(PHRASES[lang]["forms_written"].format(path=directory))
     console.print(PHRASES[lang]["try"].format(command=command))
     return 0
 

@@ -171,3 +171,15 @@ def invalid(
 ) -> ValidationError:
     """Shorthand for a validation error with a single problem."""
     return ValidationError([Problem(code, field, value=value, expected=expected)])
+
+
+class RequisitesMissing(ValidationError):
+    """A form needs requisites the parties have not filled in; one problem per field."""
+
+    code = "requisites.incomplete"
+
+
+class RenderError(CustodyError):
+    """A form could not be rendered: no renderer for the format, or it cannot draw the kind."""
+
+    code = "form.unsupported"

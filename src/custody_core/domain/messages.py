@@ -261,6 +261,58 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: no data in rows {value} of the sheet",
         "ru": "{field}: в строках {value} листа нет данных",
     },
+    "requisites.incomplete": {
+        "en": "The form cannot be printed: requisites are missing",
+        "ru": "Форму нельзя напечатать: не заполнены реквизиты",
+    },
+    "requisites.missing": {
+        "en": "{field} is not filled in, and the form prints it",
+        "ru": "{field}: реквизит не заполнен, а форма его печатает",
+    },
+    "requisites.malformed": {
+        "en": "{field}: {value!r} is not valid (expected {expected})",
+        "ru": "{field}: недопустимое значение {value!r} (ожидается {expected})",
+    },
+    "requisites.checksum": {
+        "en": "{field}: {value!r} has a wrong check digit (expected {expected})",
+        "ru": "{field}: в {value!r} неверное контрольное число (ожидается {expected})",
+    },
+    "data.invalid": {
+        "en": "{field}: {expected}",
+        "ru": "{field}: {expected}",
+    },
+    "tariff.missing": {
+        "en": "{field}: there is no tariff for counterparty {value} and no default tariff",
+        "ru": "{field}: нет тарифа для контрагента {value} и нет тарифа по умолчанию",
+    },
+    "tariff.zone": {
+        "en": "{field}: a zone is given for, and only for, a rate by zone",
+        "ru": "{field}: зона указывается у тарифа по зоне, и только у него",
+    },
+    "tariff.repeated": {
+        "en": "{field}: {value!r} is priced twice",
+        "ru": "{field}: {value!r} указан дважды",
+    },
+    "tariff.zone_unknown": {
+        "en": "{field}: the tariff has no price for zone {value!r} (zones: {expected})",
+        "ru": "{field}: в тарифе нет цены для зоны {value!r} (зоны: {expected})",
+    },
+    "form.format_unknown": {
+        "en": "No renderer for format {format!r}; installed: {installed}",
+        "ru": "Нет средства печати в формате {format!r}; установлены: {installed}",
+    },
+    "form.unsupported": {
+        "en": "The {format} renderer cannot print {kind}",
+        "ru": "Средство печати {format} не печатает форму {kind}",
+    },
+    "form.needs_extra": {
+        "en": "Printing to {format} needs {package}: pip install 'custody-core[{extra}]'",
+        "ru": "Для печати в {format} нужен {package}: pip install 'custody-core[{extra}]'",
+    },
+    "form.no_services": {
+        "en": "{field}: the tariff prices nothing for {value}",
+        "ru": "{field}: по тарифу для {value} нечего начислить",
+    },
     "registry.no_cargo": {
         "en": "the row has neither a SKU nor a cargo description",
         "ru": "в строке нет ни артикула, ни описания груза",

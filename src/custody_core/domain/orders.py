@@ -158,6 +158,7 @@ class OrderDraft:
     delivery_date: date | None = None
     cash_on_delivery: object = None
     cargo: tuple[CargoDraft, ...] = field(converter=cargo_drafts, default=())
+    zone: str | None = None
 
 
 @frozen
@@ -190,6 +191,8 @@ class DeliveryOrder:
     delivery_date: date | None = None
     cash_on_delivery: Decimal | None = None
     cargo: tuple[Cargo, ...] = ()
+    #: The delivery zone the tariff prices the order by, if it prices by zone.
+    zone: str | None = None
 
     @property
     def holds_reserve(self) -> bool:

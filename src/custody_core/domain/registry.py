@@ -55,6 +55,7 @@ FIELDS: Mapping[str, RegistryField] = MappingProxyType(
         "delivery_date": RegistryField(_O, _T.DATE),
         "cash_on_delivery": RegistryField(_O, _T.DECIMAL),
         "comment": RegistryField(_O, _T.TEXT),
+        "zone": RegistryField(_O, _T.TEXT),
         "sku": RegistryField(_L, _T.TEXT),
         "quantity": RegistryField(_L, _T.DECIMAL),
         "description": RegistryField(_L, _T.TEXT),

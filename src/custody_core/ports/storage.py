@@ -34,6 +34,7 @@ from custody_core.ports.access import (
     SettingsRepository,
     UserRepository,
 )
+from custody_core.ports.forms import FormNumberRepository, RequisitesRepository, TariffRepository
 from custody_core.ports.registry import ImportRepository, TemplateRepository
 
 
@@ -200,7 +201,17 @@ class OrderRepository(Protocol):
         """The next order number of the account; numbers are never reused."""
         ...
 
+    def next_numbers(self, account_id: UUID, count: int) -> range:
+        """The next `count` order numbers of the account, taken at once (a registry
+        numbers a batch of orders together)."""
+        ...
+
     def add(self, order: DeliveryOrder) -> None: ...
+    def add_many(self, orders: Sequence[DeliveryOrder]) -> None:
+        """Store new orders exactly as `add` would one after another, the Conflict of the
+        first that cannot be stored included, in as few statements as the backend can."""
+        ...
+
     def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
         """Store `order`, changed from `previous`; Conflict unless `previous` is what is stored.
 
@@ -275,6 +286,12 @@ class UnitOfWork(Protocol):
     def templates(self) -> TemplateRepository: ...
     @property
     def imports(self) -> ImportRepository: ...
+    @property
+    def requisites(self) -> RequisitesRepository: ...
+    @property
+    def tariffs(self) -> TariffRepository: ...
+    @property
+    def form_numbers(self) -> FormNumberRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -14,7 +14,7 @@ from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
 from custody_core.ports.storage import StorageBackend
 from custody_core.services.authentication import Gate, log_in
-from custody_core.services.context import Context, ReaderChoice
+from custody_core.services.context import Context, ReaderChoice, RendererChoice
 from custody_core.services.desks import BackOffice, Cabinet
 from custody_core.services.identity import Identity
 
@@ -29,12 +29,14 @@ class Application:
         identity: Identity,
         new_id: Callable[[], UUID] = uuid4,
         readers: ReaderChoice | None = None,
+        renderers: RendererChoice | None = None,
     ) -> None:
         self.storage = storage
         self.clock = clock
         self.identity = identity
         self._new_id = new_id
         self._readers = readers
+        self._renderers = renderers
 
     def create_account(self, code: str, name: str, time_zone: str = "Europe/Moscow") -> Account:
         """Create a tenant. This is an operator's act, not a use case of any principal."""
@@ -79,7 +81,13 @@ class Application:
         if not isinstance(principal, Principal):
             raise TypeError(f"expected a Principal, got {type(principal).__name__}")
         return Context(
-            self.storage, self.clock, self._new_id, principal, self.identity, self._readers
+            self.storage,
+            self.clock,
+            self._new_id,
+            principal,
+            self.identity,
+            self._readers,
+            self._renderers,
         )
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ class Action(enum.StrEnum):
     ATTACH_FILES = "attach files to orders"
     READ_ATTACHMENTS = "read files attached to orders"
     MANAGE_TEMPLATES = "manage registry templates"
+    MANAGE_BILLING = "manage requisites and tariffs"
 
 
 _ADMINISTRATORS = frozenset({Role.ADMINISTRATOR})
@@ -55,6 +56,7 @@ POLICY: Mapping[Action, frozenset[Role]] = MappingProxyType(
         # A client also needs the account's setting that lets clients see attachments.
         Action.READ_ATTACHMENTS: _EVERYONE,
         Action.MANAGE_TEMPLATES: _STAFF,
+        Action.MANAGE_BILLING: _ADMINISTRATORS,
     }
 )
 

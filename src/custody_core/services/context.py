@@ -14,12 +14,15 @@ from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, Vali
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
+from custody_core.ports.printing import FormRenderer
 from custody_core.ports.spreadsheets import SpreadsheetReader
 from custody_core.ports.storage import DocumentQuery, StorageBackend, UnitOfWork
 from custody_core.services.authorization import require_visible
 from custody_core.services.identity import Identity
 
 ReaderChoice = Callable[[str | None, str], SpreadsheetReader]
+#: Makes the renderer of a format name.
+RendererChoice = Callable[[str], FormRenderer]
 
 
 @frozen
@@ -31,6 +34,7 @@ class Context:
     identity: Identity
     #: Chooses a spreadsheet reader: (reader name or None for the default, file suffix).
     readers: ReaderChoice | None = None
+    renderers: RendererChoice | None = None
     #: The principal's account, read once: accounts never change after creation.
     _account: list[Account] = field(factory=list, init=False, eq=False, repr=False)
 

@@ -18,6 +18,7 @@ from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.cards import CardDraft, ConnectionCard
 from custody_core.domain.errors import CustodyError, PermissionDenied
+from custody_core.domain.forms import Form, FormKind, GoodsForm, Rendered, ServicesForm
 from custody_core.domain.imports import ImportResult
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Movement, MovementKind
@@ -28,17 +29,22 @@ from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt, ReceiptDraft
 from custody_core.domain.registry import RegistryTemplate
+from custody_core.domain.requisites import Requisites
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.settings import AccountSettings
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.stock import PickLine, StockReport
+from custody_core.domain.tariffs import Rate, Tariff
 from custody_core.domain.units import PIECE, UnitOfMeasure
 from custody_core.domain.users import User, UserDraft
+from custody_core.domain.vat import NO_VAT, Vat
 from custody_core.services import (
     attachments,
     audit,
+    billing,
     cards,
     catalog,
+    forms,
     movements,
     orders,
     periods,
@@ -132,6 +138,27 @@ class _Desk:
 
     def warehouses(self) -> list[Warehouse]:
         return catalog.list_warehouses(self._ctx)
+
+    def mx1(self, number: str, year: int, counterparty: str | None = None) -> GoodsForm:
+        """MX-1 of a receipt (a client's own counterparty unless named); numbered when
+        first printed."""
+        return forms.mx1(self._ctx, number, year, counterparty)
+
+    def mx3(self, shipment: int) -> GoodsForm:
+        """MX-3 of a shipment, with the storage services for the goods returned."""
+        return forms.mx3(self._ctx, shipment)
+
+    def service_act(self, shipments: int | Sequence[int]) -> ServicesForm:
+        """The act of delivery services rendered for one or more shipments."""
+        return forms.services(self._ctx, FormKind.ACT, shipments)
+
+    def invoice(self, shipments: int | Sequence[int]) -> ServicesForm:
+        """The invoice for the delivery of one or more shipments."""
+        return forms.services(self._ctx, FormKind.INVOICE, shipments)
+
+    def render(self, form: Form, format_name: str = "xlsx") -> Rendered:
+        """The file of `form`: "xlsx", "html", "pdf" (extra `pdf`) or a plugin's format."""
+        return forms.render(self._ctx, form, format_name)
 
 
 def _guard(cls: type) -> None:
@@ -359,6 +386,22 @@ class BackOffice(_Desk):
 
     def attach_file(self, order: int, name: str, media_type: str, content: bytes) -> Attachment:
         return attachments.attach_file(self._ctx, order, name, media_type, content)
+
+    def set_requisites(self, requisites: Requisites, counterparty: str | None = None) -> Requisites:
+        """Store the company's requisites, or a counterparty's (administrators)."""
+        return billing.set_requisites(self._ctx, requisites, counterparty)
+
+    def requisites(self, counterparty: str | None = None) -> Requisites | None:
+        return billing.get_requisites(self._ctx, counterparty)
+
+    def set_tariff(
+        self, rates: Sequence[Rate], vat: Vat = NO_VAT, counterparty: str | None = None
+    ) -> Tariff:
+        """Store the default tariff, or a counterparty's own (administrators)."""
+        return billing.set_tariff(self._ctx, rates, vat, counterparty)
+
+    def tariff(self, counterparty: str | None = None) -> Tariff | None:
+        return billing.get_tariff(self._ctx, counterparty)
 
     def save_template(self, template: RegistryTemplate) -> RegistryTemplate:
         """Store one of the account's registry templates (replacing one of the same name)."""

@@ -9,14 +9,17 @@ not one per row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 from decimal import Decimal
 from uuid import UUID
+
+from attrs import frozen
 
 from custody_core.domain import numbers
 from custody_core.domain.checks import CODE_LENGTH, Checks, optional_day
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
-from custody_core.domain.lines import resolve_lines
+from custody_core.domain.lines import Line, resolve_lines
 from custody_core.domain.orders import Cargo, CargoDraft, DeliveryOrder, OrderDraft
 from custody_core.domain.parties import Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
@@ -27,6 +30,27 @@ from custody_core.services.drafting import items_by_sku
 #: Kilograms are kept to grams.
 WEIGHT_SCALE = 3
 TEXT_LIMIT = 1000
+
+
+@frozen
+class CheckedOrder:
+    """A draft whose every field passed its checks: an order but for its id and number.
+
+    A registry checks a whole batch before it numbers the orders that passed, with
+    one block of numbers; a dry run needs no more than this.
+    """
+
+    warehouse: Warehouse
+    lines: tuple[Line, ...]
+    cargo: tuple[Cargo, ...]
+    recipient: str | None
+    address: str | None
+    comment: str | None
+    external_number: str | None
+    phone: str | None
+    delivery_date: date | None
+    cash_on_delivery: Decimal | None
+    zone: str | None
 
 
 class OrderBuilder:
@@ -79,12 +103,17 @@ class OrderBuilder:
             checks.add(Problem("reference.unknown", "warehouse", code))
         return found
 
-    def build(
-        self, checks: Checks, draft: OrderDraft, *, numbered: bool = True
-    ) -> DeliveryOrder | None:
+    def build(self, checks: Checks, draft: OrderDraft) -> DeliveryOrder | None:
         """The draft as a new order with the next number, or None after recording its
-        problems in `checks` (a refused draft takes no number). An order that will not be
-        stored (`numbered=False`) gets number 0 and takes none."""
+        problems in `checks` (a refused draft takes no number)."""
+        checked = self.check(checks, draft)
+        if checked is None:
+            return None
+        return self.make(checked, self.uow.orders.next_number(self._ctx.account_id))
+
+    def check(self, checks: Checks, draft: OrderDraft) -> CheckedOrder | None:
+        """Every field of the draft checked, or None after recording its problems in
+        `checks`. A checked draft claims its external number among those looked up."""
         before = len(checks.problems)
         recipient = checks.optional_text(draft.recipient, "recipient")
         address = checks.optional_text(draft.address, "address", TEXT_LIMIT)
@@ -93,6 +122,7 @@ class OrderBuilder:
         phone = contacts.phone(checks, draft.phone, "phone")
         delivery_date = checks.attempt(lambda: optional_day(draft.delivery_date, "delivery_date"))
         cash = _optional(checks, numbers.money, draft.cash_on_delivery, "cash_on_delivery")
+        zone = checks.optional_text(draft.zone, "zone", CODE_LENGTH)
         warehouse = self.warehouse(checks, draft.warehouse)
         self.look_up_skus(line.sku for line in draft.lines)
         lines = resolve_lines(checks, draft.lines, self._items, self._foreign)
@@ -108,15 +138,10 @@ class OrderBuilder:
         if len(checks.problems) > before or warehouse is None:
             return None
         self._free_numbers.discard(external)
-        account_id = self._ctx.account_id
-        return DeliveryOrder(
-            id=self._ctx.new_id(),
-            account_id=account_id,
-            number=self.uow.orders.next_number(account_id) if numbered else 0,
-            counterparty_id=self.counterparty.id,
-            warehouse_id=warehouse.id,
+        return CheckedOrder(
+            warehouse=warehouse,
             lines=lines,
-            created_at=self._ctx.now(),
+            cargo=cargo,
             recipient=recipient,
             address=address,
             comment=comment,
@@ -124,7 +149,28 @@ class OrderBuilder:
             phone=phone,
             delivery_date=delivery_date,
             cash_on_delivery=cash,
-            cargo=cargo,
+            zone=zone,
+        )
+
+    def make(self, checked: CheckedOrder, number: int) -> DeliveryOrder:
+        """The checked draft as a new order numbered `number`."""
+        return DeliveryOrder(
+            id=self._ctx.new_id(),
+            account_id=self._ctx.account_id,
+            number=number,
+            counterparty_id=self.counterparty.id,
+            warehouse_id=checked.warehouse.id,
+            lines=checked.lines,
+            created_at=self._ctx.now(),
+            recipient=checked.recipient,
+            address=checked.address,
+            comment=checked.comment,
+            external_number=checked.external_number,
+            phone=checked.phone,
+            delivery_date=checked.delivery_date,
+            cash_on_delivery=checked.cash_on_delivery,
+            cargo=checked.cargo,
+            zone=checked.zone,
         )
 
 

@@ -53,7 +53,7 @@ from custody_core.ports.spreadsheets import Cell, ReadLimits, SheetRequest, Shee
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
-from custody_core.services.order_building import OrderBuilder
+from custody_core.services.order_building import CheckedOrder, OrderBuilder
 from custody_core.services.seen_numbers import SeenNumbers
 from custody_core.services.stock_moves import record_movements
 from custody_core.services.templates import find_template
@@ -391,7 +391,7 @@ class _Run:
         group = self._group
         if group is None or group.external != external:
             self._close_group()
-            first = self._seen.first_row(external)
+            first = self._seen.remember(external, number)
             if first is not None:
                 self._problem(
                     Problem(
@@ -405,7 +405,6 @@ class _Run:
                     )
                 )
                 return
-            self._seen.add(external, number)
             values = dict(self._defaults)
             for column in self._order_columns:
                 values[column.mapping.field] = self._cell(column, row, number, problems)
@@ -511,12 +510,12 @@ class _Run:
             taken = builder.look_up_external_numbers(group.external for group in batch)
             builder.look_up_skus(sku.sku for group in batch for _, sku in group.lines)
             decided = [
-                (group, taken[group.external] if group.external in taken else self._build(group))
+                (group, taken[group.external] if group.external in taken else self._check(group))
                 for group in batch
             ]
             self._store(uow, decided)
 
-    def _build(self, group: _Group) -> DeliveryOrder | None:
+    def _check(self, group: _Group) -> CheckedOrder | None:
         checks = Checks()
         values = group.values
         draft = OrderDraft(
@@ -530,10 +529,11 @@ class _Run:
             delivery_date=values.get("delivery_date"),  # type: ignore[arg-type]
             cash_on_delivery=values.get("cash_on_delivery"),
             cargo=[cargo for _, cargo in group.cargo],
+            zone=values.get("zone"),  # type: ignore[arg-type]
         )
         order = None
         if not group.problems:
-            order = self._builder.build(checks, draft, numbered=self._writing)
+            order = self._builder.check(checks, draft)
         problems = group.problems + [self._located(p, group) for p in checks.problems]
         if problems:
             for problem in problems:
@@ -559,38 +559,53 @@ class _Run:
         return evolve(problem, field=name, row=row, column=column.letter, header=column.header)
 
     def _store(
-        self, uow: UnitOfWork, decided: list[tuple[_Group, DeliveryOrder | int | None]]
+        self, uow: UnitOfWork, decided: list[tuple[_Group, CheckedOrder | int | None]]
     ) -> None:
         """Count the batch's orders (an existing order's number: skipped; None: rejected) and
-        their reserve, in file order; store them unless nothing may be stored."""
+        their reserve, in file order; number and store them unless nothing may be stored."""
         confirm = self._layout.confirm
         now = self._ctx.now()
-        movements = []
         day = self._ctx.account(uow).business_date(now)
+        numbers = iter(self._numbers(uow, decided))
+        orders: list[DeliveryOrder] = []
+        movements = []
         for group, built in decided:
-            if not isinstance(built, DeliveryOrder):
+            if not isinstance(built, CheckedOrder):
                 kind = OutcomeKind.REJECTED if built is None else OutcomeKind.SKIPPED
                 self._outcome(group, kind, built)
                 continue
-            order = built
             self._orders += 1
-            self._lines += len(order.lines) + len(order.cargo)
-            for line in order.lines if confirm else ():
+            self._lines += len(built.lines) + len(built.cargo)
+            for line in built.lines if confirm else ():
                 key = StockKey(
-                    order.account_id, order.counterparty_id, order.warehouse_id, line.item_id
+                    self._ctx.account_id,
+                    self._builder.counterparty.id,
+                    built.warehouse.id,
+                    line.item_id,
                 )
                 self._requested[key] = self._requested.get(key, ZERO) + line.quantity
             if not self._writing:
                 self._outcome(group, OutcomeKind.PLANNED)
                 continue
+            order = self._builder.make(built, next(numbers))
             if confirm:
                 order, moved = order.change(OrderChange.CONFIRM, now, day)
                 movements.extend(moved)
-            uow.orders.add(order)
+            orders.append(order)
             self._outcome(group, OutcomeKind.CREATED, order.number)
+        uow.orders.add_many(orders)
         self._remember_free(uow)
-        if self._writing and movements:
+        if movements:
             record_movements(uow, self._ctx.account_id, movements)
+
+    def _numbers(
+        self, uow: UnitOfWork, decided: list[tuple[_Group, CheckedOrder | int | None]]
+    ) -> range:
+        """One block of numbers for the orders of a batch that will be stored."""
+        count = sum(isinstance(built, CheckedOrder) for _, built in decided)
+        if not self._writing or not count:
+            return range(0)
+        return uow.orders.next_numbers(self._ctx.account_id, count)
 
     def _remember_free(self, uow: UnitOfWork) -> None:
         """Free stock of each newly met item before this import reserves any."""

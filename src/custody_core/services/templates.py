@@ -7,7 +7,6 @@ so a name always means one layout.
 
 from __future__ import annotations
 
-import json
 import tomllib
 from importlib.resources import files
 from pathlib import Path
@@ -17,6 +16,7 @@ from custody_core.domain.registry import RegistryTemplate, template_from_data
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
+from custody_core.services.data_files import read_data_file
 
 _PACKAGE = "custody_core.templates"
 
@@ -33,28 +33,7 @@ def built_in_templates() -> dict[str, RegistryTemplate]:
 
 def load_template(path: Path | str) -> RegistryTemplate:
     """A template from a `.toml` or `.json` file; ValidationError naming what is wrong."""
-    source = Path(path)
-    where = source.name
-    try:
-        text = source.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValidationError(
-            [Problem("value.invalid", where, str(error), "a UTF-8 file")]
-        ) from None
-    try:
-        if source.suffix.lower() == ".json":
-            data = json.loads(text)
-        elif source.suffix.lower() == ".toml":
-            data = tomllib.loads(text)
-        else:
-            raise ValidationError(
-                [Problem("value.invalid", where, source.suffix, ".toml or .json")]
-            )
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ValidationError(
-            [Problem("value.invalid", where, str(error), "TOML or JSON")]
-        ) from None
-    return template_from_data(data)
+    return template_from_data(read_data_file(path))
 
 
 def list_templates(ctx: Context) -> list[RegistryTemplate]:

@@ -20,13 +20,15 @@ from uuid import UUID, uuid4
 
 import pytest
 from attrs import evolve
-from hypothesis import settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery, Outcome
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.forms import FormKind, IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, DocumentKind, Movement, MovementKind, StockKey
@@ -40,11 +42,14 @@ from custody_core.domain.periods import HeldReserve, Position
 from custody_core.domain.principal import Role
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
+from custody_core.domain.requisites import BankAccount, Requisites, Signatory
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.settings import AccountSettings, LockoutPolicy
 from custody_core.domain.shipments import Shipment
+from custody_core.domain.tariffs import Charge, Rate, Tariff
 from custody_core.domain.units import KILOGRAM
 from custody_core.domain.users import User
+from custody_core.domain.vat import Vat, VatMode
 from custody_core.ports.access import UserQuery
 from custody_core.ports.storage import (
     DocumentQuery,
@@ -837,6 +842,7 @@ class StorageConformance:
                     Cargo("Box", 2, Decimal("1.500"), Decimal("100.00"), fragile=True),
                     Cargo("Bag"),
                 ),
+                zone="Z1",
             )
             plain = world.order(uow.orders.next_number(world.account.id))
             uow.orders.add(order)
@@ -854,6 +860,63 @@ class StorageConformance:
             twin = evolve(world.order(99), id=uuid4(), external_number="A-1")
             with pytest.raises(Conflict):
                 uow.orders.add(twin)
+
+    def test_order_numbers_are_taken_one_or_a_block_at_a_time(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            other = _World(uow, "other")
+            assert uow.orders.next_number(world.account.id) == 1
+            assert uow.orders.next_numbers(world.account.id, 3) == range(2, 5)
+            assert uow.orders.next_numbers(world.account.id, 0) == range(5, 5)
+            assert uow.orders.next_numbers(other.account.id, 2) == range(1, 3)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.orders.next_numbers(world.account.id, 2) == range(5, 7)
+        with storage.unit_of_work() as uow:  # the block above was rolled back
+            assert uow.orders.next_number(world.account.id) == 5
+
+    def test_adding_many_orders_is_adding_them_one_by_one(self, storage: StorageBackend) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            uow.orders.add(evolve(world.order(1), external_number="A-0"))
+            uow.commit()
+        externals = ["A-0", "A-1", "A-2"]
+
+        def outcome(orders: list[DeliveryOrder], bulk: bool) -> tuple[object, ...]:
+            """What adding `orders` raised and left in place, seen before the rollback."""
+            error = None
+            with storage.unit_of_work() as uow:
+                try:
+                    if bulk:
+                        uow.orders.add_many(orders)
+                    else:
+                        for order in orders:
+                            uow.orders.add(order)
+                except Conflict as conflict:
+                    error = conflict.details
+                found = [uow.orders.get(world.account.id, order.id) for order in orders]
+                taken = uow.orders.by_external_numbers(
+                    world.account.id, world.counterparty.id, externals
+                )
+            return error, found, taken
+
+        @given(st.lists(st.tuples(st.sampled_from([None, *externals]), st.booleans()), max_size=6))
+        @settings(max_examples=40, deadline=None)
+        def agree(shapes: list[tuple[str | None, bool]]) -> None:
+            orders = [
+                evolve(
+                    world.order(number),
+                    external_number=external,
+                    cargo=(Cargo("Box", 2, Decimal("1.500")),) if cargo else (),
+                    handed_over=world.order(number).lines if cargo else (),
+                )
+                for number, (external, cargo) in enumerate(shapes, 2)
+            ]
+            assert outcome(orders, bulk=True) == outcome(orders, bulk=False)
+
+        agree()
 
     def test_registry_templates_round_trip_per_account(self, storage: StorageBackend) -> None:
         template = RegistryTemplate(
@@ -911,6 +974,90 @@ class StorageConformance:
             found = uow.imports.with_hash(world.account.id, world.counterparty.id, "aa")
             assert found == [records[1], records[0]]
             assert uow.imports.with_hash(world.account.id, uuid4(), "aa") == []
+
+    # Printed forms: requisites, tariffs, form numbers -------------------------------------
+
+    def test_requisites_round_trip_per_party(self, storage: StorageBackend) -> None:
+        company = Requisites(
+            "ООО «Склад»",
+            "7712345671",
+            "771201001",
+            "12345678",
+            "Москва",
+            bank=BankAccount("Банк", "044525225", "40702810500000001234", "30101810400000000225"),
+            head=Signatory("Директор", "Иванов И. И."),
+        )
+        client = Requisites("ИП Петров", "500100732259")
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            uow.requisites.put(world.account.id, world.account.id, company)
+            uow.requisites.put(world.account.id, world.counterparty.id, client)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.requisites.get(world.account.id, world.account.id) == company
+            assert uow.requisites.get(world.account.id, world.counterparty.id) == client
+            assert uow.requisites.get(uuid4(), world.account.id) is None
+            uow.requisites.put(world.account.id, world.counterparty.id, evolve(client, fax="1"))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            stored = uow.requisites.get(world.account.id, world.counterparty.id)
+            assert stored == evolve(client, fax="1")
+
+    def test_tariffs_are_kept_per_counterparty_and_as_the_default(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            default = Tariff(
+                world.account.id,
+                None,
+                (
+                    Rate(Charge.DELIVERY_ZONE, "Зона 1", Decimal("150.00"), "З1", zone="1"),
+                    Rate(
+                        Charge.STORAGE_PLACE_DAY,
+                        "Место",
+                        Decimal("2.50"),
+                        units_per_place=Decimal("0.5"),
+                    ),
+                ),
+                Vat(VatMode.INCLUDED, 20),
+            )
+            own = Tariff(
+                world.account.id,
+                world.counterparty.id,
+                (Rate(Charge.DELIVERY_ORDER, "Доставка", Decimal("99.99")),),
+            )
+            uow.tariffs.put(default)
+            uow.tariffs.put(own)
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.tariffs.get(world.account.id, None) == default
+            assert uow.tariffs.get(world.account.id, world.counterparty.id) == own
+            assert uow.tariffs.get(world.account.id, uuid4()) is None
+            assert uow.tariffs.get(uuid4(), None) is None
+
+    def test_form_numbers_run_per_kind_and_year_and_are_never_taken_twice(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            account = world.account.id
+            assert uow.form_numbers.next_number(account, FormKind.MX1, 2026) == 1
+            first = IssuedForm(account, FormKind.MX1, "receipt:1", 2026, 1, NOW, "manager")
+            uow.form_numbers.add(first)
+            uow.form_numbers.add(evolve(first, kind=FormKind.MX3))
+            uow.form_numbers.add(evolve(first, source="receipt:2", year=2027))
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.form_numbers.get(account, FormKind.MX1, "receipt:1") == first
+            assert uow.form_numbers.get(account, FormKind.INVOICE, "receipt:1") is None
+            assert uow.form_numbers.next_number(account, FormKind.MX1, 2026) == 2
+            assert uow.form_numbers.next_number(account, FormKind.MX1, 2027) == 2
+            assert uow.form_numbers.next_number(account, FormKind.ACT, 2026) == 1
+            with pytest.raises(Conflict):
+                uow.form_numbers.add(evolve(first, source="receipt:3"))
+        with storage.unit_of_work() as uow, pytest.raises(Conflict):
+            uow.form_numbers.add(evolve(first, number=5))
 
 
 def _user(

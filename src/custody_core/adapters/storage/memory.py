@@ -14,6 +14,7 @@ from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from custody_core.adapters.storage import memory_access as access
+from custody_core.adapters.storage import memory_forms as forms
 from custody_core.adapters.storage import memory_registry as registry
 from custody_core.adapters.storage.cursors import (
     dated_cursor,
@@ -25,6 +26,7 @@ from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.forms import IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import Balance, Movement, StockKey
@@ -35,9 +37,11 @@ from custody_core.domain.parties import Account, Contract, Counterparty, Warehou
 from custody_core.domain.periods import Position
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.registry import RegistryTemplate
+from custody_core.domain.requisites import Requisites
 from custody_core.domain.reversals import Reversal
 from custody_core.domain.settings import AccountSettings
 from custody_core.domain.shipments import Shipment
+from custody_core.domain.tariffs import Tariff
 from custody_core.domain.users import User
 from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
 from custody_core.ports.storage import DocumentQuery, MovementQuery, OrderQuery
@@ -176,6 +180,15 @@ class MemoryStorage:
             journal, lambda row: (row[0], row[1].name)
         )
         self.imports = _Table[RegistryImport](journal, lambda record: record.id)
+        self.requisites = _Table[tuple[UUID, UUID, Requisites]](
+            journal, lambda row: (row[0], row[1])
+        )
+        self.tariffs = _Table[Tariff](journal, lambda t: (t.account_id, t.counterparty_id))
+        self.form_numbers = _Table[IssuedForm](
+            journal,
+            lambda f: (f.account_id, f.kind, f.source),
+            number=lambda f: (f.account_id, f.kind, f.year, f.number),
+        )
 
     def _current_journal(self) -> Journal:
         return self._journal
@@ -209,6 +222,9 @@ class MemoryUnitOfWork:
         self.logins = access.Logins(storage)
         self.templates = registry.Templates(storage)
         self.imports = registry.Imports(storage)
+        self.requisites = forms.RequisitesStore(storage)
+        self.tariffs = forms.Tariffs(storage)
+        self.form_numbers = forms.FormNumbers(storage)
 
     def __enter__(self) -> Self:
         if self._storage._owner == threading.get_ident():
@@ -407,10 +423,13 @@ class _Receipts(MemoryRepository):
 
 class _Orders(MemoryRepository):
     def next_number(self, account_id: UUID) -> int:
+        return self.next_numbers(account_id, 1).start
+
+    def next_numbers(self, account_id: UUID, count: int) -> range:
         current = self._s.order_numbers.get(account_id)
-        number = (current[1] if current else 0) + 1
-        self._s.order_numbers.put((account_id, number))
-        return number
+        last = current[1] if current else 0
+        self._s.order_numbers.put((account_id, last + count))
+        return range(last + 1, last + count + 1)
 
     def add(self, order: DeliveryOrder) -> None:
         taken = self._s.orders.taken(order)
@@ -419,6 +438,10 @@ class _Orders(MemoryRepository):
         if taken:
             raise Conflict(reason=f"order number {order.number} is taken")
         self._s.orders.put(order)
+
+    def add_many(self, orders: Sequence[DeliveryOrder]) -> None:
+        for order in orders:
+            self.add(order)
 
     def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
         stored = self._s.orders.get(order.id)

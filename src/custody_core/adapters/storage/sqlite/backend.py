@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
-from custody_core.adapters.storage.sqlite import access, registry
+from custody_core.adapters.storage.sqlite import access, forms, registry
 from custody_core.adapters.storage.sqlite import repositories as repos
 from custody_core.adapters.storage.sqlite.documents import Receipts, Reversals, Shipments
 from custody_core.adapters.storage.sqlite.orders import Orders
@@ -217,6 +217,9 @@ class SQLiteUnitOfWork:
     logins = _repository(access.Logins)
     templates = _repository(registry.Templates)
     imports = _repository(registry.Imports)
+    requisites = _repository(forms.RequisitesStore)
+    tariffs = _repository(forms.Tariffs)
+    form_numbers = _repository(forms.FormNumbers)
 
     def __init__(self, storage: SQLiteStorage) -> None:
         self._storage = storage

@@ -94,14 +94,28 @@ def insert_lines(
     **fixed: object,
 ) -> None:
     """Insert `lines` numbered from 1; `fixed` columns get the same value on every line."""
-    columns = ", ".join((owner_column, *fixed, "line_no", "item_id", "quantity"))
-    db.executemany(
-        f"INSERT INTO {table} ({columns}) VALUES ({marks([0] * (4 + len(fixed)))})",
-        [
-            (uid(owner), *fixed.values(), n, uid(line.item_id), quantity_in(line.quantity))
-            for n, line in enumerate(lines, 1)
-        ],
-    )
+    insert_lines_of(db, table, owner_column, [(owner, lines)], **fixed)
+
+
+def insert_lines_of(
+    db: sqlite3.Connection,
+    table: str,
+    owner_column: str,
+    owned: Iterable[tuple[UUID, Sequence[Line]]],
+    **fixed: object,
+) -> None:
+    """Insert the lines of many owners in one statement, each owner's numbered from 1;
+    no statement at all when there are none."""
+    rows = [
+        (uid(owner), *fixed.values(), n, uid(line.item_id), quantity_in(line.quantity))
+        for owner, lines in owned
+        for n, line in enumerate(lines, 1)
+    ]
+    if rows:
+        columns = ", ".join((owner_column, *fixed, "line_no", "item_id", "quantity"))
+        db.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks([0] * (4 + len(fixed)))})", rows
+        )
 
 
 def load_lines(

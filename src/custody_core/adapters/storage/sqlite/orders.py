@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -16,6 +16,7 @@ from custody_core.adapters.storage.sqlite.base import (
     Row,
     Where,
     insert_lines,
+    insert_lines_of,
     load_lines,
     marks,
     paged,
@@ -50,44 +51,71 @@ class Orders(Repository):
     _SELECT = f"SELECT {_COLUMNS} FROM orders o"
 
     def next_number(self, account_id: UUID) -> int:
+        return self.next_numbers(account_id, 1).start
+
+    def next_numbers(self, account_id: UUID, count: int) -> range:
         row = self._one(
-            "INSERT INTO order_numbers (account_id, last) VALUES (?, 1)"
-            " ON CONFLICT DO UPDATE SET last = last + 1 RETURNING last",
+            "INSERT INTO order_numbers (account_id, last) VALUES (?, ?)"
+            " ON CONFLICT DO UPDATE SET last = last + excluded.last RETURNING last",
             uid(account_id),
+            count,
         )
         assert row is not None
-        return int(str(row[0]))
+        last = int(str(row[0]))
+        return range(last - count + 1, last + 1)
 
     def add(self, order: DeliveryOrder) -> None:
         try:
-            self._insert(order)
+            self._insert([order])
         except sqlite3.IntegrityError as error:
             if "external_number" in str(error):
                 raise Conflict(
                     reason=f"external order number {order.external_number} is taken"
                 ) from None
             raise
-        insert_lines(self._db, "order_lines", "order_id", order.id, order.lines)
-        insert_lines(self._db, "order_handed_over", "order_id", order.id, order.handed_over)
 
-    def _insert(self, o: DeliveryOrder) -> None:
-        self._db.execute(
+    def add_many(self, orders: Sequence[DeliveryOrder]) -> None:
+        if not self._inserted_together(orders):
+            for order in orders:
+                self.add(order)
+
+    def _inserted_together(self, orders: Sequence[DeliveryOrder]) -> bool:
+        """Insert `orders` with one statement per table; False, having inserted none of
+        them, when a constraint refuses one (`add` then finds which, as it would alone)."""
+        self._db.execute("SAVEPOINT orders_together")
+        try:
+            self._insert(orders)
+        except sqlite3.IntegrityError:
+            self._db.execute("ROLLBACK TO orders_together")
+            return False
+        finally:
+            self._db.execute("RELEASE orders_together")
+        return True
+
+    def _insert(self, orders: Sequence[DeliveryOrder]) -> None:
+        self._db.executemany(
             "INSERT INTO orders (id, account_id, number, counterparty_id, warehouse_id, created_at,"
             " state, version, confirmed_at, closed_at, recipient, address, comment,"
             " failure_reason, external_number, details)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                uid(o.id),
-                uid(o.account_id),
-                o.number,
-                uid(o.counterparty_id),
-                uid(o.warehouse_id),
-                instant_in(o.created_at),
-                *self._changing(o),
-                o.external_number,
-                details_in(o),
-            ),
+            [
+                (
+                    uid(o.id),
+                    uid(o.account_id),
+                    o.number,
+                    uid(o.counterparty_id),
+                    uid(o.warehouse_id),
+                    instant_in(o.created_at),
+                    *self._changing(o),
+                    o.external_number,
+                    details_in(o),
+                )
+                for o in orders
+            ],
         )
+        insert_lines_of(self._db, "order_lines", "order_id", ((o.id, o.lines) for o in orders))
+        handed = ((o.id, o.handed_over) for o in orders)
+        insert_lines_of(self._db, "order_handed_over", "order_id", handed)
 
     def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
         cursor = self._db.execute(
@@ -279,15 +307,23 @@ def _order(
 
 
 def details_in(order: DeliveryOrder) -> str | None:
-    """The registry attributes of `order` as JSON, or None when it has none."""
+    """The registry attributes of `order` as JSON, or None when it has none.
+
+    Each value is unstructured on its own: the converter's walk of the whole dict
+    took 12 µs an order instead of 9, which a registry of 100,000 orders feels."""
     body = {
         "phone": order.phone,
         "delivery_date": order.delivery_date,
         "cash_on_delivery": order.cash_on_delivery,
         "cargo": order.cargo,
+        "zone": order.zone,
     }
-    present = {key: value for key, value in body.items() if value not in (None, ())}
-    return json.dumps(_CONVERTER.unstructure(present)) if present else None
+    present = {
+        key: _CONVERTER.unstructure(value)
+        for key, value in body.items()
+        if value is not None and value != ()
+    }
+    return json.dumps(present) if present else None
 
 
 def details_out(text: str | None) -> dict[str, Any]:
@@ -300,4 +336,5 @@ def details_out(text: str | None) -> dict[str, Any]:
         "delivery_date": None if day is None else date.fromisoformat(day),
         "cash_on_delivery": None if cash is None else Decimal(cash),
         "cargo": _CONVERTER.structure(body.get("cargo", []), tuple[Cargo, ...]),
+        "zone": body.get("zone"),
     }

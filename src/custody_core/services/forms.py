@@ -1,0 +1,309 @@
+"""Printed forms of posted documents: MX-1 of a receipt; MX-3, the service act and the
+invoice of shipments.
+
+Building a form reads the document, the parties' requisites and the tariff,
+and gives the form its number the first time it is printed (in the same
+unit of work, so a form that cannot be built takes no number). Rendering is
+separate and needs no storage: any renderer draws the same form value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from uuid import UUID
+
+from custody_core.domain.checks import whole_number
+from custody_core.domain.errors import NotFound, Problem, RenderError, ValidationError
+from custody_core.domain.form_building import goods_form, goods_lines, header, services_form
+from custody_core.domain.forms import Form, FormKind, GoodsForm, IssuedForm, Rendered, ServicesForm
+from custody_core.domain.items import Item
+from custody_core.domain.ledger import EFFECTS, Movement
+from custody_core.domain.lines import Line
+from custody_core.domain.paging import PageRequest
+from custody_core.domain.parties import Contract, Counterparty
+from custody_core.domain.requisites import Requisites
+from custody_core.domain.shipments import Shipment
+from custody_core.domain.storage_days import Lot, returned_lots
+from custody_core.domain.tariffs import Delivery, Tariff, delivery_charges, storage_charges
+from custody_core.domain.units import KILOGRAM
+from custody_core.domain.vat import NO_VAT
+from custody_core.ports.storage import MovementQuery, UnitOfWork
+from custody_core.services.authorization import Action, authorize, require_visible
+from custody_core.services.context import Context
+from custody_core.services.wording import RussianWording
+
+_WORDS = RussianWording()
+_ON_HAND_KINDS = frozenset(kind for kind, (on_hand, _) in EFFECTS.items() if on_hand)
+_HISTORY_PAGE = 1000
+
+
+def mx1(ctx: Context, number: str, year: int, counterparty_code: str | None = None) -> GoodsForm:
+    """MX-1 of the receipt `number` of `year` (a client's own counterparty by default)."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        counterparty = ctx.counterparty(uow, counterparty_code)
+        receipt = uow.receipts.by_number(
+            ctx.account_id, counterparty.id, number, whole_number(year, "year")
+        )
+        if receipt is None:
+            raise NotFound(entity="receipt", key=f"{number}/{year}")
+        issue = _Issue(ctx, uow, FormKind.MX1, f"receipt:{receipt.id}", receipt.date.year)
+        head = header(
+            FormKind.MX1,
+            issue.number,
+            receipt.date,
+            _company(ctx, uow),
+            _requisites(ctx, uow, counterparty),
+            _contract(ctx, uow, counterparty.id, receipt.contract_id),
+            f"Приходная накладная № {receipt.number} от {receipt.date:%d.%m.%Y}",
+        )
+        items = _items(ctx, uow, receipt.lines)
+        form = goods_form(
+            head,
+            _warehouse(ctx, uow, receipt.warehouse_id),
+            goods_lines(receipt.lines, items),
+            _WORDS,
+        )
+        issue.done(counterparty.id)
+        return form
+
+
+def mx3(ctx: Context, shipment_number: int) -> GoodsForm:
+    """MX-3 of a shipment: the goods returned and the storage services for them."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    with ctx.storage.unit_of_work() as uow:
+        shipment = _shipment(ctx, uow, shipment_number)
+        counterparty = _counterparty(ctx, uow, shipment.counterparty_id)
+        issue = _Issue(ctx, uow, FormKind.MX3, f"shipment:{shipment.id}", shipment.date.year)
+        head = header(
+            FormKind.MX3,
+            issue.number,
+            shipment.date,
+            _company(ctx, uow),
+            _requisites(ctx, uow, counterparty),
+            _contract(ctx, uow, counterparty.id),
+            _shipment_title(shipment),
+        )
+        items = _items(ctx, uow, shipment.lines)
+        tariff = _tariff(ctx, uow, counterparty.id)
+        lots = [lot for line in shipment.lines for lot in _lots(ctx, uow, shipment, line)]
+        form = goods_form(
+            head,
+            _warehouse(ctx, uow, shipment.warehouse_id),
+            goods_lines(shipment.lines, items),
+            _WORDS,
+            services=storage_charges(tariff, lots) if tariff else (),
+            vat=tariff.vat if tariff else NO_VAT,
+        )
+        issue.done(counterparty.id)
+        return form
+
+
+def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]) -> ServicesForm:
+    """The service act or the invoice for the deliveries of one or more shipments of
+    one counterparty, priced by its tariff."""
+    authorize(ctx.principal, Action.READ_DOCUMENTS)
+    if kind not in (FormKind.ACT, FormKind.INVOICE):
+        raise ValidationError([Problem("value.invalid", "kind", kind, "act or invoice")])
+    if isinstance(shipment_numbers, int):
+        shipment_numbers = [shipment_numbers]
+    if isinstance(shipment_numbers, str) or not shipment_numbers:
+        raise ValidationError(
+            [Problem("value.invalid", "shipments", shipment_numbers, "shipment numbers")]
+        )
+    with ctx.storage.unit_of_work() as uow:
+        shipments = _same_counterparty([_shipment(ctx, uow, n) for n in shipment_numbers])
+        counterparty = _counterparty(ctx, uow, shipments[0].counterparty_id)
+        tariff = _tariff(ctx, uow, counterparty.id)
+        if tariff is None:
+            raise ValidationError([Problem("tariff.missing", "tariff", counterparty.code)])
+        deliveries = [_delivery(ctx, uow, shipment) for shipment in shipments]
+        charged = delivery_charges(tariff, deliveries)
+        if not charged:
+            raise ValidationError([Problem("form.no_services", "tariff", counterparty.code)])
+        on = max(shipment.date for shipment in shipments)
+        ids = ",".join(sorted(str(shipment.id) for shipment in shipments))
+        issue = _Issue(ctx, uow, kind, f"shipments:{ids}", on.year)
+        numbers = ", ".join(str(shipment.number) for shipment in shipments)
+        head = header(
+            kind,
+            issue.number,
+            on,
+            _company(ctx, uow),
+            _requisites(ctx, uow, counterparty),
+            _contract(ctx, uow, counterparty.id),
+            f"Расходные накладные № {numbers}"
+            if len(shipments) > 1
+            else _shipment_title(shipments[0]),
+        )
+        form = services_form(head, charged, tariff.vat, _WORDS)
+        issue.done(counterparty.id)
+        return form
+
+
+def render(ctx: Context, form: Form, format_name: str) -> Rendered:
+    """The file of `form` in `format_name` ("xlsx", "html", "pdf", or a plugin's)."""
+    if ctx.renderers is None:
+        raise RenderError("form.format_unknown", format=format_name, installed="none")
+    renderer = ctx.renderers(format_name)
+    if form.header.kind not in renderer.kinds:
+        raise RenderError(format=format_name, kind=form.header.kind.value)
+    return renderer.render(form)
+
+
+class _Issue:
+    """A form's number: the one it was first printed with, else the next free one,
+    stored by `done` once the form is built."""
+
+    def __init__(self, ctx: Context, uow: UnitOfWork, kind: FormKind, source: str, year: int):
+        self._ctx, self._uow = ctx, uow
+        self._issued = uow.form_numbers.get(ctx.account_id, kind, source)
+        self._new = IssuedForm(
+            ctx.account_id,
+            kind,
+            source,
+            year,
+            uow.form_numbers.next_number(ctx.account_id, kind, year) if not self._issued else 0,
+            ctx.now(),
+            ctx.principal.user,
+        )
+
+    @property
+    def number(self) -> int:
+        return self._issued.number if self._issued else self._new.number
+
+    def done(self, counterparty_id: UUID) -> None:
+        if self._issued is not None:
+            return
+        self._uow.form_numbers.add(self._new)
+        target = f"{self._new.kind} {self._new.number}/{self._new.year}"
+        self._ctx.commit(self._uow, "issue_form", counterparty_id=counterparty_id, target=target)
+
+
+def _company(ctx: Context, uow: UnitOfWork) -> Requisites:
+    """The company's requisites; only its name when none were stored."""
+    stored = uow.requisites.get(ctx.account_id, ctx.account_id)
+    return stored or Requisites(ctx.account(uow).name)
+
+
+def _requisites(ctx: Context, uow: UnitOfWork, counterparty: Counterparty) -> Requisites:
+    """The counterparty's requisites; what its card holds when none were stored."""
+    stored = uow.requisites.get(ctx.account_id, counterparty.id)
+    return stored or Requisites(counterparty.name, inn=counterparty.inn, phone=counterparty.phone)
+
+
+def _contract(
+    ctx: Context, uow: UnitOfWork, counterparty_id: UUID, contract_id: UUID | None = None
+) -> Contract | None:
+    """The contract `contract_id`, or the counterparty's main one."""
+    contracts = uow.contracts.for_counterparty(ctx.account_id, counterparty_id)
+    wanted = (c for c in contracts if c.id == contract_id or (contract_id is None and c.is_main))
+    return next(wanted, None)
+
+
+def _tariff(ctx: Context, uow: UnitOfWork, counterparty_id: UUID) -> Tariff | None:
+    """The counterparty's own tariff, else the account's default one."""
+    own = uow.tariffs.get(ctx.account_id, counterparty_id)
+    return own or uow.tariffs.get(ctx.account_id, None)
+
+
+def _shipment(ctx: Context, uow: UnitOfWork, number: int) -> Shipment:
+    shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "shipment"))
+    if shipment is None:
+        raise NotFound(entity="shipment", key=number)
+    require_visible(ctx.principal, shipment.counterparty_id, "shipment", number)
+    return shipment
+
+
+def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:
+    owners = {shipment.counterparty_id for shipment in shipments}
+    if len(owners) > 1:
+        numbers = [shipment.number for shipment in shipments]
+        raise ValidationError(
+            [Problem("value.invalid", "shipments", numbers, "shipments of one counterparty")]
+        )
+    return sorted({shipment.id: shipment for shipment in shipments}.values(), key=_number)
+
+
+def _number(shipment: Shipment) -> int:
+    return shipment.number
+
+
+def _shipment_title(shipment: Shipment) -> str:
+    return f"Расходная накладная № {shipment.number} от {shipment.date:%d.%m.%Y}"
+
+
+def _counterparty(ctx: Context, uow: UnitOfWork, counterparty_id: UUID) -> Counterparty:
+    found = uow.counterparties.get(ctx.account_id, counterparty_id)
+    if found is None:
+        raise NotFound(entity="counterparty", key=str(counterparty_id))
+    return found
+
+
+def _warehouse(ctx: Context, uow: UnitOfWork, warehouse_id: UUID) -> str:
+    found = uow.warehouses.get(ctx.account_id, warehouse_id)
+    if found is None:
+        raise NotFound(entity="warehouse", key=str(warehouse_id))
+    return found.name
+
+
+def _items(ctx: Context, uow: UnitOfWork, lines: Sequence[Line]) -> dict[UUID, Item]:
+    items = {}
+    for line in lines:
+        item = uow.items.get(ctx.account_id, line.item_id)
+        if item is None:
+            raise NotFound(entity="item", key=str(line.item_id))
+        items[item.id] = item
+    return items
+
+
+def _lots(ctx: Context, uow: UnitOfWork, shipment: Shipment, line: Line) -> list[Lot]:
+    """The lots a shipment's line took, from the item's history posted before it."""
+    history = (
+        movement
+        for movement in _history(ctx, uow, shipment, line.item_id)
+        if movement.document_id != shipment.id and movement.posted_at <= shipment.posted_at
+    )
+    return returned_lots(history, line.quantity, shipment.date)
+
+
+def _history(
+    ctx: Context, uow: UnitOfWork, shipment: Shipment, item_id: UUID
+) -> Iterator[Movement]:
+    query = MovementQuery(
+        counterparty_id=shipment.counterparty_id,
+        warehouse_id=shipment.warehouse_id,
+        item_id=item_id,
+        kinds=_ON_HAND_KINDS,
+        date_to=shipment.date,
+    )
+    page = PageRequest(limit=_HISTORY_PAGE)
+    while True:
+        found = uow.ledger.find(ctx.account_id, query, page)
+        yield from found
+        if found.next_after is None:
+            return
+        page = PageRequest(limit=_HISTORY_PAGE, after=found.next_after)
+
+
+def _delivery(ctx: Context, uow: UnitOfWork, shipment: Shipment) -> Delivery:
+    """What the delivery rates count for one shipment: its order's weight and zone.
+
+    The weight is the free cargo's weight plus the goods handed over that are
+    kept in kilograms.
+    """
+    order = uow.orders.get(ctx.account_id, shipment.order_id)
+    if order is None:
+        raise NotFound(entity="order", key=shipment.order_number)
+    items = _items(ctx, uow, shipment.lines)
+    weight = sum((cargo.weight for cargo in order.cargo if cargo.weight), Decimal(0))
+    weight += sum(
+        (
+            line.quantity
+            for line in shipment.lines
+            if items[line.item_id].unit.code == KILOGRAM.code
+        ),
+        Decimal(0),
+    )
+    return Delivery(weight, order.zone)
