@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from custody_core.domain.checks import whole_number
 from custody_core.domain.errors import NotFound, Problem, RenderError, ValidationError
 from custody_core.domain.form_building import goods_form, goods_lines, header, services_form
 from custody_core.domain.forms import Form, FormKind, GoodsForm, IssuedForm, Rendered, ServicesForm
@@ -29,8 +28,10 @@ from custody_core.domain.tariffs import Delivery, Tariff, delivery_charges, stor
 from custody_core.domain.units import KILOGRAM
 from custody_core.domain.vat import NO_VAT
 from custody_core.ports.storage import MovementQuery, UnitOfWork
-from custody_core.services.authorization import Action, authorize, require_visible
+from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
+from custody_core.services.receipts import visible_receipt
+from custody_core.services.shipments import visible_shipment
 from custody_core.services.wording import RussianWording
 
 _WORDS = RussianWording()
@@ -42,12 +43,8 @@ def mx1(ctx: Context, number: str, year: int, counterparty_code: str | None = No
     """MX-1 of the receipt `number` of `year` (a client's own counterparty by default)."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        counterparty = ctx.counterparty(uow, counterparty_code)
-        receipt = uow.receipts.by_number(
-            ctx.account_id, counterparty.id, number, whole_number(year, "year")
-        )
-        if receipt is None:
-            raise NotFound(entity="receipt", key=f"{number}/{year}")
+        receipt = visible_receipt(ctx, uow, counterparty_code, number, year)
+        counterparty = _counterparty(ctx, uow, receipt.counterparty_id)
         issue = _Issue(ctx, uow, FormKind.MX1, f"receipt:{receipt.id}", receipt.date.year)
         head = header(
             FormKind.MX1,
@@ -73,7 +70,7 @@ def mx3(ctx: Context, shipment_number: int) -> GoodsForm:
     """MX-3 of a shipment: the goods returned and the storage services for them."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        shipment = _shipment(ctx, uow, shipment_number)
+        shipment = visible_shipment(ctx, uow, shipment_number, "shipment")
         counterparty = _counterparty(ctx, uow, shipment.counterparty_id)
         issue = _Issue(ctx, uow, FormKind.MX3, f"shipment:{shipment.id}", shipment.date.year)
         head = header(
@@ -113,7 +110,9 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
             [Problem("value.invalid", "shipments", shipment_numbers, "shipment numbers")]
         )
     with ctx.storage.unit_of_work() as uow:
-        shipments = _same_counterparty([_shipment(ctx, uow, n) for n in shipment_numbers])
+        shipments = _same_counterparty(
+            [visible_shipment(ctx, uow, n, "shipments") for n in shipment_numbers]
+        )
         counterparty = _counterparty(ctx, uow, shipments[0].counterparty_id)
         tariff = _tariff(ctx, uow, counterparty.id)
         if tariff is None:
@@ -206,14 +205,6 @@ def _tariff(ctx: Context, uow: UnitOfWork, counterparty_id: UUID) -> Tariff | No
     """The counterparty's own tariff, else the account's default one."""
     own = uow.tariffs.get(ctx.account_id, counterparty_id)
     return own or uow.tariffs.get(ctx.account_id, None)
-
-
-def _shipment(ctx: Context, uow: UnitOfWork, number: int) -> Shipment:
-    shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "shipment"))
-    if shipment is None:
-        raise NotFound(entity="shipment", key=number)
-    require_visible(ctx.principal, shipment.counterparty_id, "shipment", number)
-    return shipment
 
 
 def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:

@@ -9,6 +9,7 @@ from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt, ReceiptDraft
+from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context, document_query
 from custody_core.services.drafting import (
@@ -98,10 +99,18 @@ def list_receipts(
 def get_receipt(ctx: Context, counterparty_code: str | None, number: str, year: int) -> Receipt:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        counterparty = ctx.counterparty(uow, counterparty_code)
-        receipt = uow.receipts.by_number(
-            ctx.account_id, counterparty.id, number, whole_number(year, "year")
-        )
-        if receipt is None:
-            raise NotFound(entity="receipt", key=f"{number}/{year}")
-        return receipt
+        return visible_receipt(ctx, uow, counterparty_code, number, year)
+
+
+def visible_receipt(
+    ctx: Context, uow: UnitOfWork, counterparty_code: str | None, number: str, year: int
+) -> Receipt:
+    """The receipt `number` of `year` of a counterparty (a client's own by default),
+    NotFound if it does not exist or the principal may not see it."""
+    counterparty = ctx.counterparty(uow, counterparty_code)
+    receipt = uow.receipts.by_number(
+        ctx.account_id, counterparty.id, number, whole_number(year, "year")
+    )
+    if receipt is None:
+        raise NotFound(entity="receipt", key=f"{number}/{year}")
+    return receipt

@@ -6,8 +6,8 @@ history before it stays exactly as it was reported.
 
 from __future__ import annotations
 
-from custody_core.domain.checks import Checks, whole_number
-from custody_core.domain.errors import AlreadyReversed, DuplicateDocument, NotFound
+from custody_core.domain.checks import Checks
+from custody_core.domain.errors import AlreadyReversed, DuplicateDocument
 from custody_core.domain.ledger import DocumentKind
 from custody_core.domain.orders import DeliveryOrder, OrderChange
 from custody_core.domain.paging import Page, PageRequest
@@ -18,6 +18,8 @@ from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context, document_query
 from custody_core.services.orders import apply_change
+from custody_core.services.receipts import visible_receipt
+from custody_core.services.shipments import visible_shipment
 from custody_core.services.stock_moves import record_movements
 
 
@@ -28,18 +30,13 @@ def reverse_receipt(
     authorize(ctx.principal, Action.REVERSE_DOCUMENTS)
     reason = _reason(reason)
     with ctx.storage.unit_of_work() as uow:
-        counterparty = ctx.counterparty(uow, counterparty_code)
-        receipt = uow.receipts.by_number(
-            ctx.account_id, counterparty.id, number, whole_number(year, "year")
-        )
-        if receipt is None:
-            raise NotFound(entity="receipt", key=f"{number}/{year}")
+        receipt = visible_receipt(ctx, uow, counterparty_code, number, year)
         reversal = _post(ctx, uow, receipt, reason, key=f"{number}/{year}")
         record_movements(uow, ctx.account_id, reversal.receipt_movements())
         ctx.commit(
             uow,
             "receipt.reverse",
-            counterparty_id=counterparty.id,
+            counterparty_id=receipt.counterparty_id,
             target=f"receipt {number}/{year}",
         )
     return reversal
@@ -51,9 +48,7 @@ def reverse_shipment(ctx: Context, number: int, reason: str) -> tuple[Reversal, 
     authorize(ctx.principal, Action.REVERSE_DOCUMENTS)
     reason = _reason(reason)
     with ctx.storage.unit_of_work() as uow:
-        shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "number"))
-        if shipment is None:
-            raise NotFound(entity="shipment", key=number)
+        shipment = visible_shipment(ctx, uow, number)
         order = uow.orders.get(ctx.account_id, shipment.order_id)
         assert order is not None, "a shipment's order exists"
         reversal = _post(ctx, uow, shipment, reason, key=str(number))

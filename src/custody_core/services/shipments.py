@@ -8,6 +8,7 @@ from custody_core.domain.checks import whole_number
 from custody_core.domain.errors import NotFound
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.shipments import Shipment
+from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize, require_visible
 from custody_core.services.context import Context, document_query
 from custody_core.services.orders import visible_order
@@ -41,8 +42,13 @@ def list_shipments(
 def get_shipment(ctx: Context, number: int) -> Shipment:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work() as uow:
-        shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, "number"))
-        if shipment is None:
-            raise NotFound(entity="shipment", key=number)
-        require_visible(ctx.principal, shipment.counterparty_id, "shipment", number)
-        return shipment
+        return visible_shipment(ctx, uow, number)
+
+
+def visible_shipment(ctx: Context, uow: UnitOfWork, number: int, field: str = "number") -> Shipment:
+    """The shipment numbered `number`, NotFound if the principal may not see it."""
+    shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, field))
+    if shipment is None:
+        raise NotFound(entity="shipment", key=number)
+    require_visible(ctx.principal, shipment.counterparty_id, "shipment", number)
+    return shipment
