@@ -59,6 +59,14 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Storage URL {url!r} is malformed: {reason}",
         "ru": "Неверный адрес хранилища {url!r}: {reason}",
     },
+    "storage.unavailable": {
+        "en": "Database {location} cannot be used: {reason}",
+        "ru": "База {location} недоступна: {reason}",
+    },
+    "storage.needs_extra": {
+        "en": "Storage {scheme}:// needs {package}: pip install 'custody-core[{extra}]'",
+        "ru": "Для хранилища {scheme}:// нужен {package}: pip install 'custody-core[{extra}]'",
+    },
     "plugin.failed": {
         "en": "Plugin {plugin} failed: {reason}",
         "ru": "Ошибка плагина {plugin}: {reason}",

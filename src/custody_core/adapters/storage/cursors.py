@@ -1,4 +1,4 @@
-"""Keyset cursors of the built-in backends: what they look like and how they are checked."""
+"""Keyset cursors and pages of the built-in backends: how cursors look and are checked."""
 
 from __future__ import annotations
 
@@ -68,3 +68,11 @@ def page_of(
     last = chosen[-1][0]
     cursor = "|".join(map(str, last)) if isinstance(last, tuple) else str(last)
     return Page(tuple(row for _, row in chosen), cursor)
+
+
+def paged(found: list[Keyed], page: PageRequest, cursor: Callable[[Keyed], object]) -> Page[Keyed]:
+    """A page of rows read with `LIMIT limit + 1`: the extra row only says a next page exists,
+    whose cursor is that of the page's last row."""
+    if len(found) <= page.limit:
+        return Page(tuple(found))
+    return Page(tuple(found[: page.limit]), str(cursor(found[page.limit - 1])))

@@ -9,8 +9,8 @@ from uuid import UUID
 
 from attrs import evolve
 
-from custody_core.adapters.storage.cursors import number_cursor, text_cursor
-from custody_core.adapters.storage.sqlite.base import Repository, Row, Where, paged
+from custody_core.adapters.storage.cursors import number_cursor, paged, text_cursor
+from custody_core.adapters.storage.sqlite.base import Repository, Row, Where
 from custody_core.adapters.storage.sqlite.codec import (
     instant_in,
     instant_out,

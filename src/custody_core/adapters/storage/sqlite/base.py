@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
-from typing import TypeVar
 from uuid import UUID
 
 from custody_core.adapters.storage.sqlite.codec import (
@@ -17,10 +16,8 @@ from custody_core.adapters.storage.sqlite.codec import (
 )
 from custody_core.domain.ledger import StockKey
 from custody_core.domain.lines import Line
-from custody_core.domain.paging import Page, PageRequest
 
 Row = tuple[object, ...]
-T = TypeVar("T")
 
 
 class Repository:
@@ -134,11 +131,3 @@ def load_lines(
     for owner, item, quantity, scale in rows:
         result.setdefault(owner, []).append(Line(uid_out(item), quantity_out(quantity, scale)))
     return {owner: tuple(lines) for owner, lines in result.items()}
-
-
-def paged(found: list[T], page: PageRequest, cursor: Callable[[T], object]) -> Page[T]:
-    """A page of rows read with `LIMIT limit + 1`: the extra row only says a next page exists,
-    whose cursor is that of the page's last row."""
-    if len(found) <= page.limit:
-        return Page(tuple(found))
-    return Page(tuple(found[: page.limit]), str(cursor(found[page.limit - 1])))

@@ -5,14 +5,13 @@ from __future__ import annotations
 import sqlite3
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import dated_cursor, number_cursor
+from custody_core.adapters.storage.cursors import dated_cursor, number_cursor, paged
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
     Where,
     insert_lines,
     load_lines,
-    paged,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     day_in,

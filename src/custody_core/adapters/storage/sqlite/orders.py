@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Collection, Sequence
-from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
+from datetime import datetime
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import number_cursor
+from custody_core.adapters.storage.cursors import number_cursor, paged
+from custody_core.adapters.storage.order_details import details_data, details_from_data
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
@@ -19,7 +18,6 @@ from custody_core.adapters.storage.sqlite.base import (
     insert_lines_of,
     load_lines,
     marks,
-    paged,
 )
 from custody_core.adapters.storage.sqlite.codec import (
     instant_in,
@@ -29,14 +27,12 @@ from custody_core.adapters.storage.sqlite.codec import (
     uid,
     uid_out,
 )
-from custody_core.converter import make_converter
 from custody_core.domain.errors import Conflict
 from custody_core.domain.lines import Line
-from custody_core.domain.orders import SHIPPED_STATES, Cargo, DeliveryOrder, OrderState
+from custody_core.domain.orders import SHIPPED_STATES, DeliveryOrder, OrderState
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.ports.storage import OrderQuery
 
-_CONVERTER = make_converter()
 _SHIPPED = {state.value for state in SHIPPED_STATES}
 #: SQLite's default limit of parameters in one statement is far above this.
 _CHUNK = 500
@@ -108,7 +104,7 @@ class Orders(Repository):
                     instant_in(o.created_at),
                     *self._changing(o),
                     o.external_number,
-                    details_in(o),
+                    _details_text(o),
                 )
                 for o in orders
             ],
@@ -302,39 +298,10 @@ def _order(
         handed_over=handed.get(str(id_), ()),
         failure_reason=None if failure is None else str(failure),
         external_number=None if external is None else str(external),
-        **details_out(None if details is None else str(details)),
+        **details_from_data(None if details is None else json.loads(str(details))),
     )
 
 
-def details_in(order: DeliveryOrder) -> str | None:
-    """The registry attributes of `order` as JSON, or None when it has none.
-
-    Each value is unstructured on its own: the converter's walk of the whole dict
-    took 12 µs an order instead of 9, which a registry of 100,000 orders feels."""
-    body = {
-        "phone": order.phone,
-        "delivery_date": order.delivery_date,
-        "cash_on_delivery": order.cash_on_delivery,
-        "cargo": order.cargo,
-        "zone": order.zone,
-    }
-    present = {
-        key: _CONVERTER.unstructure(value)
-        for key, value in body.items()
-        if value is not None and value != ()
-    }
-    return json.dumps(present) if present else None
-
-
-def details_out(text: str | None) -> dict[str, Any]:
-    if text is None:
-        return {}
-    body = json.loads(text)
-    day, cash = body.get("delivery_date"), body.get("cash_on_delivery")
-    return {
-        "phone": body.get("phone"),
-        "delivery_date": None if day is None else date.fromisoformat(day),
-        "cash_on_delivery": None if cash is None else Decimal(cash),
-        "cargo": _CONVERTER.structure(body.get("cargo", []), tuple[Cargo, ...]),
-        "zone": body.get("zone"),
-    }
+def _details_text(order: DeliveryOrder) -> str | None:
+    data = details_data(order)
+    return None if data is None else json.dumps(data)

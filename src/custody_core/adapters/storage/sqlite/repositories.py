@@ -6,13 +6,12 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import dated_sequence_cursor
+from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
     Where,
     marks,
-    paged,
     stock_key,
 )
 from custody_core.adapters.storage.sqlite.codec import (

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from importlib.resources import files
+
+from custody_core.adapters.storage.migration_scripts import migration_scripts
 
 #: "CUST": marks a SQLite file as a custody-core database.
 APPLICATION_ID = 0x43555354
@@ -11,16 +12,7 @@ APPLICATION_ID = 0x43555354
 
 def migrations() -> list[tuple[int, str]]:
     """(version, SQL) for every migration shipped in the package, in order."""
-    folder = files(__package__).joinpath("migrations")
-    found = sorted(
-        (int(entry.name.split("_", 1)[0]), entry.read_text(encoding="utf-8"))
-        for entry in folder.iterdir()
-        if entry.name.endswith(".sql")
-    )
-    expected = list(range(1, len(found) + 1))
-    if [version for version, _ in found] != expected:
-        raise RuntimeError(f"migrations must be numbered {expected}")
-    return found
+    return migration_scripts(__package__)
 
 
 def statements(script: str) -> list[str]:

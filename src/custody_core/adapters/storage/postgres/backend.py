@@ -1,0 +1,192 @@
+"""The PostgreSQL backend: a pool of connections, one transaction per unit of work.
+
+Writers serialise on what they change rather than on the whole database:
+`ledger.balances` locks the balances it reads (rows FOR UPDATE, and an advisory
+lock per key for balances that have no row yet), reading an order for a change
+locks its row, and number counters are rows taken with INSERT ... ON CONFLICT
+DO UPDATE. Each lock is held until the unit of work commits or rolls back; a
+writer that waits longer than `lock_timeout`, or that PostgreSQL picks to break
+a deadlock, fails with `storage.busy`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Self, TypeVar
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool
+
+from custody_core.adapters.storage.postgres import access, forms, registry
+from custody_core.adapters.storage.postgres import repositories as repos
+from custody_core.adapters.storage.postgres.base import Connection
+from custody_core.adapters.storage.postgres.documents import Receipts, Reversals, Shipments
+from custody_core.adapters.storage.postgres.orders import Orders
+from custody_core.adapters.storage.postgres.periods import Periods
+from custody_core.adapters.storage.postgres.schema import migrate, schema_version
+from custody_core.domain.errors import Conflict, CustodyError, StorageBusy, StorageError
+
+R = TypeVar("R")
+#: SQLSTATE classes of a server that cannot be reached or used: connection
+#: exceptions, refused authorisation, a missing database, too many
+#: connections, a server shutting down. A client-side failure has none.
+_UNAVAILABLE = ("08", "28", "3D", "53", "57P")
+
+
+@contextlib.contextmanager
+def translated_errors(location: str) -> Iterator[None]:
+    """Map psycopg's exceptions onto the library's errors; the one place that does it."""
+    try:
+        yield
+    except CustodyError:
+        raise
+    except (psycopg.errors.LockNotAvailable, psycopg.errors.TransactionRollback) as error:
+        raise StorageBusy(location=location, reason=str(error).strip()) from error
+    except psycopg.IntegrityError as error:
+        raise Conflict(reason=str(error).strip()) from error
+    except psycopg.OperationalError as error:
+        if error.sqlstate is None or error.sqlstate.startswith(_UNAVAILABLE):
+            raise StorageError(
+                "storage.unavailable", location=location, reason=str(error).strip()
+            ) from error
+        raise StorageError(reason=f"{location}: {error}") from error
+    except psycopg.Error as error:
+        raise StorageError(reason=f"{location}: {error}") from error
+
+
+def location_of(url: str) -> str:
+    """`user@host:port/database` of a URL, without its password, for messages."""
+    try:
+        parts = conninfo_to_dict(url)
+    except psycopg.ProgrammingError as error:
+        raise StorageError("storage.bad_url", url=url, reason=str(error)) from None
+    user = f"{parts['user']}@" if "user" in parts else ""
+    port = f":{parts['port']}" if "port" in parts else ""
+    return f"{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"
+
+
+class PostgresStorage:
+    """A custody database in PostgreSQL, reached through a pool of connections."""
+
+    def __init__(
+        self, url: str, pool_size: int = 10, pool_timeout: float = 30.0, lock_timeout: float = 5.0
+    ) -> None:
+        self.url = url
+        self.location = location_of(url)
+        self._lock_timeout = f"{round(lock_timeout * 1000)}ms"
+        self._units = threading.local()
+        with translated_errors(self.location):
+            with psycopg.connect(url, autocommit=True) as connection:
+                migrate(connection, self.location)
+            self.pool: ConnectionPool[Connection] = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=pool_size,
+                timeout=pool_timeout,
+                configure=self._configure,
+                open=True,
+                name="custody",
+            )
+
+    def _configure(self, connection: Connection) -> None:
+        """Every pooled session reads instants in UTC and waits `lock_timeout` for a lock."""
+        connection.execute(
+            "SELECT set_config('TimeZone', 'UTC', false), set_config('lock_timeout', %s, false)",
+            (self._lock_timeout,),
+        )
+        connection.commit()
+
+    def schema_version(self) -> int:
+        with translated_errors(self.location), self.pool.connection() as connection:
+            return schema_version(connection, self.location)
+
+    def unit_of_work(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self)
+
+    def close(self) -> None:
+        """Close the pool and every connection in it."""
+        self.pool.close()
+
+
+def _repository(factory: Callable[[Connection], R]) -> functools.cached_property[R]:
+    """A repository made on first use: most units of work touch two or three of them."""
+
+    def make(uow: PostgresUnitOfWork) -> R:
+        assert uow.connection is not None, "repositories live inside the unit of work"
+        return factory(uow.connection)
+
+    return functools.cached_property(make)
+
+
+class PostgresUnitOfWork:
+    """One transaction on a pooled connection: ROLLBACK on exit unless committed."""
+
+    accounts = _repository(repos.Accounts)
+    counterparties = _repository(repos.Counterparties)
+    contracts = _repository(repos.Contracts)
+    warehouses = _repository(repos.Warehouses)
+    items = _repository(repos.Items)
+    ledger = _repository(repos.Ledger)
+    receipts = _repository(Receipts)
+    orders = _repository(Orders)
+    shipments = _repository(Shipments)
+    reversals = _repository(Reversals)
+    periods = _repository(Periods)
+    users = _repository(access.Users)
+    cards = _repository(access.Cards)
+    settings = _repository(access.Settings)
+    attachments = _repository(access.Attachments)
+    audit = _repository(access.Audit)
+    logins = _repository(access.Logins)
+    templates = _repository(registry.Templates)
+    imports = _repository(registry.Imports)
+    requisites = _repository(forms.RequisitesStore)
+    tariffs = _repository(forms.Tariffs)
+    form_numbers = _repository(forms.FormNumbers)
+
+    def __init__(self, storage: PostgresStorage) -> None:
+        self._storage = storage
+        self._location = storage.location
+        self.connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        units = self._storage._units
+        if getattr(units, "open", False):
+            raise RuntimeError("a unit of work is already open in this thread; units do not nest")
+        with translated_errors(self._location):
+            self.connection = self._storage.pool.getconn()
+        units.open = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self.connection = self.connection, None
+        self._storage._units.open = False
+        with translated_errors(self._location):
+            try:
+                if connection is not None:
+                    connection.rollback()
+            finally:
+                if connection is not None:
+                    self._storage.pool.putconn(connection)
+            if isinstance(exc, psycopg.Error):
+                raise exc
+
+    def commit(self) -> None:
+        assert self.connection is not None, "commit() outside the unit of work"
+        with translated_errors(self._location):
+            self.connection.commit()
+
+    def rollback(self) -> None:
+        if self.connection is not None:
+            with translated_errors(self._location):
+                self.connection.rollback()
