@@ -109,6 +109,9 @@ def open_fresh(new_schema: Callable[[], str]) -> Iterator[StorageMaker]:
 
 
 class TestPostgres(StorageConformance):
+    # The same machines run fully on memory and SQLite; here each example costs round trips.
+    state_machine_examples = 15
+
     @pytest.fixture
     def make_storage(self, open_fresh: StorageMaker) -> StorageMaker:
         return open_fresh

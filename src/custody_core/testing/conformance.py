@@ -58,6 +58,7 @@ from custody_core.ports.storage import (
     StorageBackend,
     UnitOfWork,
 )
+from custody_core.testing.isolation_machine import isolation_machine
 from custody_core.testing.ledger_machine import ledger_machine
 
 StorageMaker = Callable[[], StorageBackend]
@@ -164,6 +165,10 @@ class _World:
 
 class StorageConformance:
     """Behaviour every storage backend must have. Override the `make_storage` fixture."""
+
+    #: Examples each state machine runs; None takes the hypothesis profile's. A backend
+    #: behind a network may run fewer: every example costs it round trips to the server.
+    state_machine_examples: int | None = None
 
     @pytest.fixture
     def make_storage(self) -> StorageMaker:
@@ -483,8 +488,20 @@ class StorageConformance:
             assert list(uow.ledger.find(account, kinds, PageRequest())) == []
 
     def test_the_ledger_invariants_hold_under_random_use(self, make_storage: StorageMaker) -> None:
+        examples = self.state_machine_examples or settings().max_examples
         run_state_machine_as_test(
-            ledger_machine(make_storage), settings=settings(stateful_step_count=25)
+            ledger_machine(make_storage),
+            settings=settings(max_examples=examples, stateful_step_count=25),
+        )
+
+    def test_clients_see_and_touch_only_their_own_counterparty(
+        self, make_storage: StorageMaker
+    ) -> None:
+        # Seconds on memory, longer on a database server in the `ci` profile; `long` explores more.
+        examples = self.state_machine_examples or max(50, settings().max_examples // 10)
+        run_state_machine_as_test(
+            isolation_machine(make_storage),
+            settings=settings(max_examples=examples, stateful_step_count=40),
         )
 
     # Cabinet access: users, connection cards, settings, attachments, audit, logins.
