@@ -44,6 +44,10 @@ def layers(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks; `nox -s bench -- --quick` checks invariants on small sizes only."""
-    session.install("-e", ".[calamine]")
+    """Benchmarks; `nox -s bench -- --quick` checks invariants on small sizes only.
+
+    The PostgreSQL benchmark needs a server: CUSTODY_POSTGRES_URL, by default
+    postgresql://postgres@127.0.0.1:5432/test.
+    """
+    session.install("-e", ".[calamine,postgres]")
     session.run("python", "-m", "benchmarks", *session.posargs)

@@ -13,6 +13,10 @@
 3. `benchmarks.registry`: a 100,000-row registry import (dry run and real
    run, openpyxl and calamine readers) against bare reads of the same file,
    and the dry run's peak memory at 10,000 and 100,000 rows.
+4. `benchmarks.postgres`: PostgreSQL against SQLite: `confirm_order` with 1, 4
+   and 8 writer processes on each, and the stock report over the same
+   1,000,000-movement ledger loaded into both. Needs the `postgres` extra and
+   a server (CUSTODY_POSTGRES_URL, default postgres@127.0.0.1:5432/test).
 
 Every run checks the invariants of each database it built; the exit status is
 1 if any fails. A missed target is printed ("TARGET MISSED") but does not fail
@@ -42,14 +46,31 @@ def parse(argv: Sequence[str] | None) -> argparse.Namespace:
         help="small sizes; check the invariants, do not judge the ratios",
     )
     parser.add_argument(
-        "--count", type=int, help="reservations per throughput run (default 5,000; quick 200)"
+        "--count",
+        type=int,
+        help="reservations per throughput run (default 5,000, postgres 2,000; quick 200, 100)",
     )
     parser.add_argument(
         "--only",
-        choices=("reports", "reservations", "registry"),
+        choices=("reports", "reservations", "registry", "postgres"),
         help="run one of the benchmarks",
     )
     return parser.parse_args(argv)
+
+
+def postgres_outcome(folder: Path, quick: bool, count: int | None) -> Outcome:
+    """Benchmark 4, or the reason it could not run (which fails the run, as in the tests)."""
+    try:
+        from benchmarks import postgres
+    except ImportError as error:
+        return Outcome(problems=[f"postgres: install the postgres extra ({error})"])
+    try:
+        postgres.server_version()
+    except Exception as error:  # any reason the server cannot be used
+        return Outcome(
+            problems=[f"postgres: no server at {postgres.SERVER} (CUSTODY_POSTGRES_URL): {error}"]
+        )
+    return postgres.run(folder, quick, count)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,6 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("\n".join(outcomes[-1].lines), end="\n\n", flush=True)
         if args.only in (None, "registry"):
             outcomes.append(registry.run(Path(folder), args.quick))
+            print("\n".join(outcomes[-1].lines), end="\n\n", flush=True)
+        if args.only in (None, "postgres"):
+            outcomes.append(postgres_outcome(Path(folder), args.quick, args.count))
             print("\n".join(outcomes[-1].lines), end="\n\n", flush=True)
 
     missed = [target for outcome in outcomes for target in outcome.missed]

@@ -8,6 +8,11 @@ import platform
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import custody_core
+from custody_core.adapters.storage.postgres import plugin as postgres_plugin
+from custody_core.services.application import Application
 
 #: One piece at the storage scale (quantities are stored as counts of 10**-6 units).
 ONE = 1_000_000
@@ -22,6 +27,12 @@ class Outcome:
     lines: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
+
+
+def open_url(url: str, **options: Any) -> Application:
+    """`custody_core.open` without entry points, PostgreSQL's plugin given explicitly
+    (it imports psycopg only when a postgresql:// URL is opened)."""
+    return custody_core.open(url, entry_points=False, plugins=[postgres_plugin], **options)
 
 
 def cores() -> int:

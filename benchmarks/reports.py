@@ -264,12 +264,14 @@ class History:
                 self.reserved[item] -= pieces
                 self._movement(item, "release", pieces, ("delivery_order", order.id), order.id)
 
-    def load(self, path: Path) -> None:
-        """Insert everything in one transaction, foreign keys checked."""
+    def order_rows(
+        self,
+    ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+        """Rows of `orders`, `order_lines` and `order_handed_over` (quantities scaled by ONE)."""
         ids = self.ids
-        order_rows = []
-        line_rows = []
-        handed_rows = []
+        order_rows: list[tuple[object, ...]] = []
+        line_rows: list[tuple[object, ...]] = []
+        handed_rows: list[tuple[object, ...]] = []
         for o in self.orders:
             order_rows.append(
                 (
@@ -292,6 +294,20 @@ class History:
             line_rows += lines
             if o.state == "delivered":
                 handed_rows += lines
+        return order_rows, line_rows, handed_rows
+
+    def balance_rows(self) -> list[tuple[object, ...]]:
+        """Rows of `balances` (quantities scaled by ONE): the sums of the movements."""
+        ids = self.ids
+        return [
+            (ids.account, ids.counterparty, ids.warehouse, item, on_hand * ONE, held * ONE)
+            for item, on_hand, held in zip(ids.items, self.on_hand, self.reserved, strict=True)
+        ]
+
+    def load(self, path: Path) -> None:
+        """Insert everything in one transaction, foreign keys checked."""
+        ids = self.ids
+        order_rows, line_rows, handed_rows = self.order_rows()
         connection = sqlite3.connect(path, isolation_level=None)
         try:
             connection.execute("PRAGMA foreign_keys = ON")
@@ -339,12 +355,7 @@ class History:
             db(
                 "INSERT INTO balances (account_id, counterparty_id, warehouse_id, item_id,"
                 " on_hand, reserved) VALUES (?, ?, ?, ?, ?, ?)",
-                [
-                    (ids.account, ids.counterparty, ids.warehouse, item, on_hand * ONE, held * ONE)
-                    for item, on_hand, held in zip(
-                        ids.items, self.on_hand, self.reserved, strict=True
-                    )
-                ],
+                self.balance_rows(),
             )
             connection.execute(
                 "INSERT INTO order_numbers (account_id, last) VALUES (?, ?)",
@@ -454,7 +465,9 @@ def measure(databases: Sequence[Database], runs: int) -> None:
         reports = {name: db.report(name) for name in PERIODS}
         for name, report in reports.items():
             db.shapes[name] = shape(report, db.path, *PERIODS[name])
-        db.problems += report_problems(db.path, reports["current"], reports["last month"])
+        db.problems += report_problems(
+            stored_balances(db.path), reports["current"], reports["last month"]
+        )
         db.problems = [f"reports, {db.label}: {problem}" for problem in db.problems]
 
 
@@ -514,12 +527,11 @@ def fixture_problems(path: Path) -> list[str]:
     return problems
 
 
-def report_problems(path: Path, current: StockReport, last_month: StockReport) -> list[str]:
-    """Closing = balances table; opening + received - delivered = closing; months chain."""
-    problems = []
+def stored_balances(path: Path) -> dict[str, tuple[Decimal, Decimal]]:
+    """Item id -> (on hand, reserved) of the `balances` table, nonzero rows only."""
     connection = sqlite3.connect(path)
     try:
-        balances = {
+        return {
             str(item): (Decimal(on_hand) / ONE, Decimal(reserved) / ONE)
             for item, on_hand, reserved in connection.execute(
                 "SELECT item_id, on_hand, reserved FROM balances WHERE on_hand > 0 OR reserved > 0"
@@ -527,6 +539,13 @@ def report_problems(path: Path, current: StockReport, last_month: StockReport) -
         }
     finally:
         connection.close()
+
+
+def report_problems(
+    balances: dict[str, tuple[Decimal, Decimal]], current: StockReport, last_month: StockReport
+) -> list[str]:
+    """Closing = balances table; opening + received - delivered = closing; months chain."""
+    problems = []
     closing = {
         str(line.item.id): (line.on_hand, line.reserved)
         for line in current.lines

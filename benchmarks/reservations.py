@@ -29,7 +29,7 @@ from uuid import UUID
 
 import custody_core
 from benchmarks import baseline
-from benchmarks.common import Outcome, cores, table, verdict
+from benchmarks.common import Outcome, cores, open_url, table, verdict
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
 from custody_core.domain.errors import StorageBusy
 from custody_core.domain.ledger import MovementKind, replay
@@ -144,7 +144,7 @@ def library_writer(
     url: str, account_id: UUID, numbers: list[int], barrier: Any, results: Any
 ) -> None:
     try:
-        with custody_core.open(url, entry_points=False) as app:
+        with open_url(url) as app:
             office = app.back_office(Principal.manager(account_id, "bench"))
             barrier.wait(timeout=120)
             started = time.monotonic()
@@ -268,16 +268,20 @@ def baseline_run(folder: Path, count: int, writers: int, repeat: int = 0) -> Run
 
 def sqlite_run(folder: Path, count: int, writers: int, repeat: int = 0) -> Run:
     path = folder / f"library-{writers}-{repeat}.sqlite"
-    url = f"sqlite:///{path}"
-    with custody_core.open(url, entry_points=False) as app:
+    return library_run(f"sqlite:///{path}", "custody sqlite", count, writers)
+
+
+def library_run(url: str, backend: str, count: int, writers: int) -> Run:
+    """`writers` processes confirming `count` drafts on the empty database at `url`."""
+    with open_url(url) as app:
         fixture = prepare(app, count, drafts=True)
     arguments = [(url, fixture.account_id, part) for part in split(count, writers)]
     seconds, retries, errors = in_processes(library_writer, arguments)
-    run = Run("custody sqlite", writers, "process", count, seconds, retries, errors)
+    run = Run(backend, writers, "process", count, seconds, retries, errors)
     if not errors:
-        with custody_core.open(url, entry_points=False) as app:
+        with open_url(url) as app:
             run.problems += library_problems(app, fixture.account_id, count)
-    run.problems = [f"custody sqlite, {run.label}: {problem}" for problem in run.problems]
+    run.problems = [f"{backend}, {run.label}: {problem}" for problem in run.problems]
     return run
 
 

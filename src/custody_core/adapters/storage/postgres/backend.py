@@ -70,6 +70,24 @@ def location_of(url: str) -> str:
     return f"{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"
 
 
+def stored_schema_version(url: str) -> int:
+    """The schema version of the database at `url` as it stands, changed in nothing (0: no
+    custody schema in it yet); opening it with `PostgresStorage` migrates."""
+    location = location_of(url)
+    with translated_errors(location), psycopg.connect(url, autocommit=True) as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM pg_tables"
+            " WHERE schemaname = current_schema() AND tablename = 'custody_schema_version'"
+        ).fetchone()
+        if found is None or not found[0]:
+            return 0
+        row = connection.execute(
+            "SELECT coalesce(max(version), 0) FROM custody_schema_version"
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+
 class PostgresStorage:
     """A custody database in PostgreSQL, reached through a pool of connections."""
 
@@ -89,6 +107,9 @@ class PostgresStorage:
                 max_size=pool_size,
                 timeout=pool_timeout,
                 configure=self._configure,
+                # A connection the server dropped while it idled in the pool (a restart, an
+                # idle timeout) is replaced before use, not handed to a unit of work to fail.
+                check=ConnectionPool.check_connection,
                 open=True,
                 name="custody",
             )

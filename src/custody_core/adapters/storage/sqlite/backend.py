@@ -56,6 +56,18 @@ def translated_errors(location: str) -> Iterator[None]:
         raise CorruptStorage(location=location, reason=str(error)) from error
 
 
+def stored_schema_version(path: Path) -> int:
+    """The schema version of the existing file at `path` as it stands, opened read-only and
+    changed in nothing (0: no custody schema yet); opening it with `SQLiteStorage` migrates."""
+    with translated_errors(str(path)):
+        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            version: int = connection.execute("PRAGMA user_version").fetchone()[0]
+            return version
+        finally:
+            connection.close()
+
+
 class SQLiteStorage:
     """A custody database in one SQLite file (WAL mode, foreign keys on)."""
 
