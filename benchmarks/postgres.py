@@ -348,20 +348,20 @@ def breakdown(ledger: Ledger, ids: reports.Ids, months: int) -> list[str]:
     # One connection kept open for the SQL side, as the repositories' pool keeps theirs.
     connection = psycopg.connect(ledger.url, autocommit=True)
 
-    def between(after: date, through: date) -> Callable[[], int]:
+    def totals(after: date, through: date) -> Callable[[], int]:
         def read() -> int:
             with storage.unit_of_work() as uow:
-                return len(uow.ledger.between(account, counterparty, after, through))
+                return len(uow.ledger.totals(account, counterparty, after, through))
 
         return read
 
-    def flows(after: date, through: date) -> Callable[[], int]:
+    def sums(after: date, through: date) -> Callable[[], int]:
         def read() -> int:
             return len(
                 connection.execute(
-                    "SELECT warehouse_id, item_id, kind, sum(quantity) FROM movements"
+                    "SELECT warehouse_id, item_id, kind, order_id, sum(quantity) FROM movements"
                     " WHERE account_id = %s AND counterparty_id = %s AND occurred_on > %s"
-                    " AND occurred_on <= %s GROUP BY warehouse_id, item_id, kind",
+                    " AND occurred_on <= %s GROUP BY warehouse_id, item_id, kind, order_id",
                     (account, counterparty, after, through),
                 ).fetchall()
             )
@@ -369,14 +369,14 @@ def breakdown(ledger: Ledger, ids: reports.Ids, months: int) -> list[str]:
         return read
 
     result.time(
-        "current report: movements since the last snapshot (Ledger.between vs GROUP BY)",
-        between(last_closed, reports.TODAY),
-        flows(last_closed, reports.TODAY),
+        "current report: the period's movements summed (Ledger.totals vs its GROUP BY alone)",
+        totals(last_closed, reports.TODAY),
+        sums(last_closed, reports.TODAY),
     )
     result.time(
-        "one month closed: its movements (Ledger.between vs GROUP BY)",
-        between(month_start, last_closed),
-        flows(month_start, last_closed),
+        "one month closed: its movements summed (Ledger.totals vs its GROUP BY alone)",
+        totals(month_start, last_closed),
+        sums(month_start, last_closed),
     )
 
     def snapshot() -> int:

@@ -20,6 +20,7 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Protocol
 from uuid import UUID
 
 from attrs import frozen
@@ -79,6 +80,52 @@ class Movement:
     order_id: UUID | None = None
 
 
+class Change(Protocol):
+    """What balances and holds need of a movement: a `Movement` or a `MovementTotal`."""
+
+    @property
+    def key(self) -> StockKey: ...
+    @property
+    def kind(self) -> MovementKind: ...
+    @property
+    def quantity(self) -> Decimal: ...
+    @property
+    def order_id(self) -> UUID | None: ...
+
+
+@frozen
+class MovementTotal:
+    """The sum of the movements of one kind of one stock key and one order (or of no order):
+    all that reports and month closings need of them (`LedgerRepository.totals`)."""
+
+    key: StockKey
+    kind: MovementKind
+    quantity: Decimal
+    order_id: UUID | None = None
+
+
+def totals_of(movements: Iterable[Movement]) -> list[MovementTotal]:
+    """`movements` summed per stock key, kind and order, in order of first appearance."""
+    sums: dict[tuple[StockKey, MovementKind, UUID | None], Decimal] = {}
+    for m in movements:
+        slot = (m.key, m.kind, m.order_id)
+        sums[slot] = sums.get(slot, ZERO) + m.quantity
+    return [MovementTotal(key, kind, total, order) for (key, kind, order), total in sums.items()]
+
+
+#: Kinds that take on hand or reserved down (none of them takes either up).
+_DECREASING = frozenset(kind for kind, signs in EFFECTS.items() if min(signs) < 0)
+
+
+def increases_first(changes: Iterable[Change]) -> list[Change]:
+    """`changes` with every increase before any decrease, otherwise in their order.
+
+    Applied so, sums of movements never take a balance below zero on their way
+    to a final balance that is not (the ledger refused any that would be).
+    """
+    return sorted(changes, key=lambda change: change.kind in _DECREASING)
+
+
 class StockFigures:
     """Free balance and shortage, derived the same way wherever on hand and reserved meet."""
 
@@ -104,8 +151,9 @@ class Balance(StockFigures):
     on_hand: Decimal = ZERO
     reserved: Decimal = ZERO
 
-    def apply(self, movement: Movement) -> Balance:
-        """The balance after `movement`; refuses to take stock or reserve below zero."""
+    def apply(self, movement: Change) -> Balance:
+        """The balance after `movement` (or a sum of movements); refuses to take stock or
+        reserve below zero."""
         if movement.key != self.key:
             raise ValueError(f"movement for {movement.key} applied to {self.key}")
         on_hand_sign, reserved_sign = EFFECTS[movement.kind]
@@ -149,7 +197,7 @@ def document_movements(
 
 
 def apply_all(
-    balances: Mapping[StockKey, Balance], movements: Iterable[Movement]
+    balances: Mapping[StockKey, Balance], movements: Iterable[Change]
 ) -> dict[StockKey, Balance]:
     """Balances after `movements` in order; keys not in `balances` start at zero."""
     result = dict(balances)

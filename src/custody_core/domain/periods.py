@@ -20,10 +20,11 @@ from custody_core.domain.ledger import (
     EFFECTS,
     ZERO,
     Balance,
-    Movement,
+    Change,
     MovementKind,
     StockKey,
     apply_all,
+    increases_first,
 )
 
 _HOLD_SIGN = {
@@ -77,15 +78,16 @@ class Position:
             {(hold.order_id, hold.key): hold.quantity for hold in holds},
         )
 
-    def advanced(self, movements: Iterable[Movement], to: date) -> Position:
-        """The position after `movements` (all dated after `as_of`, up to `to`)."""
-        listed = list(movements)
+    def advanced(self, changes: Iterable[Change], to: date) -> Position:
+        """The position after `changes`: the movements dated after `as_of` up to `to`, or
+        their totals (applied increases first, so that no sum dips below zero on the way)."""
+        listed = increases_first(changes)
         holds = dict(self.holds)
-        for movement in listed:
-            change = hold_effect(movement)
-            if change and movement.order_id is not None:
-                slot = (movement.order_id, movement.key)
-                held = holds.get(slot, ZERO) + change
+        for change in listed:
+            delta = hold_effect(change)
+            if delta and change.order_id is not None:
+                slot = (change.order_id, change.key)
+                held = holds.get(slot, ZERO) + delta
                 if held:
                     holds[slot] = held
                 else:
@@ -97,13 +99,13 @@ class Position:
         return [HeldReserve(order, key, quantity) for (order, key), quantity in self.holds.items()]
 
 
-def effect(movement: Movement) -> tuple[Decimal, Decimal]:
+def effect(movement: Change) -> tuple[Decimal, Decimal]:
     """(change of on hand, change of reserved) that `movement` makes."""
     on_hand_sign, reserved_sign = EFFECTS[movement.kind]
     return on_hand_sign * movement.quantity, reserved_sign * movement.quantity
 
 
-def hold_effect(movement: Movement) -> Decimal:
+def hold_effect(movement: Change) -> Decimal:
     """The change `movement` makes to its order's reserve (zero for movements of no order)."""
     if movement.order_id is None:
         return ZERO

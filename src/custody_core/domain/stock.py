@@ -18,7 +18,7 @@ from uuid import UUID
 from attrs import frozen
 
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import ZERO, Balance, Movement, MovementKind, StockFigures, StockKey
+from custody_core.domain.ledger import ZERO, Balance, Change, MovementKind, StockFigures, StockKey
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.parties import Counterparty, Warehouse
 from custody_core.domain.periods import Position
@@ -126,13 +126,14 @@ _COLUMNS = ("received", "reservations", "released", "delivered")
 
 @frozen
 class ReportInput:
-    """What a period report is computed from; `orders` holds every order the movements name."""
+    """What a period report is computed from: `movements` are the period's movements or
+    their totals; `orders` holds every order they and the opening's holds name."""
 
     counterparty: Counterparty
     items: Mapping[UUID, Item]
     warehouses: Mapping[UUID, Warehouse]
     opening: Position
-    movements: Sequence[Movement]
+    movements: Sequence[Change]
     orders: Mapping[UUID, DeliveryOrder]
 
 
@@ -175,7 +176,7 @@ def build_stock_report(
 
 
 def _flows(
-    movements: Iterable[Movement],
+    movements: Iterable[Change],
 ) -> tuple[dict[StockKey, dict[str, Decimal]], dict[StockKey, dict[UUID, Decimal]]]:
     """Per stock key: the sum of each report column, and what each order wrote off."""
     flows: dict[StockKey, dict[str, Decimal]] = {}

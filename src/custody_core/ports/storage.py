@@ -18,7 +18,7 @@ from uuid import UUID
 from attrs import frozen
 
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import Balance, Movement, MovementKind, StockKey
+from custody_core.domain.ledger import Balance, Movement, MovementKind, MovementTotal, StockKey
 from custody_core.domain.orders import DeliveryOrder, OrderState
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
@@ -123,10 +123,15 @@ class LedgerRepository(Protocol):
         """Every movement of the account in the order it was appended."""
         ...
 
-    def between(
+    def totals(
         self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
-    ) -> list[Movement]:
-        """Movements dated after `after` (None: from the start) up to `through`, in append order."""
+    ) -> list[MovementTotal]:
+        """The movements dated after `after` (None: from the start) up to `through`, of one
+        counterparty or (None) all, summed per stock key, kind and order, in any order.
+
+        Reports and month closings read these sums, not the movements: a database
+        adds them up far more cheaply than it hands every movement over.
+        """
         ...
 
     def first_date(self, account_id: UUID) -> date | None:

@@ -38,8 +38,8 @@ def close_periods(ctx: Context, through: date | None = None) -> list[date]:
         )
         closed = []
         for end in month_ends(first, through):
-            movements = uow.ledger.between(ctx.account_id, None, position.as_of, end)
-            position = position.advanced(movements, end)
+            totals = uow.ledger.totals(ctx.account_id, None, position.as_of, end)
+            position = position.advanced(totals, end)
             uow.periods.add(ctx.account_id, position)
             closed.append(end)
         ctx.commit(uow, "periods.close", target=f"through {through}")

@@ -36,7 +36,8 @@ def stock_report(
 
     The period defaults to the current month up to today; `as_of` asks for
     the position at the end of one day. The cost is that of the items and
-    the movements since the last closed month before the period.
+    the sums of the movements since the last closed month before the period
+    (summed by the storage per item, kind and order).
     """
     authorize(ctx.principal, Action.READ_STOCK)
     date_from = optional_day(date_from, "date_from")
@@ -58,11 +59,11 @@ def stock_report(
             )
         day_before = start - DAY
         base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)
-        movements = uow.ledger.between(ctx.account_id, counterparty.id, base.as_of, end)
-        opening = base.advanced((m for m in movements if m.occurred_on <= day_before), day_before)
-        in_period = [m for m in movements if m.occurred_on > day_before]
+        before = uow.ledger.totals(ctx.account_id, counterparty.id, base.as_of, day_before)
+        opening = base.advanced(before, day_before)
+        in_period = uow.ledger.totals(ctx.account_id, counterparty.id, day_before, end)
         order_ids = {order for order, _ in opening.holds} | {
-            m.order_id for m in in_period if m.order_id is not None
+            total.order_id for total in in_period if total.order_id is not None
         }
         orders = uow.orders.get_many(ctx.account_id, order_ids)
         source = ReportInput(

@@ -13,6 +13,7 @@ fresh, empty backend on each call:
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -31,7 +32,15 @@ from custody_core.domain.errors import Conflict, DuplicateDocument
 from custody_core.domain.forms import FormKind, IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import Balance, DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.ledger import (
+    Balance,
+    DocumentKind,
+    Movement,
+    MovementKind,
+    MovementTotal,
+    StockKey,
+    totals_of,
+)
 from custody_core.domain.lines import Line
 from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.orders import Cargo, DeliveryOrder, OrderState
@@ -161,6 +170,16 @@ class _World:
             address="Street 1",
             comment="Fragile",
         )
+
+
+def _neighbour(uow: UnitOfWork, world: _World) -> StockKey:
+    """The stock key of a second counterparty's item in `world`'s account and warehouse."""
+    account = world.account.id
+    counterparty = Counterparty(uuid4(), account, "CP-2", "Neighbour", "+79123456780", None)
+    item = evolve(world.item, id=uuid4(), counterparty_id=counterparty.id)
+    uow.counterparties.add(counterparty)
+    uow.items.add(item)
+    return StockKey(account, counterparty.id, world.warehouse.id, item.id)
 
 
 class StorageConformance:
@@ -481,11 +500,70 @@ class StorageConformance:
                 after = page.next_after
             assert pages == expected
             assert uow.ledger.first_date(account) == date(2026, 11, 1)
-            assert uow.ledger.between(account, None, date(2026, 11, 1), date(2026, 11, 2)) == [
-                movements[2]
+            assert uow.ledger.totals(account, None, date(2026, 11, 1), date(2026, 11, 2)) == [
+                MovementTotal(world.key, MovementKind.RECEIPT, Decimal(3))
             ]
             kinds = MovementQuery(kinds=frozenset({MovementKind.RELEASE}))
             assert list(uow.ledger.find(account, kinds, PageRequest())) == []
+
+    def test_totals_are_the_movements_summed_per_key_kind_and_order(
+        self, storage: StorageBackend
+    ) -> None:
+        days = [date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
+        movement = st.tuples(
+            st.integers(0, 2),  # stock key: the counterparty's, its neighbour's, another account's
+            st.sampled_from(MovementKind),
+            st.integers(1, 9_999),  # quantity in thousandths
+            st.integers(0, 2),  # order: none or one of two
+            st.sampled_from(days),
+        )
+
+        @given(
+            st.lists(movement, max_size=12),
+            st.sampled_from([None, *days]),
+            st.sampled_from(days),
+            st.booleans(),
+        )
+        @settings(max_examples=30, deadline=None)
+        def agree(
+            rows: list[tuple[int, MovementKind, int, int, date]],
+            after: date | None,
+            through: date,
+            one_counterparty: bool,
+        ) -> None:
+            with storage.unit_of_work() as uow:  # never committed: each example starts empty
+                world, other = _World(uow, "first"), _World(uow, "second")
+                keys = [world.key, _neighbour(uow, world), other.key]
+                orders = [None, uuid4(), uuid4()]
+                uow.ledger.append(
+                    [
+                        Movement(
+                            keys[key],
+                            kind,
+                            Decimal(thousandths).scaleb(-3),
+                            DocumentKind.RECEIPT,
+                            uuid4(),
+                            day,
+                            NOW,
+                            orders[order],
+                        )
+                        for key, kind, thousandths, order, day in rows
+                    ],
+                    [],
+                )
+                account = world.account.id
+                counterparty = world.counterparty.id if one_counterparty else None
+                expected = totals_of(
+                    m
+                    for m in uow.ledger.movements(account)
+                    if counterparty in (None, m.key.counterparty_id)
+                    and (after is None or m.occurred_on > after)
+                    and m.occurred_on <= through
+                )
+                found = uow.ledger.totals(account, counterparty, after, through)
+                assert Counter(found) == Counter(expected)
+
+        agree()
 
     def test_the_ledger_invariants_hold_under_random_use(self, make_storage: StorageMaker) -> None:
         examples = self.state_machine_examples or settings().max_examples

@@ -29,7 +29,7 @@ from custody_core.domain.errors import Conflict, DuplicateDocument
 from custody_core.domain.forms import IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import Balance, Movement, StockKey
+from custody_core.domain.ledger import Balance, Movement, MovementTotal, StockKey, totals_of
 from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.paging import Page, PageRequest
@@ -354,17 +354,17 @@ class _Ledger(MemoryRepository):
     def movements(self, account_id: UUID) -> Iterator[Movement]:
         return iter([m for m in self._s.movements if m.key.account_id == account_id])
 
-    def between(
+    def totals(
         self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
-    ) -> list[Movement]:
-        return [
+    ) -> list[MovementTotal]:
+        return totals_of(
             m
             for m in self._s.movements
             if m.key.account_id == account_id
             and (counterparty_id is None or m.key.counterparty_id == counterparty_id)
             and (after is None or m.occurred_on > after)
             and m.occurred_on <= through
-        ]
+        )
 
     def first_date(self, account_id: UUID) -> date | None:
         dates = [m.occurred_on for m in self._s.movements if m.key.account_id == account_id]

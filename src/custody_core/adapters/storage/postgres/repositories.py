@@ -10,7 +10,14 @@ from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
 from custody_core.adapters.storage.postgres.base import Repository, Row, Where, lock_key, lock_keys
 from custody_core.adapters.storage.postgres.codec import instant_out, quantity_out
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import Balance, DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.ledger import (
+    Balance,
+    DocumentKind,
+    Movement,
+    MovementKind,
+    MovementTotal,
+    StockKey,
+)
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.units import UnitOfMeasure
@@ -244,19 +251,41 @@ class Ledger(Repository):
         rows = self._all(f"{self._MOVEMENT} WHERE m.account_id = %s ORDER BY m.seq", account_id)
         return (_movement(account_id, row) for row in rows)
 
-    def between(
+    def totals(
         self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
-    ) -> list[Movement]:
+    ) -> list[MovementTotal]:
+        """Summed in NUMERIC by the server; every counterparty is asked for by its id, so
+        that even all of them are read off the movements_by_date index."""
+        counterparties, scope = (
+            ("= ANY(ARRAY(SELECT id FROM counterparties WHERE account_id = %s))", account_id)
+            if counterparty_id is None
+            else ("= %s", counterparty_id)
+        )
         where = (
             Where()
-            .add("m.account_id = %s", account_id)
-            .equal("m.counterparty_id", counterparty_id)
-            .add("m.occurred_on <= %s", through)
+            .add("account_id = %s", account_id)
+            .add(f"counterparty_id {counterparties}", scope)
+            .add("occurred_on <= %s", through)
         )
         if after is not None:
-            where.add("m.occurred_on > %s", after)
-        rows = self._all(f"{self._MOVEMENT} WHERE {where} ORDER BY m.seq", *where.params)
-        return [_movement(account_id, row) for row in rows]
+            where.add("occurred_on > %s", after)
+        rows = self._all(
+            "SELECT t.counterparty_id, t.warehouse_id, t.item_id, t.kind, t.order_id, t.quantity,"
+            " i.unit_scale FROM (SELECT counterparty_id, warehouse_id, item_id, kind, order_id,"
+            f" sum(quantity) AS quantity FROM movements WHERE {where}"
+            " GROUP BY counterparty_id, warehouse_id, item_id, kind, order_id) t"
+            " JOIN items i ON i.id = t.item_id",
+            *where.params,
+        )
+        return [
+            MovementTotal(
+                StockKey(account_id, cp, wh, item),
+                MovementKind(kind),
+                quantity_out(quantity, scale),
+                order_id,
+            )
+            for cp, wh, item, kind, order_id, quantity, scale in rows
+        ]
 
     def first_date(self, account_id: UUID) -> date | None:
         """Per counterparty, so that each minimum is read off the movements_by_date index."""

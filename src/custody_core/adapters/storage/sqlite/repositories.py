@@ -27,7 +27,14 @@ from custody_core.adapters.storage.sqlite.codec import (
     uid_out,
 )
 from custody_core.domain.items import Item
-from custody_core.domain.ledger import Balance, DocumentKind, Movement, MovementKind, StockKey
+from custody_core.domain.ledger import (
+    Balance,
+    DocumentKind,
+    Movement,
+    MovementKind,
+    MovementTotal,
+    StockKey,
+)
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.units import UnitOfMeasure
@@ -312,25 +319,38 @@ class Ledger(Repository):
         )
         return (_movement(account_id, row) for row in cursor)
 
-    def between(
+    def totals(
         self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
-    ) -> list[Movement]:
-        if counterparty_id is None:
-            found: list[Movement] = []
-            for (counterparty,) in self._all(
-                "SELECT id FROM counterparties WHERE account_id = ?", uid(account_id)
-            ):
-                found += self.between(account_id, uid_out(str(counterparty)), after, through)
-            return found
+    ) -> list[MovementTotal]:
+        """Summed as integers by SQLite; every counterparty is asked for by its id, so that
+        even all of them are read off the movements_by_date index."""
+        counterparties, scope = (
+            ("IN (SELECT id FROM counterparties WHERE account_id = ?)", account_id)
+            if counterparty_id is None
+            else ("= ?", counterparty_id)
+        )
         rows = self._all(
-            f"{self._MOVEMENT} WHERE m.account_id = ? AND m.counterparty_id = ?"
-            " AND occurred_on > ? AND occurred_on <= ? ORDER BY seq",
+            "SELECT t.counterparty_id, t.warehouse_id, t.item_id, t.kind, t.order_id, t.quantity,"
+            " i.unit_scale FROM (SELECT counterparty_id, warehouse_id, item_id, kind, order_id,"
+            " sum(quantity) AS quantity FROM movements"
+            f" WHERE account_id = ? AND counterparty_id {counterparties}"
+            " AND occurred_on > ? AND occurred_on <= ?"
+            " GROUP BY counterparty_id, warehouse_id, item_id, kind, order_id) t"
+            " JOIN items i ON i.id = t.item_id",
             uid(account_id),
-            uid(counterparty_id),
+            uid(scope),
             "" if after is None else day_in(after),
             day_in(through),
         )
-        return [_movement(account_id, row) for row in rows]
+        return [
+            MovementTotal(
+                StockKey(account_id, uid_out(str(cp)), uid_out(str(wh)), uid_out(str(item))),
+                MovementKind(str(kind)),
+                quantity_out(int(str(quantity)), int(str(scale))),
+                None if order_id is None else uid_out(str(order_id)),
+            )
+            for cp, wh, item, kind, order_id, quantity, scale in rows
+        ]
 
     def first_date(self, account_id: UUID) -> date | None:
         row = self._one(
