@@ -9,8 +9,8 @@
    the API with the same ids; `close_periods()` through the API on both; then
    the current and last month's report, interleaved, median of each. Both
    databases must give equal reports. A breakdown times what the PostgreSQL
-   report and month closing read through the repositories against single SQL
-   aggregates of the same rows.
+   report reads through the repositories, and month closing, against single
+   SQL queries over the same rows.
 
 The server is CUSTODY_POSTGRES_URL (default postgres on 127.0.0.1, database
 `test`). Every PostgreSQL database is a schema of its own (the URL sets its
@@ -339,7 +339,7 @@ class Breakdown:
 
 
 def breakdown(ledger: Ledger, ids: reports.Ids, months: int) -> list[str]:
-    """What the PostgreSQL report and month closing read, against SQL aggregates of it."""
+    """What the PostgreSQL report reads, and month closing, against SQL queries of the same."""
     account, counterparty = UUID(ids.account), UUID(ids.counterparty)
     storage = ledger.app.storage
     last_closed = reports.THIS_MONTH - timedelta(days=1)
@@ -374,7 +374,7 @@ def breakdown(ledger: Ledger, ids: reports.Ids, months: int) -> list[str]:
         sums(last_closed, reports.TODAY),
     )
     result.time(
-        "one month closed: its movements summed (Ledger.totals vs its GROUP BY alone)",
+        "one month's movements summed (Ledger.totals vs its GROUP BY alone)",
         totals(month_start, last_closed),
         sums(month_start, last_closed),
     )

@@ -9,7 +9,7 @@ its date, in the same transaction (see docs/decisions.md).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -97,6 +97,30 @@ class Position:
 
     def held(self) -> list[HeldReserve]:
         return [HeldReserve(order, key, quantity) for (order, key), quantity in self.holds.items()]
+
+    def without_zeros(self) -> Position:
+        """This position less its zero balances: what a snapshot keeps of it."""
+        kept = {key: b for key, b in self.balances.items() if b.on_hand or b.reserved}
+        return Position(self.as_of, kept, self.holds)
+
+
+def month_end_positions(
+    start: Position,
+    ends: Iterable[date],
+    totals: Callable[[date | None, date], Iterable[Change]],
+) -> Iterator[Position]:
+    """`start` advanced to each of `ends` in turn by `totals(after, through)`, the movement
+    sums of each month: how months are closed in Python, and what a database must match."""
+    position = start
+    for end in ends:
+        position = position.advanced(totals(position.as_of, end), end)
+        yield position
+
+
+def fold_signs() -> list[tuple[str, int, int, int]]:
+    """(kind, on hand sign, reserved sign, order reserve sign) of every movement kind: handed
+    to a database as data, so that its SQL folds movements without naming a kind."""
+    return [(kind.value, *EFFECTS[kind], _HOLD_SIGN.get(kind, 0)) for kind in MovementKind]
 
 
 def effect(movement: Change) -> tuple[Decimal, Decimal]:

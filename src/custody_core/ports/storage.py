@@ -160,6 +160,18 @@ class PeriodRepository(Protocol):
         """Store `position` as the snapshot of the month ending `position.as_of`."""
         ...
 
+    def close(self, account_id: UUID, previous: date | None, ends: Sequence[date]) -> None:
+        """Close the months ending at `ends` (ascending, one or more, all after `previous`,
+        the last closing or None): store for each the snapshot of `previous` (or nothing)
+        advanced by the movements dated after it up to that end.
+
+        The snapshots must equal what `Position.advanced` month by month gives
+        (`custody_core.domain.periods.month_end_positions`), less zero balances.
+        A database computes them itself: it folds far faster than Python
+        reading its sums, and nothing crosses the wire.
+        """
+        ...
+
     def adjust(self, account_id: UUID, movements: Sequence[Movement]) -> None:
         """Add `movements` to every snapshot ending on or after each one's date."""
         ...

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import Problem, ValidationError
-from custody_core.domain.periods import Position, month_ends
+from custody_core.domain.periods import month_ends
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
 
@@ -33,15 +33,9 @@ def close_periods(ctx: Context, through: date | None = None) -> list[date]:
         first = previous + timedelta(days=1) if previous else uow.ledger.first_date(ctx.account_id)
         if first is None:
             return []
-        position = (
-            uow.periods.snapshot(ctx.account_id, previous) if previous else Position(None, {}, {})
-        )
-        closed = []
-        for end in month_ends(first, through):
-            totals = uow.ledger.totals(ctx.account_id, None, position.as_of, end)
-            position = position.advanced(totals, end)
-            uow.periods.add(ctx.account_id, position)
-            closed.append(end)
+        closed = month_ends(first, through)
+        if closed:
+            uow.periods.close(ctx.account_id, previous, closed)
         ctx.commit(uow, "periods.close", target=f"through {through}")
     return closed
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -28,7 +28,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery, Outcome
 from custody_core.domain.cards import ConnectionCard
-from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.errors import Conflict, DuplicateDocument, InsufficientStock
 from custody_core.domain.forms import FormKind, IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
@@ -47,7 +47,7 @@ from custody_core.domain.orders import Cargo, DeliveryOrder, OrderState
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
 from custody_core.domain.passwords import PasswordPolicy
-from custody_core.domain.periods import HeldReserve, Position
+from custody_core.domain.periods import HeldReserve, Position, month_end_positions, month_ends
 from custody_core.domain.principal import Role
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
@@ -170,6 +170,39 @@ class _World:
             address="Street 1",
             comment="Fragile",
         )
+
+
+_JANUARY = date(2026, 1, 1)
+
+
+def _stored_order(uow: UnitOfWork, world: _World, number: int) -> UUID:
+    """The id of a new order of `world`, stored (snapshots refer to their orders)."""
+    order = world.order(number)
+    uow.orders.add(order)
+    return order.id
+
+
+def _movement(
+    key: StockKey, kind: MovementKind, thousandths: int, order_id: UUID | None, day: date
+) -> Movement:
+    quantity = Decimal(thousandths).scaleb(-3)
+    return Movement(key, kind, quantity, DocumentKind.RECEIPT, uuid4(), day, NOW, order_id)
+
+
+def _accepted(movements: Iterable[Movement]) -> list[Movement]:
+    """`movements` by date, less those the ledger would refuse after the ones kept before them
+    (stock or reserve below zero) and those that would take an order's reserve below zero."""
+    position = Position(None, {}, {})
+    kept = []
+    for movement in sorted(movements, key=lambda m: m.occurred_on):
+        try:
+            after = position.advanced([movement], movement.occurred_on)
+        except (Conflict, InsufficientStock):
+            continue
+        if all(held >= 0 for held in after.holds.values()):
+            position = after
+            kept.append(movement)
+    return kept
 
 
 def _neighbour(uow: UnitOfWork, world: _World) -> StockKey:
@@ -562,6 +595,71 @@ class StorageConformance:
                 )
                 found = uow.ledger.totals(account, counterparty, after, through)
                 assert Counter(found) == Counter(expected)
+
+        agree()
+
+    def test_closing_months_stores_what_the_python_fold_gives(
+        self, storage: StorageBackend
+    ) -> None:
+        ends = month_ends(_JANUARY, date(2026, 6, 30))
+        movement = st.tuples(
+            st.integers(0, 2),  # stock key: the counterparty's, its neighbour's, another account's
+            st.sampled_from(MovementKind),
+            st.integers(1, 9_999),  # quantity in thousandths
+            st.integers(0, 2),  # order: none or one of two
+            st.integers(0, (ends[-1] - _JANUARY).days),  # the day, from January 1st
+        )
+        late_receipt = st.tuples(st.integers(0, 2), st.integers(1, 9_999), st.integers(0, 180))
+
+        @given(
+            st.lists(movement, max_size=16), st.lists(late_receipt, max_size=3), st.integers(1, 5)
+        )
+        @settings(max_examples=30, deadline=None)
+        def agree(
+            rows: list[tuple[int, MovementKind, int, int, int]],
+            late_rows: list[tuple[int, int, int]],
+            first_closed: int,
+        ) -> None:
+            with storage.unit_of_work() as uow:  # never committed: each example starts empty
+                world, other = _World(uow, "first"), _World(uow, "second")
+                keys = [world.key, _neighbour(uow, world), other.key]
+                orders = [None, *(_stored_order(uow, world, n) for n in (1, 2))]
+                account, previous = world.account.id, ends[first_closed - 1]
+                movements = _accepted(
+                    _movement(
+                        keys[key], kind, thousandths, orders[order], _JANUARY + timedelta(day)
+                    )
+                    for key, kind, thousandths, order, day in rows
+                )
+                uow.ledger.append([m for m in movements if m.occurred_on <= previous], [])
+                uow.periods.close(account, None, ends[:first_closed])
+                late = [  # receipts dated into the months closed already
+                    _movement(
+                        keys[key],
+                        MovementKind.RECEIPT,
+                        thousandths,
+                        None,
+                        _JANUARY + timedelta(day % ((previous - _JANUARY).days + 1)),
+                    )
+                    for key, thousandths, day in late_rows
+                ]
+                uow.ledger.append([m for m in movements if m.occurred_on > previous] + late, [])
+                uow.periods.adjust(account, late)
+                uow.periods.close(account, previous, ends[first_closed:])
+
+                def totals(after: date | None, through: date) -> list[MovementTotal]:
+                    return totals_of(
+                        m
+                        for m in uow.ledger.movements(account)
+                        if (after is None or m.occurred_on > after) and m.occurred_on <= through
+                    )
+
+                folded = month_end_positions(Position(None, {}, {}), ends, totals)
+                assert uow.periods.closings(account) == ends
+                for position in folded:
+                    assert position.as_of is not None
+                    stored = uow.periods.snapshot(account, position.as_of)
+                    assert stored == position.without_zeros()
 
         agree()
 

@@ -34,7 +34,7 @@ from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.parties import Account, Contract, Counterparty, Warehouse
-from custody_core.domain.periods import Position
+from custody_core.domain.periods import Position, month_end_positions
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.registry import RegistryTemplate
 from custody_core.domain.requisites import Requisites
@@ -573,12 +573,15 @@ class _Periods(MemoryRepository):
         )
 
     def add(self, account_id: UUID, position: Position) -> None:
-        kept = Position(
-            position.as_of,
-            {k: b for k, b in position.balances.items() if b.on_hand or b.reserved},
-            position.holds,
-        )
-        self._s.snapshots.put((account_id, kept))
+        self._s.snapshots.put((account_id, position.without_zeros()))
+
+    def close(self, account_id: UUID, previous: date | None, ends: Sequence[date]) -> None:
+        start = self.snapshot(account_id, previous) if previous else Position(None, {}, {})
+        ledger = _Ledger(self._s)
+        for position in month_end_positions(
+            start, ends, lambda after, through: ledger.totals(account_id, None, after, through)
+        ):
+            self.add(account_id, position)
 
     def adjust(self, account_id: UUID, movements: Sequence[Movement]) -> None:
         for end in self.closings(account_id):

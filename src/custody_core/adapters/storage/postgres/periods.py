@@ -6,10 +6,19 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from custody_core.adapters.storage.closing_sql import (
+    BALANCES,
+    HOLDS,
+    closing_params,
+    closing_statement,
+)
 from custody_core.adapters.storage.postgres.base import Repository, Where
 from custody_core.adapters.storage.postgres.codec import quantity_out
 from custody_core.domain.ledger import Balance, Movement, StockKey
 from custody_core.domain.periods import HeldReserve, Position, effect, hold_effect
+
+#: The account's counterparties, each asked for by id so that movements_by_date is used.
+_COUNTERPARTIES = "= ANY(ARRAY(SELECT id FROM counterparties WHERE account_id = %s))"
 
 
 class Periods(Repository):
@@ -77,6 +86,17 @@ class Periods(Repository):
                     for hold in position.held()
                 ],
             )
+
+    def close(self, account_id: UUID, previous: date | None, ends: Sequence[date]) -> None:
+        """One INSERT per snapshot table, summed in NUMERIC by the server."""
+        with self._db.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO period_closings (account_id, period_end) VALUES (%s, %s)",
+                [(account_id, end) for end in ends],
+            )
+        params = closing_params(account_id, previous, ends, lambda day: day)
+        for table in (BALANCES, HOLDS):
+            self._db.execute(closing_statement(table, "%s", _COUNTERPARTIES, len(ends)), params)
 
     def adjust(self, account_id: UUID, movements: Sequence[Movement]) -> None:
         for movement in movements:

@@ -6,6 +6,12 @@ from collections.abc import Sequence
 from datetime import date
 from uuid import UUID
 
+from custody_core.adapters.storage.closing_sql import (
+    BALANCES,
+    HOLDS,
+    closing_params,
+    closing_statement,
+)
 from custody_core.adapters.storage.sqlite.base import Repository, stock_key
 from custody_core.adapters.storage.sqlite.codec import (
     day_in,
@@ -17,6 +23,9 @@ from custody_core.adapters.storage.sqlite.codec import (
 )
 from custody_core.domain.ledger import Balance, Movement, StockKey
 from custody_core.domain.periods import HeldReserve, Position, effect, hold_effect
+
+#: The account's counterparties, each asked for by id so that movements_by_date is used.
+_COUNTERPARTIES = "IN (SELECT id FROM counterparties WHERE account_id = ?)"
 
 
 class Periods(Repository):
@@ -87,6 +96,17 @@ class Periods(Repository):
                 for hold in position.held()
             ],
         )
+
+    def close(self, account_id: UUID, previous: date | None, ends: Sequence[date]) -> None:
+        """One INSERT per snapshot table, summed as integers by SQLite."""
+        account = uid(account_id)
+        self._db.executemany(
+            "INSERT INTO period_closings (account_id, period_end) VALUES (?, ?)",
+            [(account, day_in(end)) for end in ends],
+        )
+        params = closing_params(account, previous, ends, day_in)
+        for table in (BALANCES, HOLDS):
+            self._db.execute(closing_statement(table, "?", _COUNTERPARTIES, len(ends)), params)
 
     def adjust(self, account_id: UUID, movements: Sequence[Movement]) -> None:
         for movement in movements:
