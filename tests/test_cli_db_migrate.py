@@ -194,7 +194,7 @@ def test_an_empty_postgres_schema_is_migrated_to_the_latest_version(
     assert (code, err, out.strip()) == (0, "", f"Schema is up to date (version {latest})")
 
 
-def test_reading_the_version_first_changes_nothing_in_a_schema_not_ours(
+def test_a_schema_not_ours_is_refused_and_left_alone(
     new_schema: Callable[[], str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     url = new_schema()

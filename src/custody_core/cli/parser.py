@@ -28,7 +28,7 @@ from custody_core.cli.commands import (
     user_grant,
     user_list,
 )
-from custody_core.cli.migrate import db_migrate, read_version_before
+from custody_core.cli.migrate import db_migrate
 from custody_core.cli.phrases import LABELS
 from custody_core.cli.printing import KINDS, print_form, requisites_set, tariff_set
 from custody_core.cli.receipt_file import parse_date
@@ -225,10 +225,7 @@ def _add_period_commands(group: Subcommands) -> None:
 def _add_db_commands(group: Subcommands) -> None:
     backup = _command(group, "backup", "copy a SQLite database while it is in use", db_backup)
     backup.add_argument("file", type=Path, metavar="FILE")
-    migrate = _command(
-        group, "migrate", "apply the schema migrations the database lacks", db_migrate
-    )
-    migrate.set_defaults(before_open=read_version_before)
+    _command(group, "migrate", "apply the schema migrations the database lacks", db_migrate)
 
 
 def _password_command(

@@ -35,9 +35,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             return run_demo(args.directory, args.lang, console)
         _require_existing(args.db)
-        before_open = getattr(args, "before_open", None)
-        if before_open is not None:  # `db migrate` reads the schema version first
-            before_open(args)
         with open_app(args.db, password_hasher=args.password_hasher) as app:
             code = args.run(Session(app, args, console))
         return code or 0

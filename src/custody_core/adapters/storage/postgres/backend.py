@@ -70,24 +70,6 @@ def location_of(url: str) -> str:
     return f"{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"
 
 
-def stored_schema_version(url: str) -> int:
-    """The schema version of the database at `url` as it stands, changed in nothing (0: no
-    custody schema in it yet); opening it with `PostgresStorage` migrates."""
-    location = location_of(url)
-    with translated_errors(location), psycopg.connect(url, autocommit=True) as connection:
-        found = connection.execute(
-            "SELECT count(*) FROM pg_tables"
-            " WHERE schemaname = current_schema() AND tablename = 'custody_schema_version'"
-        ).fetchone()
-        if found is None or not found[0]:
-            return 0
-        row = connection.execute(
-            "SELECT coalesce(max(version), 0) FROM custody_schema_version"
-        ).fetchone()
-        assert row is not None
-        return int(row[0])
-
-
 class PostgresStorage:
     """A custody database in PostgreSQL, reached through a pool of connections."""
 
@@ -100,7 +82,8 @@ class PostgresStorage:
         self._units = threading.local()
         with translated_errors(self.location):
             with psycopg.connect(url, autocommit=True) as connection:
-                migrate(connection, self.location)
+                #: The schema version the database had when this object opened it.
+                self.migrated_from = migrate(connection, self.location)
             self.pool: ConnectionPool[Connection] = ConnectionPool(
                 url,
                 min_size=1,

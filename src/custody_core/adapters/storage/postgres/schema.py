@@ -23,8 +23,9 @@ def migrations() -> list[tuple[int, str]]:
     return migration_scripts(__package__)
 
 
-def migrate(connection: Connection, location: str) -> None:
-    """Check the schema is ours and not newer, then apply the missing migrations.
+def migrate(connection: Connection, location: str) -> int:
+    """Check the schema is ours and not newer, apply the missing migrations, and return
+    the version it had.
 
     All of it is one transaction holding MIGRATION_LOCK, so two processes opening
     a new database at once migrate it once: the second waits, then finds it done.
@@ -40,6 +41,7 @@ def migrate(connection: Connection, location: str) -> None:
             connection.execute(
                 "INSERT INTO custody_schema_version (version) VALUES (%s)", (number,)
             )
+    return version
 
 
 def schema_version(connection: Connection, location: str) -> int:

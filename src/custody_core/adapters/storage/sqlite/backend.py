@@ -56,20 +56,11 @@ def translated_errors(location: str) -> Iterator[None]:
         raise CorruptStorage(location=location, reason=str(error)) from error
 
 
-def stored_schema_version(path: Path) -> int:
-    """The schema version of the existing file at `path` as it stands, opened read-only and
-    changed in nothing (0: no custody schema yet); opening it with `SQLiteStorage` migrates."""
-    with translated_errors(str(path)):
-        connection = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version: int = connection.execute("PRAGMA user_version").fetchone()[0]
-            return version
-        finally:
-            connection.close()
-
-
 class SQLiteStorage:
-    """A custody database in one SQLite file (WAL mode, foreign keys on)."""
+    """A custody database in one SQLite file (WAL mode, foreign keys on).
+
+    `migrated_from` is the schema version the file had when this object opened it.
+    """
 
     def __init__(
         self, url: str, path: Path, busy_timeout: float = 5.0, synchronous: str = "NORMAL"
@@ -131,6 +122,7 @@ class SQLiteStorage:
                     )
             if version > len(known):
                 raise SchemaTooNew(location=location, found=version, known=len(known))
+            self.migrated_from: int = version
             for number, script in known[version:]:
                 for statement in statements(script):
                     connection.execute(statement)
