@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from uuid import UUID
@@ -110,9 +111,10 @@ def checked_tariff(tariff: Tariff) -> Tariff:
         zone = checks.optional_text(rate.zone, f"{field}.zone", 64)
         if (charge is Charge.DELIVERY_ZONE) != (zone is not None):
             checks.add(Problem("tariff.zone", f"{field}.zone", rate.zone))
-        elif zone is not None and zone in zones:
-            checks.add(Problem("tariff.repeated", f"{field}.zone", zone))
-        zones.add(zone or "")
+        elif zone is not None:
+            if zone in zones:
+                checks.add(Problem("tariff.repeated", f"{field}.zone", zone))
+            zones.add(zone)
         per_place = None
         if charge is Charge.STORAGE_PLACE_DAY:
             per_place = checks.quantity(rate.units_per_place, 6, f"{field}.units_per_place")
@@ -126,9 +128,9 @@ def checked_tariff(tariff: Tariff) -> Tariff:
                 per_place,
             )
         )
-    singles = [rate.charge for rate in rates if rate.charge is not Charge.DELIVERY_ZONE]
-    for charge in {charge for charge in singles if singles.count(charge) > 1}:
-        if charge is not Charge.EXTRA_ORDER:
+    priced = Counter(rate.charge for rate in rates if rate.charge not in _REPEATABLE)
+    for charge, times in priced.items():
+        if times > 1:
             checks.add(Problem("tariff.repeated", "rates", charge.value))
     checks.done()
     return Tariff(tariff.account_id, tariff.counterparty_id, tuple(rates), tariff.vat)
@@ -190,6 +192,8 @@ def delivery_charges(tariff: Tariff, deliveries: Iterable[Delivery]) -> list[Cha
     ]
 
 
+#: Charges a tariff may list more than once: one price per zone, any number of extras.
+_REPEATABLE = frozenset({Charge.DELIVERY_ZONE, Charge.EXTRA_ORDER})
 _PER_ORDER = frozenset({Charge.DELIVERY_ORDER, Charge.EXTRA_ORDER})
 
 

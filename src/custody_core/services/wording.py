@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from num2words import num2words
+
+def _num2words(value: Any, **options: Any) -> str:
+    # Imported on first use: num2words loads every language it has, which an
+    # application that never prints a form should not pay for at start-up.
+    from num2words import num2words
+
+    text: str = num2words(value, **options)
+    return text
 
 
 class RussianWording:
@@ -12,7 +20,7 @@ class RussianWording:
 
     def money(self, amount: Decimal) -> str:
         # num2words reads an int as kopecks and defaults to euros: pass a Decimal and RUB.
-        text: str = num2words(
+        text = _num2words(
             amount, lang="ru", to="currency", currency="RUB", cents=False, separator=""
         )
         return text[:1].upper() + text[1:]
@@ -20,5 +28,4 @@ class RussianWording:
     def quantity(self, value: Decimal) -> str:
         exact = value.normalize()
         whole = exact == exact.to_integral_value()
-        text: str = num2words(int(exact) if whole else exact, lang="ru")
-        return text
+        return _num2words(int(exact) if whole else exact, lang="ru")
