@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import random
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import phonenumbers
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -225,6 +227,25 @@ def test_the_usual_russian_phone_forms_read_as_the_general_parser_reads_them() -
         assert contacts.normal_phone(typed) == contacts._parsed_phone(typed)
 
     agree()
+
+
+@given(st.integers(3_000_000_000, 9_999_999_999))
+@settings(max_examples=2000)
+def test_ten_digit_numbers_after_plus_seven_are_valid_as_phonenumbers_judges_them(
+    national: int,
+) -> None:
+    number = phonenumbers.PhoneNumber(country_code=7, national_number=national)
+    assert contacts._valid_national(str(national)) == phonenumbers.is_valid_number(number)
+
+
+def test_every_three_digit_prefix_after_plus_seven_is_judged_as_phonenumbers_judges_it() -> None:
+    """Validity turns on the leading digits (region and area codes): each prefix, twice."""
+    rng = random.Random(7)
+    for prefix in range(300, 1000):
+        for _ in range(2):
+            national = f"{prefix}{rng.randrange(10**7):07d}"
+            number = phonenumbers.PhoneNumber(country_code=7, national_number=int(national))
+            assert contacts._valid_national(national) == phonenumbers.is_valid_number(number)
 
 
 @given(st.lists(st.tuples(st.text(max_size=8), st.integers(1, 1_048_576)), max_size=3000))

@@ -9,9 +9,11 @@ Parsing is left to `phonenumbers` (libphonenumber's metadata) and
 from __future__ import annotations
 
 import re
+from functools import cache
 
 import email_validator
 import phonenumbers
+from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
@@ -24,21 +26,89 @@ DEFAULT_REGION = "RU"
 #: The usual ways a Russian number is written: +7 / 8 / nothing, then ten digits.
 _RUSSIAN = re.compile(r"(?:\+7|8)?([3-9]\d{9})")
 _SEPARATORS = str.maketrans("", "", " -()\u00a0")
+_NATIONAL_LENGTH = 10
 
 
 def normal_phone(value: str) -> str | None:
     """`value` in E.164 form, or None when it is not a valid phone number.
 
-    The usual Russian forms skip phonenumbers' general parser (its slowest
-    part, about two thirds of the time) and go straight to its validity
-    check, which a registry of 100,000 rows feels; the answer is the same.
+    The usual Russian forms skip phonenumbers' general parser and its validity
+    check (together about 9 µs a number, which a registry of 100,000 rows
+    feels) for `_valid_national`, which asks the same metadata the same
+    question with two regular expressions.
     """
     usual = _RUSSIAN.fullmatch(value.translate(_SEPARATORS))
     if usual is not None:
         national = usual.group(1)
-        number = phonenumbers.PhoneNumber(country_code=7, national_number=int(national))
-        return f"+7{national}" if phonenumbers.is_valid_number(number) else None
+        return f"+7{national}" if _valid_national(national) else None
     return _parsed_phone(value)
+
+
+def _valid_national(national: str) -> bool:
+    """What `phonenumbers.is_valid_number` answers for +7 and these ten digits.
+
+    Its steps, kept: the region is the first of the code's regions whose
+    leading digits start the number (or, for a region without them, whose
+    types admit it), then the number is valid when that region's general
+    pattern and one of its types admit it. The types' patterns are joined
+    into one alternation per region, compiled once.
+    """
+    for region in _regions_of_seven():
+        if region.leading is None:
+            if region.admits(national):
+                return True
+        elif region.leading.match(national):
+            return region.admits(national)
+    return False
+
+
+class _Region:
+    """One region's metadata for ten-digit national numbers."""
+
+    def __init__(self, metadata: PhoneMetadata) -> None:
+        leading = metadata.leading_digits
+        self.leading = None if leading is None else re.compile(leading)
+        self.general = _pattern([metadata.general_desc])
+        types = [
+            metadata.premium_rate,
+            metadata.toll_free,
+            metadata.shared_cost,
+            metadata.voip,
+            metadata.personal_number,
+            metadata.pager,
+            metadata.uan,
+            metadata.voicemail,
+            metadata.fixed_line,
+        ]
+        if not metadata.same_mobile_and_fixed_line_pattern:
+            types.append(metadata.mobile)
+        self.types = _pattern(types)
+
+    def admits(self, national: str) -> bool:
+        return bool(
+            self.general
+            and self.types
+            and self.general.fullmatch(national)
+            and self.types.fullmatch(national)
+        )
+
+
+def _pattern(descriptions: list[PhoneNumberDesc | None]) -> re.Pattern[str] | None:
+    """The descriptions that admit ten digits, as one pattern; None when none does."""
+    alternatives = [
+        f"(?:{description.national_number_pattern})"
+        for description in descriptions
+        if description is not None
+        and description.national_number_pattern
+        and (not description.possible_length or _NATIONAL_LENGTH in description.possible_length)
+    ]
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+@cache
+def _regions_of_seven() -> tuple[_Region, ...]:
+    found = map(PhoneMetadata.metadata_for_region, phonenumbers.COUNTRY_CODE_TO_REGION_CODE[7])
+    return tuple(_Region(metadata) for metadata in found if metadata is not None)
 
 
 def _parsed_phone(value: str) -> str | None:
