@@ -9,13 +9,14 @@ import enum
 from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypeVar
+from typing import ParamSpec, TypeVar
 from uuid import UUID
 
 from custody_core.domain import numbers
 from custody_core.domain.errors import Problem, ValidationError
 
 T = TypeVar("T")
+P = ParamSpec("P")
 E = TypeVar("E", bound=enum.Enum)
 
 CODE_LENGTH = 64
@@ -32,10 +33,10 @@ class Checks:
         #: See `CustodyError.hidden_owner`.
         self.hidden_owner: UUID | None = None
 
-    def attempt(self, check: Callable[[], T]) -> T | None:
+    def attempt(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """The check's result, or None after recording its problems."""
         try:
-            return check()
+            return check(*args, **kwargs)
         except ValidationError as error:
             self.problems.extend(error.problems)
             return None

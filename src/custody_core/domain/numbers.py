@@ -9,6 +9,7 @@ silent `0.1 + 0.2` is how ledgers drift.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
 
 from custody_core.domain.errors import Problem, ValidationError
 
@@ -21,11 +22,14 @@ MONEY_LIMIT = Decimal(10) ** 15
 _KOPECK = Decimal(1).scaleb(-MONEY_SCALE)
 
 Number = Decimal | int | str
+_NUMBER_TYPES = (Decimal, int, str)
 
 
 def to_decimal(value: object, field: str, expected: str = "a decimal number") -> Decimal:
     """Read an exact decimal from a Decimal, int or string; refuse floats, NaN and infinity."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
+    if type(value) is Decimal and value.is_finite():  # the usual case, first: it runs per cell
+        return value
+    if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
         raise ValidationError([Problem("quantity.not_a_number", field, value, expected)])
     try:
         number = (
@@ -63,13 +67,17 @@ def _fit(number: Decimal, scale: int, field: str, limit: Decimal) -> Decimal:
         raise ValidationError(
             [Problem("quantity.too_large", field, str(number), f"less than {limit}")]
         )
-    step = Decimal(1).scaleb(-scale)
-    fitted = number.quantize(step)
+    fitted = number.quantize(_step(scale))
     if fitted != number:
         raise ValidationError(
             [Problem("quantity.too_fine", field, str(number), f"{scale} decimal places")]
         )
     return fitted
+
+
+@cache
+def _step(scale: int) -> Decimal:
+    return Decimal(1).scaleb(-scale)
 
 
 def to_scaled_int(number: Decimal, scale: int) -> int:

@@ -196,4 +196,4 @@ def _optional(
 ) -> Decimal | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return checks.attempt(lambda: parse(value, field))
+    return checks.attempt(parse, value, field)
