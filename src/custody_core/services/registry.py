@@ -19,6 +19,7 @@ import contextlib
 import hashlib
 from collections.abc import Callable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TypedDict
 
@@ -282,7 +283,8 @@ class _Run:
         self._problems: list[Problem] = []
         self._omitted = 0
         self._rows = self._orders = self._lines = self._skipped = self._rejected = 0
-        self._spans: list[RowSpan] = []
+        #: [first row, last row, orders] of each span, grown in place order by order.
+        self._spans: list[list[int]] = []
         self._requested: dict[StockKey, Decimal] = {}
         self._free: dict[StockKey, Decimal] = {}
         self._writing = not dry_run
@@ -624,10 +626,11 @@ class _Run:
             self._rejected += 1
         else:
             last = self._spans[-1] if self._spans else None
-            if last is not None and self._contiguous and last.last_row < group.first_row:
-                self._spans[-1] = RowSpan(last.first_row, group.last_row, last.orders + 1)
+            if last is not None and self._contiguous and last[1] < group.first_row:
+                last[1] = group.last_row
+                last[2] += 1
             else:
-                self._spans.append(RowSpan(group.first_row, group.last_row, 1))
+                self._spans.append([group.first_row, group.last_row, 1])
         self._contiguous = kind in (OutcomeKind.CREATED, OutcomeKind.PLANNED)
         if self._on_order is not None:
             self._on_order(
@@ -658,7 +661,7 @@ class _Run:
             lines=self._lines,
             skipped=self._skipped,
             rejected=self._rejected,
-            spans=tuple(self._spans),
+            spans=tuple(RowSpan(*span) for span in self._spans),
             reserved=reserved,
             shortages=tuple(sorted(shortages, key=lambda s: (s.sku, s.warehouse))),
             problems=tuple(self._problems),
@@ -672,11 +675,9 @@ def _reader(mapping: ColumnMapping) -> Callable[[Cell], object]:
     if kind is FieldType.INTEGER:
         return cells.read_integer
     if kind is FieldType.DECIMAL:
-        separator = mapping.decimal_separator
-        return lambda cell: cells.read_decimal(cell, separator)
+        return partial(cells.read_decimal, separator=mapping.decimal_separator)
     if kind is FieldType.DATE:
-        formats = mapping.formats
-        return lambda cell: cells.read_date(cell, formats)
+        return partial(cells.read_date, formats=mapping.formats)
     if kind is FieldType.BOOLEAN:
         return cells.read_boolean
     return cells.read_text

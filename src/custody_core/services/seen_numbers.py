@@ -1,8 +1,11 @@
 """The external numbers a registry import has met, with their first rows, in flat memory.
 
 A dict of strings costs about 120 bytes per order, which a 100,000-order
-registry feels. This table keeps a 64-bit BLAKE2b digest and a row number
-per number met, in insertion order in two dense arrays (12 bytes each), and
+registry feels. This table keeps a 64-bit digest (Python's own string hash:
+SipHash under a key drawn when the process starts, unless PYTHONHASHSEED
+fixes it, so no file can be made to collide on purpose; computed once per
+string) and a row number per
+number met, in insertion order in two dense arrays (12 bytes each), and
 finds them through an open-addressing index of 4-byte positions, at most
 four slots per number: 20 to 28 bytes per order. A table of digest and row
 per slot would cost 24 to 48, and half as much again while it grows. Two
@@ -12,16 +15,16 @@ orders) would be reported as a repeat; the import states that limit.
 
 from __future__ import annotations
 
-import hashlib
 from array import array
 
 #: An index slot holding no position (positions are stored plus one).
 _EMPTY = 0
 _FIRST_SIZE = 1024
+_UNSIGNED = (1 << 64) - 1
 
 
 def _digest(number: str) -> int:
-    return int.from_bytes(hashlib.blake2b(number.encode(), digest_size=8).digest(), "little")
+    return hash(number) & _UNSIGNED
 
 
 class SeenNumbers:
