@@ -124,7 +124,8 @@ class OrderBuilder:
         cash = _optional(checks, numbers.money, draft.cash_on_delivery, "cash_on_delivery")
         zone = checks.optional_text(draft.zone, "zone", CODE_LENGTH)
         warehouse = self.warehouse(checks, draft.warehouse)
-        self.look_up_skus(line.sku for line in draft.lines)
+        if draft.lines:
+            self.look_up_skus(line.sku for line in draft.lines)
         lines = resolve_lines(checks, draft.lines, self._items, self._foreign)
         cargo = tuple(
             _cargo(checks, line, f"cargo[{index}]") for index, line in enumerate(draft.cargo, 1)
