@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from custody_core.adapters.clock import SystemClock
 from custody_core.plugins import Plugins
 from custody_core.ports.auth import IdentityProvider, PasswordHasher
 from custody_core.ports.clock import Clock
 from custody_core.services.application import Application
+from custody_core.services.identifiers import time_ordered_id
 from custody_core.services.identity import Identity
 
 DEFAULT_URL = "sqlite:///custody.sqlite"
@@ -22,7 +23,7 @@ def open(
     clock: Clock | None = None,
     plugins: Iterable[object] = (),
     entry_points: bool = True,
-    new_id: Callable[[], UUID] = uuid4,
+    new_id: Callable[[], UUID] = time_ordered_id,
     password_hasher: str | PasswordHasher = "argon2",  # noqa: S107 (a hasher's name)
     hasher_options: Mapping[str, Any] | None = None,
     identity_provider: str | IdentityProvider | None = None,

@@ -287,6 +287,8 @@ def _difference(
     A write-off also consumes reserve, so the reservation still needed is the
     change of reserve plus what was written off.
     """
+    if not (before.lines or after.lines or before.handed_over):
+        return []  # free cargo only: nothing in custody moves
     reserve_before, reserve_after = before.reserve(), after.reserve()
     written_before, written_after = before.written_off(), after.written_off()
     items = dict.fromkeys(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from custody_core.domain.checks import CODE_LENGTH, Checks
 from custody_core.domain.errors import NotFound, Problem, ValidationError
@@ -16,6 +16,7 @@ from custody_core.ports.storage import StorageBackend
 from custody_core.services.authentication import Gate, log_in
 from custody_core.services.context import Context, ReaderChoice, RendererChoice
 from custody_core.services.desks import BackOffice, Cabinet
+from custody_core.services.identifiers import time_ordered_id
 from custody_core.services.identity import Identity
 
 
@@ -27,7 +28,7 @@ class Application:
         storage: StorageBackend,
         clock: Clock,
         identity: Identity,
-        new_id: Callable[[], UUID] = uuid4,
+        new_id: Callable[[], UUID] = time_ordered_id,
         readers: ReaderChoice | None = None,
         renderers: RendererChoice | None = None,
     ) -> None:

@@ -39,8 +39,11 @@ def money_out(value: int) -> Decimal:
     return from_scaled_int(value, MONEY_SCALE)
 
 
+@functools.lru_cache(maxsize=64)
 def instant_in(value: datetime) -> str:
-    """UTC with fixed-width microseconds, so that text order is time order."""
+    """UTC with fixed-width microseconds, so that text order is time order.
+
+    Remembered for the last few instants: a batch of orders shares its "now"."""
     return value.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
 
 
