@@ -33,7 +33,7 @@ class SeenNumbers:
     def __init__(self) -> None:
         self._digests = array("Q")
         self._rows = array("I")
-        self._index = array("I", bytes(4 * _FIRST_SIZE))
+        self._index = array("I", [_EMPTY]) * _FIRST_SIZE
 
     def __len__(self) -> int:
         return len(self._digests)
@@ -66,6 +66,6 @@ class SeenNumbers:
         return slot
 
     def _grow(self) -> None:
-        self._index = array("I", bytes(4 * len(self._index) * 2))
+        self._index = array("I", [_EMPTY]) * (len(self._index) * 2)
         for position, digest in enumerate(self._digests, 1):
             self._index[self._slot(digest)] = position
