@@ -75,7 +75,7 @@ def test_a_dry_run_then_the_real_import_then_a_repeat(
     code, out, err = custody(capsys, demo_db, *load, lang="ru")
     assert (code, err) == (0, "")
     assert "Создан заказ на доставку №6 от " in out
-    assert "(№ клиента A-2, строки 4)" in out
+    assert "(№ клиента A-2, строка 4)" in out
     assert "создано заказов: 2" in out
 
     code, out, err = custody(capsys, demo_db, *load, "--json")

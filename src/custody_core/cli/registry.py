@@ -97,9 +97,12 @@ def _show(session: Session, result: ImportResult, outcomes: list[OrderOutcome]) 
     phrases = PHRASES[session.lang]
     today = session.app.clock.now().date().strftime("%d.%m.%Y")
     for outcome in outcomes:
-        rows = f"{outcome.first_row}–{outcome.last_row}"
-        if outcome.first_row == outcome.last_row:
-            rows = str(outcome.first_row)
+        first, last = outcome.first_row, outcome.last_row
+        rows = (
+            phrases["row"].format(row=first)
+            if first == last
+            else phrases["rows"].format(first=first, last=last)
+        )
         phrase = {
             OutcomeKind.CREATED: "order_created",
             OutcomeKind.PLANNED: "order_planned",
