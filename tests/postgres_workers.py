@@ -144,7 +144,8 @@ def _take(office: BackOffice, operation: str, target: int | str) -> str:
         office.post_receipt(ReceiptDraft(str(target), RECEIVED_ON, COUNTERPARTY, WAREHOUSE, [line]))
     elif operation == "import":
         result = office.import_registry(Path(str(target)), "courier-sku", COUNTERPARTY)
-        return f"done: created {result.orders}, skipped {result.skipped}"
+        earlier = len(result.earlier)
+        return f"done: created {result.orders}, skipped {result.skipped}, earlier {earlier}"
     else:
         raise ValueError(f"unknown operation {operation!r}")
     return "done"

@@ -220,7 +220,8 @@ class OrderRepository(Protocol):
 
     def next_numbers(self, account_id: UUID, count: int) -> range:
         """The next `count` order numbers of the account, taken at once (a registry
-        numbers a batch of orders together)."""
+        numbers a batch of orders together). Taking numbers, even none, holds the
+        account's numbering until the unit of work ends: a concurrent writer waits."""
         ...
 
     def add(self, order: DeliveryOrder) -> None: ...

@@ -120,6 +120,11 @@ def import_registry(
     spreadsheet = ctx.reader(reader, source.suffix.lower())
     with ctx.storage.unit_of_work() as uow:
         owner = ctx.counterparty(uow, counterparty)
+        if not dry_run:
+            # Hold the account's order numbering from the start, not from the first batch's
+            # numbers: an import of the same rows running at the same time waits here, then
+            # finds them loaded (skipped, the earlier import named), not taken (Conflict).
+            uow.orders.next_numbers(ctx.account_id, 0)
         layout = _layout(ctx, uow, template, rows)
         digest = _file_hash(source, limits)
         earlier = tuple(uow.imports.with_hash(ctx.account_id, owner.id, digest))
