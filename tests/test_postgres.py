@@ -31,6 +31,7 @@ from custody_core.adapters.storage.postgres.backend import PostgresStorage
 from custody_core.adapters.storage.postgres.schema import migrations
 from custody_core.domain.errors import (
     CorruptStorage,
+    CustodyError,
     SchemaTooNew,
     StorageBusy,
     StorageError,
@@ -261,6 +262,42 @@ def test_values_are_stored_in_exact_types_and_the_ledger_is_append_only(
         assert occurred_on == date(2026, 11, 2)
         with pytest.raises(psycopg.IntegrityError, match="append-only"):
             connection.execute("DELETE FROM movements")
+
+
+def test_the_writer_a_deadlock_is_broken_on_is_busy_and_the_other_goes_on(
+    new_schema: Callable[[], str],
+) -> None:
+    """Two writers each hold one balance and then want the other's: PostgreSQL breaks the
+    deadlock by failing one of them, which must be StorageBusy (try again), not a crash."""
+    storage = open_postgres(new_schema(), {})
+    account = uuid4()
+    first, second = (StockKey(account, uuid4(), uuid4(), uuid4()) for _ in range(2))
+    both_hold_one = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def writer(name: str, mine: StockKey, theirs: StockKey) -> None:
+        try:
+            with storage.unit_of_work() as uow:
+                uow.ledger.balances(account, [mine])
+                both_hold_one.wait(10)
+                uow.ledger.balances(account, [theirs])
+                uow.commit()
+            outcomes[name] = "done"
+        except CustodyError as error:
+            outcomes[name] = error.code
+
+    try:
+        threads = [
+            threading.Thread(target=writer, args=("first", first, second)),
+            threading.Thread(target=writer, args=("second", second, first)),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(outcomes.values()) == ["done", "storage.busy"]
+    finally:
+        storage.close()
 
 
 def test_a_writer_waiting_too_long_for_a_lock_is_busy(new_schema: Callable[[], str]) -> None:

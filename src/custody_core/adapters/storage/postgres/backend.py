@@ -36,6 +36,10 @@ R = TypeVar("R")
 #: exceptions, refused authorisation, a missing database, too many
 #: connections, a server shutting down. A client-side failure has none.
 _UNAVAILABLE = ("08", "28", "3D", "53", "57P")
+#: SQLSTATEs of a writer that lost to another and may try again: the class of rolled-back
+#: transactions (a deadlock, 40P01, is not a TransactionRollback subclass in psycopg) and
+#: a lock not available in time.
+_BUSY = ("40", "55P03")
 
 
 @contextlib.contextmanager
@@ -45,11 +49,11 @@ def translated_errors(location: str) -> Iterator[None]:
         yield
     except CustodyError:
         raise
-    except (psycopg.errors.LockNotAvailable, psycopg.errors.TransactionRollback) as error:
-        raise StorageBusy(location=location, reason=str(error).strip()) from error
     except psycopg.IntegrityError as error:
         raise Conflict(reason=str(error).strip()) from error
     except psycopg.OperationalError as error:
+        if error.sqlstate is not None and error.sqlstate.startswith(_BUSY):
+            raise StorageBusy(location=location, reason=str(error).strip()) from error
         if error.sqlstate is None or error.sqlstate.startswith(_UNAVAILABLE):
             raise StorageError(
                 "storage.unavailable", location=location, reason=str(error).strip()
