@@ -114,6 +114,36 @@ def hammer(
     return done, dict(refused)
 
 
+def confirm_all(url: str, numbers: Sequence[int], start: Barrier) -> list[str]:
+    """Confirm each order of `numbers` in turn once every peer is ready; per order "done" or
+    the code of the refusal."""
+    app, office = open_office(url, f"confirmer-{os.getpid()}")
+    outcomes = []
+    try:
+        start.wait(BARRIER_TIMEOUT)
+        for number in numbers:
+            try:
+                office.confirm_order(number)
+                outcomes.append("done")
+            except REFUSALS as error:
+                outcomes.append(error.code)
+    finally:
+        app.close()
+    return outcomes
+
+
+def import_once(url: str, registry: str, start: Barrier) -> str:
+    """Import `registry` (courier-sku) once every peer is ready: its counts, or the refusal."""
+    app, office = open_office(url, f"importer-{os.getpid()}")
+    try:
+        start.wait(BARRIER_TIMEOUT)
+        return _take(office, "import", registry)
+    except REFUSALS as error:
+        return error.code
+    finally:
+        app.close()
+
+
 def race(url: str, steps: Sequence[Change], start: Barrier) -> list[str]:
     """Take each `(operation, target)` step in turn, each one the moment the racing peer is
     ready to take it too. Returns, per step, "done" (with an import's counts) or the code

@@ -29,6 +29,7 @@ import custody_core
 import postgres_workers as workers
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
 from custody_core.adapters.storage.postgres.backend import PostgresStorage
+from custody_core.adapters.storage.postgres.base import lock_key
 from custody_core.domain.audit import Outcome
 from custody_core.domain.errors import NotFound, StorageError
 from custody_core.domain.ledger import (
@@ -391,6 +392,53 @@ def test_two_processes_importing_the_same_registry_create_its_orders_once(
         f"EXT-{n}" for n in range(1, 6)
     ]
     assert all(order.state is OrderState.CONFIRMED for order in books.orders.values())
+
+
+def test_an_import_reserving_item_after_item_beside_confirmations_of_them_all_finishes(
+    url: str, app: Application, office: BackOffice, tmp_path: Path
+) -> None:
+    """The registry names one SKU per batch of 500 rows, in the order opposite to the one in
+    which writers lock balances, while two processes confirm orders of every SKU: a deadlock
+    waiting to happen unless the import locks the counterparty's balances first, in order."""
+    account = app.account(workers.ACCOUNT)
+    counterparty = next(c for c in office.counterparties() if c.code == workers.COUNTERPARTY)
+    warehouse = next(w for w in office.warehouses() if w.code == workers.WAREHOUSE)
+    items = {item.sku: item for item in office.items(workers.COUNTERPARTY)}
+
+    def lock_order(sku: str) -> int:
+        key = StockKey(account.id, counterparty.id, warehouse.id, items[sku].id)
+        return lock_key("balance", key.account_id, key.counterparty_id, key.warehouse_id,
+                        key.item_id)  # fmt: skip
+
+    against_the_order = sorted(workers.SKUS, key=lock_order, reverse=True)
+    header = ["Номер заказа", "Получатель", "Адрес", "Артикул", "Количество"]
+    rows = [
+        [f"EXT-{batch}-{n}", "Recipient", "Moscow", sku, 1]
+        for batch, sku in enumerate(against_the_order)
+        for n in range(500)
+    ]
+    registry = workbook(tmp_path / "registry.xlsx", [header, *rows])
+    every_sku = [LineDraft(sku, 1) for sku in workers.SKUS]
+    numbers = [
+        office.create_order(
+            OrderDraft(workers.WAREHOUSE, every_sku, counterparty=workers.COUNTERPARTY)
+        ).number
+        for _ in range(120)
+    ]
+
+    start = SPAWN.Barrier(3)
+    imported, first, second = run_workers(
+        [
+            (workers.import_once, (url, str(registry), start)),
+            (workers.confirm_all, (url, numbers[::2], start)),
+            (workers.confirm_all, (url, numbers[1::2], start)),
+        ]
+    )
+
+    assert imported == "done: created 1500, skipped 0, earlier 0"
+    assert set(first) == set(second) == {"done"}
+    books = read_books(app, office)
+    assert_books_balance(books)
 
 
 def test_a_worker_killed_inside_its_transaction_leaves_nothing_and_the_others_go_on(
