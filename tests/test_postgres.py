@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
@@ -296,6 +296,35 @@ def test_the_writer_a_deadlock_is_broken_on_is_busy_and_the_other_goes_on(
         for thread in threads:
             thread.join(30)
         assert sorted(outcomes.values()) == ["done", "storage.busy"]
+    finally:
+        storage.close()
+
+
+def test_a_counterparty_locked_whole_keeps_out_writers_of_its_balances_only(
+    new_schema: Callable[[], str],
+) -> None:
+    storage = open_postgres(new_schema(), {"lock_timeout": 0.2})
+    account, locked, other = uuid4(), uuid4(), uuid4()
+    outcomes: list[str] = []
+
+    def writer(counterparty: UUID) -> None:
+        key = StockKey(account, counterparty, uuid4(), uuid4())
+        try:
+            with storage.unit_of_work() as uow:
+                uow.ledger.balances(account, [key])
+            outcomes.append("done")
+        except StorageBusy as error:
+            outcomes.append(error.code)
+
+    try:
+        with storage.unit_of_work() as uow:
+            uow.ledger.lock_counterparty(account, locked)
+            for counterparty in (locked, other):
+                thread = threading.Thread(target=writer, args=(counterparty,))
+                thread.start()
+                thread.join(10)
+        writer(locked)
+        assert outcomes == ["storage.busy", "done", "done"]
     finally:
         storage.close()
 

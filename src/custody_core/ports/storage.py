@@ -119,6 +119,13 @@ class LedgerRepository(Protocol):
         ...
 
     def counterparty_balances(self, account_id: UUID, counterparty_id: UUID) -> list[Balance]: ...
+    def lock_counterparty(self, account_id: UUID, counterparty_id: UUID) -> None:
+        """Hold all of the counterparty's stock until the unit of work ends, as one lock:
+        other writers of it wait at their first `balances`, and the caller may then lock its
+        balances in any order without a deadlock (a registry meets items in file order).
+        A backend whose units of work never overlap has nothing to do."""
+        ...
+
     def movements(self, account_id: UUID) -> Iterator[Movement]:
         """Every movement of the account in the order it was appended."""
         ...

@@ -22,7 +22,6 @@ from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from typing import TypedDict
-from uuid import UUID
 
 from attrs import evolve, frozen
 
@@ -128,7 +127,9 @@ def import_registry(
             uow.orders.next_numbers(ctx.account_id, 0)
         layout = _layout(ctx, uow, template, rows)
         if not dry_run and (layout.mapping("sku") is not None or "sku" in layout.defaults):
-            _lock_stock(ctx, uow, owner.id)
+            # Batches reserve items in file order, not in the order writers lock balances: hold
+            # the counterparty's stock whole, or a confirmation could deadlock with the import.
+            uow.ledger.lock_counterparty(ctx.account_id, owner.id)
         digest = _file_hash(source, limits)
         earlier = tuple(uow.imports.with_hash(ctx.account_id, owner.id, digest))
         run = _Run(
@@ -165,15 +166,6 @@ def import_registry(
             ctx.commit(uow, "registry.import", counterparty_id=owner.id, target=target)
             return evolve(result, import_id=record.id)
     return run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
-
-
-def _lock_stock(ctx: Context, uow: UnitOfWork, counterparty_id: UUID) -> None:
-    """Lock every balance of the counterparty at once, in the storage's order, before the
-    first row. Batches reserve items as the file names them, so an import would otherwise
-    hold one item while it waits for another that a confirmation (locking both in order)
-    holds: a deadlock. The items the counterparty has no balance of yet stay outside."""
-    balances = uow.ledger.counterparty_balances(ctx.account_id, counterparty_id)
-    uow.ledger.balances(ctx.account_id, [balance.key for balance in balances])
 
 
 @frozen

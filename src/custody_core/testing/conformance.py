@@ -416,6 +416,8 @@ class StorageConformance:
                 NOW,
                 uuid4(),
             )
+            # Holding the counterparty's stock whole changes nothing the unit then does.
+            uow.ledger.lock_counterparty(world.account.id, world.counterparty.id)
             uow.ledger.append(movements, [Balance(world.key, Decimal("12.345"))])
             uow.ledger.append([reserve], [Balance(world.key, Decimal("12.345"), Decimal("20.001"))])
             uow.commit()

@@ -351,6 +351,9 @@ class _Ledger(MemoryRepository):
             lambda b: b.key.account_id == account_id and b.key.counterparty_id == counterparty_id
         )
 
+    def lock_counterparty(self, account_id: UUID, counterparty_id: UUID) -> None:
+        """Nothing to do: a unit of work holds the whole storage."""
+
     def movements(self, account_id: UUID) -> Iterator[Movement]:
         return iter([m for m in self._s.movements if m.key.account_id == account_id])
 

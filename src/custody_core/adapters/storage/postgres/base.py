@@ -52,12 +52,12 @@ def lock_key(*parts: object) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-def lock_keys(db: Connection, keys: Iterable[int]) -> None:
+def lock_keys(db: Connection, keys: Iterable[int], *, shared: bool = False) -> None:
     """Take the transaction's advisory locks `keys` in ascending order, so that two
-    writers wanting the same keys never hold one each and wait for the other."""
-    db.execute(
-        "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key", (sorted(keys),)
-    )
+    writers wanting the same keys never hold one each and wait for the other; `shared`
+    locks only keep out a holder of the same key's exclusive lock."""
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    db.execute(f"SELECT {function}(key) FROM unnest(%s::bigint[]) AS key", (sorted(keys),))
 
 
 @contextlib.contextmanager

@@ -189,11 +189,15 @@ class Ledger(Repository):
 
         The rows that exist are locked FOR UPDATE; an advisory lock per key also
         covers a balance that has no row yet, so two first receipts of one item
-        cannot both start from nothing.
+        cannot both start from nothing. First, the counterparties' stock locks are
+        taken shared: a writer holding one exclusively (`lock_counterparty`) is
+        waited for.
         """
         wanted = [key for key in keys if key.account_id == account_id]
         if not wanted:
             return {}
+        counterparties = {key.counterparty_id for key in wanted}
+        lock_keys(self._db, (_stock_lock(account_id, c) for c in counterparties), shared=True)
         lock_keys(self._db, (lock_key("balance", *_parts(key)) for key in wanted))
         rows = self._all(
             "SELECT b.counterparty_id, b.warehouse_id, b.item_id, b.on_hand, b.reserved,"
@@ -236,6 +240,9 @@ class Ledger(Repository):
                 " SET on_hand = excluded.on_hand, reserved = excluded.reserved",
                 [(*_parts(b.key), b.on_hand, b.reserved) for b in balances],
             )
+
+    def lock_counterparty(self, account_id: UUID, counterparty_id: UUID) -> None:
+        lock_keys(self._db, [_stock_lock(account_id, counterparty_id)])
 
     def counterparty_balances(self, account_id: UUID, counterparty_id: UUID) -> list[Balance]:
         rows = self._all(
@@ -319,6 +326,12 @@ class Ledger(Repository):
         )
         found = paged(rows, page, lambda row: f"{row[9].isoformat()}|{row[0]}")
         return Page(tuple(_movement(account_id, row) for row in found), found.next_after)
+
+
+def _stock_lock(account_id: UUID, counterparty_id: UUID) -> int:
+    """The advisory lock of all of a counterparty's stock: shared by every writer of a
+    balance, exclusive for `lock_counterparty`. One lock, however many items there are."""
+    return lock_key("stock", account_id, counterparty_id)
 
 
 def _parts(key: StockKey) -> tuple[UUID, UUID, UUID, UUID]:

@@ -296,6 +296,9 @@ class Ledger(Repository):
             ],
         )
 
+    def lock_counterparty(self, account_id: UUID, counterparty_id: UUID) -> None:
+        """Nothing to do: a unit of work holds the database's write lock (BEGIN IMMEDIATE)."""
+
     def counterparty_balances(self, account_id: UUID, counterparty_id: UUID) -> list[Balance]:
         rows = self._all(
             "SELECT warehouse_id, b.item_id, on_hand, reserved, i.unit_scale FROM balances b"
