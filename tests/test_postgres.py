@@ -329,6 +329,36 @@ def test_a_counterparty_locked_whole_keeps_out_writers_of_its_balances_only(
         storage.close()
 
 
+def test_balances_of_a_counterparty_held_whole_take_no_lock_of_their_own(
+    new_schema: Callable[[], str],
+) -> None:
+    """A registry of thousands of items must not fill PostgreSQL's lock table (64 locks
+    per connection by default): under `lock_counterparty` its balances take none."""
+    storage = open_postgres(new_schema(), {})
+    account, held, loose = uuid4(), uuid4(), uuid4()
+
+    def advisory_locks(uow: object) -> int:
+        connection = uow.connection  # type: ignore[attr-defined]
+        row = connection.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        ).fetchone()
+        return int(row[0])
+
+    try:
+        with storage.unit_of_work() as uow:
+            uow.ledger.lock_counterparty(account, held)
+            uow.ledger.balances(
+                account, [StockKey(account, held, uuid4(), uuid4()) for _ in range(500)]
+            )
+            assert advisory_locks(uow) == 1
+            uow.ledger.balances(
+                account, [StockKey(account, loose, uuid4(), uuid4()) for _ in range(3)]
+            )
+            assert advisory_locks(uow) == 1 + 1 + 3  # the loose one's stock, shared, and its keys
+    finally:
+        storage.close()
+
+
 def test_a_writer_waiting_too_long_for_a_lock_is_busy(new_schema: Callable[[], str]) -> None:
     url = new_schema()
     storage = open_postgres(url, {"lock_timeout": 0.1})

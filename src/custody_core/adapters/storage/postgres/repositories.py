@@ -7,7 +7,14 @@ from datetime import date
 from uuid import UUID
 
 from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
-from custody_core.adapters.storage.postgres.base import Repository, Row, Where, lock_key, lock_keys
+from custody_core.adapters.storage.postgres.base import (
+    Connection,
+    Repository,
+    Row,
+    Where,
+    lock_key,
+    lock_keys,
+)
 from custody_core.adapters.storage.postgres.codec import instant_out, quantity_out
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import (
@@ -184,6 +191,12 @@ class Ledger(Repository):
         " FROM movements m JOIN items i ON i.id = m.item_id"
     )
 
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        #: Counterparties whose stock this unit of work holds whole (`lock_counterparty`):
+        #: no other writer can reach their balances, which need no lock of their own then.
+        self._held: set[tuple[UUID, UUID]] = set()
+
     def balances(self, account_id: UUID, keys: Collection[StockKey]) -> dict[StockKey, Balance]:
         """The balances of `keys`, locked until the unit of work ends.
 
@@ -191,14 +204,17 @@ class Ledger(Repository):
         covers a balance that has no row yet, so two first receipts of one item
         cannot both start from nothing. First, the counterparties' stock locks are
         taken shared: a writer holding one exclusively (`lock_counterparty`) is
-        waited for.
+        waited for. The stock of a counterparty held whole needs neither: a registry
+        of thousands of items takes one lock, not one per item.
         """
         wanted = [key for key in keys if key.account_id == account_id]
         if not wanted:
             return {}
-        counterparties = {key.counterparty_id for key in wanted}
-        lock_keys(self._db, (_stock_lock(account_id, c) for c in counterparties), shared=True)
-        lock_keys(self._db, (lock_key("balance", *_parts(key)) for key in wanted))
+        loose = [key for key in wanted if (account_id, key.counterparty_id) not in self._held]
+        if loose:
+            counterparties = {key.counterparty_id for key in loose}
+            lock_keys(self._db, (_stock_lock(account_id, c) for c in counterparties), shared=True)
+            lock_keys(self._db, (lock_key("balance", *_parts(key)) for key in loose))
         rows = self._all(
             "SELECT b.counterparty_id, b.warehouse_id, b.item_id, b.on_hand, b.reserved,"
             " i.unit_scale FROM balances b JOIN items i ON i.id = b.item_id"
@@ -243,6 +259,7 @@ class Ledger(Repository):
 
     def lock_counterparty(self, account_id: UUID, counterparty_id: UUID) -> None:
         lock_keys(self._db, [_stock_lock(account_id, counterparty_id)])
+        self._held.add((account_id, counterparty_id))
 
     def counterparty_balances(self, account_id: UUID, counterparty_id: UUID) -> list[Balance]:
         rows = self._all(
