@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from attrs import evolve
 
 from custody_core import LineDraft, Principal, ReceiptDraft
 from custody_core.domain.errors import NotFound, ValidationError
@@ -453,3 +454,22 @@ def test_progress_is_reported_up_to_the_rows_read(office: BackOffice, tmp_path: 
     assert result.orders == 2500
     assert [done for done, _ in seen] == [1000, 2000, 2500]
     assert seen[-1][1] == 2500
+
+
+def test_a_template_reserves_stock_when_its_lines_are_skus_and_its_orders_are_confirmed() -> None:
+    by_sku = RegistryTemplate(
+        "by-sku",
+        "SKU",
+        [ColumnMapping("external_number", column="A"), ColumnMapping("sku", column="B")],
+    )
+    by_default = RegistryTemplate(
+        "by-default", "SKU", [ColumnMapping("external_number", column="A")], defaults={"sku": "TEA"}
+    )
+    free_cargo = RegistryTemplate(
+        "free", "Cargo",
+        [ColumnMapping("external_number", column="A"), ColumnMapping("description", column="B")],
+    )  # fmt: skip
+    assert by_sku.reserves_stock
+    assert by_default.reserves_stock
+    assert not free_cargo.reserves_stock
+    assert not evolve(by_sku, confirm=False).reserves_stock

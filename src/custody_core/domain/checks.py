@@ -62,11 +62,11 @@ class Checks:
 
     def quantity(self, value: object, scale: int, field: str) -> Decimal:
         """A valid quantity, or zero after recording why it is not."""
-        checked = self.attempt(lambda: numbers.quantity(value, scale, field))
+        checked = self.attempt(numbers.quantity, value, scale, field)
         return Decimal(0) if checked is None else checked
 
     def money(self, value: object, field: str) -> Decimal:
-        checked = self.attempt(lambda: numbers.money(value, field))
+        checked = self.attempt(numbers.money, value, field)
         return Decimal(0) if checked is None else checked
 
     def done(self) -> None:

@@ -159,6 +159,11 @@ class RegistryTemplate:
     def mapping(self, name: str) -> ColumnMapping | None:
         return next((column for column in self.columns if column.field == name), None)
 
+    @property
+    def reserves_stock(self) -> bool:
+        """Whether its orders reserve custody items: lines by SKU, confirmed on import."""
+        return self.confirm and (self.mapping("sku") is not None or "sku" in self.defaults)
+
     def problems(self) -> list[Problem]:
         """Everything wrong with the template itself, each naming its field path."""
         found: list[Problem] = []

@@ -44,7 +44,7 @@ class Application:
         checks = Checks()
         code = checks.text(code, "code", CODE_LENGTH)
         name = checks.text(name, "name")
-        checks.attempt(lambda: zone(time_zone))
+        checks.attempt(zone, time_zone)
         checks.done()
         with self.storage.unit_of_work() as uow:
             if uow.accounts.by_code(code) is not None:

@@ -120,7 +120,7 @@ class OrderBuilder:
         comment = checks.optional_text(draft.comment, "comment", TEXT_LIMIT)
         external = checks.optional_text(draft.external_number, "external_number", CODE_LENGTH)
         phone = contacts.phone(checks, draft.phone, "phone")
-        delivery_date = checks.attempt(lambda: optional_day(draft.delivery_date, "delivery_date"))
+        delivery_date = checks.attempt(optional_day, draft.delivery_date, "delivery_date")
         cash = _optional(checks, numbers.money, draft.cash_on_delivery, "cash_on_delivery")
         zone = checks.optional_text(draft.zone, "zone", CODE_LENGTH)
         warehouse = self.warehouse(checks, draft.warehouse)

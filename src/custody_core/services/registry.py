@@ -126,7 +126,7 @@ def import_registry(
             # finds them loaded (skipped, the earlier import named), not taken (Conflict).
             uow.orders.next_numbers(ctx.account_id, 0)
         layout = _layout(ctx, uow, template, rows)
-        if not dry_run and (layout.mapping("sku") is not None or "sku" in layout.defaults):
+        if not dry_run and layout.reserves_stock:
             # Batches reserve items in file order, not in the order writers lock balances: hold
             # the counterparty's stock whole, or a confirmation could deadlock with the import.
             uow.ledger.lock_counterparty(ctx.account_id, owner.id)
