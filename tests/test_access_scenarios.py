@@ -15,7 +15,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -25,8 +25,6 @@ from custody_core import (
     LineDraft,
     OrderDraft,
     OrderState,
-    Page,
-    PageRequest,
     Principal,
     ReceiptDraft,
     Role,
@@ -45,7 +43,6 @@ from custody_core.domain.errors import (
     ValidationError,
 )
 from custody_core.domain.messages import LOCALES
-from custody_core.domain.paging import MAX_LIMIT
 from custody_core.domain.passwords import PasswordPolicy
 from custody_core.domain.settings import LockoutPolicy
 from custody_core.domain.units import KILOGRAM
@@ -53,8 +50,7 @@ from custody_core.domain.users import User, UserDraft
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice, Cabinet
 from custody_core.testing.clock import ManualClock
-
-T = TypeVar("T")
+from custody_core.testing.isolation_machine import everything
 
 PASSWORD = "Romashka-2026"
 WRONG = "Romashka-2027"
@@ -63,17 +59,6 @@ ROMASHKA_PHONE = "+7 (343) 222-33-44"
 ROMASHKA_E164 = "+73432223344"
 #: The user's own phone, as the seed's user card has it.
 IVANOV_PHONE = "8 (912) 345-67-89"
-
-
-def everything(fetch: Callable[[PageRequest], Page[T]]) -> list[T]:
-    found: list[T] = []
-    after: str | None = None
-    while True:
-        page = fetch(PageRequest(MAX_LIMIT, after))
-        found.extend(page)
-        if page.next_after is None:
-            return found
-        after = page.next_after
 
 
 class World:
