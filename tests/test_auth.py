@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import traceback
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from attrs import evolve
 
 import custody_core
 from custody_core import Principal, hookimpl
 from custody_core.adapters.auth.argon2id import Argon2Hasher
 from custody_core.adapters.auth.scrypt import ScryptHasher
-from custody_core.domain.errors import InvalidCredentials, PermissionDenied, PluginError
+from custody_core.domain.cards import CardDraft
+from custody_core.domain.errors import (
+    CustodyError,
+    InvalidCredentials,
+    LoginLocked,
+    PermissionDenied,
+    PluginError,
+)
+from custody_core.domain.messages import LOCALES
 from custody_core.domain.principal import Role
+from custody_core.domain.settings import LockoutPolicy
 from custody_core.domain.users import ExternalIdentity, UserDraft
 from custody_core.plugins import ProviderRegistry
 from custody_core.ports.auth import IdentityProvider
 from custody_core.testing.clock import ManualClock
+from custody_core.testing.hashing import fast_hasher
 
 PASSWORD = "correct horse 42"
 
@@ -160,18 +172,176 @@ def test_an_external_provider_provisions_users_with_no_role_on_first_login() -> 
         assert ("login", "denied") in actions
 
 
-def test_a_provider_that_raises_is_named_in_the_error() -> None:
-    class Broken:
-        name = "broken"
+def _provider_app(provider: IdentityProvider, max_failures: int = 3) -> Any:
+    app = custody_core.open(
+        "memory://",
+        clock=ManualClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC)),
+        entry_points=False,
+        identity_provider=provider,
+        password_hasher=fast_hasher(),
+    )
+    account = app.create_account("acme", "Acme")
+    admin = app.back_office(Principal.administrator(account.id, "admin"))
+    lockout = LockoutPolicy(max_failures=max_failures, lock_minutes=15)
+    admin.update_settings(evolve(admin.settings(), lockout=lockout))
+    return app, admin
 
-        def authenticate(self, login: str, password: str) -> ExternalIdentity | None:
-            raise ConnectionError("directory unreachable")
 
-    with custody_core.open(
-        "memory://", entry_points=False, identity_provider=Broken(), password_hasher="scrypt"
-    ) as app:
-        app.create_account("acme", "Acme")
-        with pytest.raises(PluginError) as failed:
-            app.log_in("acme", "anyone", PASSWORD)
-    assert failed.value.details["plugin"] == "broken"
-    assert "directory unreachable" in failed.value.details["reason"]
+def _refusal(attempt: Callable[[], object]) -> CustodyError:
+    with pytest.raises(CustodyError) as refused:
+        attempt()
+    return refused.value
+
+
+class Broken:
+    """A provider whose error quotes what it was given, the password included."""
+
+    name = "broken"
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def authenticate(self, login: str, password: str) -> ExternalIdentity | None:
+        self.asked += 1
+        raise ConnectionError(f"bind as {login!r} with password {password!r} failed")
+
+
+def test_a_provider_that_raises_counts_as_a_failed_login_and_never_shows_its_error() -> None:
+    provider = Broken()
+    app, admin = _provider_app(provider)
+    with app:
+        errors = [_refusal(lambda: app.log_in("acme", "anyone", PASSWORD)) for _ in range(3)]
+        for error in errors:
+            assert type(error) is PluginError
+            assert error.code == "auth.provider_failed"
+            assert error.details == {"plugin": "broken", "error": "ConnectionError"}
+            assert error.__cause__ is None
+            assert error.__context__ is None
+            shown = [
+                str(error),
+                repr(error),
+                *(error.message(locale) for locale in LOCALES),
+                *traceback.format_exception(error),
+            ]
+            assert not [text for text in shown if PASSWORD in text]
+        # the lockout holds: the fourth attempt is refused without asking the provider
+        assert type(_refusal(lambda: app.log_in("acme", "anyone", PASSWORD))) is LoginLocked
+        assert provider.asked == 3
+        denied = admin.audit_log(outcome="denied").items
+        assert [(e.actor, e.detail) for e in denied] == [
+            ("anyone", "auth.provider_failed"),
+            ("anyone", "auth.provider_failed"),
+            ("anyone", "auth.locked"),
+        ]
+        assert not [e for e in denied if PASSWORD in repr(e)]
+
+
+class Aliases:
+    """A directory that accepts several logins for one person, and says whose a login is."""
+
+    name = "directory"
+    logins = ("sidorova", "anna@corp.example", "corp\\sidorova", "a.sidorova")
+
+    def __init__(self) -> None:
+        self.asked = 0
+
+    def subject_of(self, login: str) -> str | None:
+        return "S-1" if login in self.logins else None
+
+    def authenticate(self, login: str, password: str) -> ExternalIdentity | None:
+        self.asked += 1
+        if login in self.logins and password == PASSWORD:
+            return ExternalIdentity("S-1", "sidorova", "Сидорова", "Анна")
+        return None
+
+
+def test_a_provider_that_names_subjects_counts_every_alias_on_the_subject() -> None:
+    provider = Aliases()
+    app, admin = _provider_app(provider)
+    with app:
+        for alias in provider.logins[:3]:
+            assert type(_refusal(lambda alias=alias: app.log_in("acme", alias, "wrong"))) is (
+                InvalidCredentials
+            )
+        locked = _refusal(lambda: app.log_in("acme", provider.logins[3], PASSWORD))
+        assert type(locked) is LoginLocked
+        assert provider.asked == 3
+        assert admin.users().items == (), "nobody was let in, so nobody was provisioned"
+
+
+class TwoLogins:
+    """A directory that accepts two logins for one person and cannot say whose a login is."""
+
+    name = "directory"
+
+    def authenticate(self, login: str, password: str) -> ExternalIdentity | None:
+        if login in ("sidorova", "anna@corp.example") and password == PASSWORD:
+            return ExternalIdentity("S-1", "sidorova", "Сидорова", "Анна")
+        return None
+
+
+def test_a_subject_locked_under_its_login_is_not_let_in_through_an_alias() -> None:
+    app, admin = _provider_app(TwoLogins())
+    with app:
+        app.log_in("acme", "sidorova", PASSWORD)  # provisioned: the subject is known now
+        for _ in range(3):
+            assert type(_refusal(lambda: app.log_in("acme", "sidorova", "wrong"))) is (
+                InvalidCredentials
+            )
+        # the alias has attempts of its own left, but the provider's answer names the
+        # subject, whose counter is locked
+        locked = _refusal(lambda: app.log_in("acme", "anna@corp.example", PASSWORD))
+        assert type(locked) is LoginLocked
+        logins = admin.audit_log(action="login", outcome="done").items
+        assert len(logins) == 1
+
+
+class Vouching:
+    """A provider that vouches for whatever identity it was built with."""
+
+    name = "vouching"
+
+    def __init__(self, identity: object) -> None:
+        self.identity = identity
+
+    def authenticate(self, login: str, password: str) -> Any:
+        return self.identity if password == PASSWORD else None
+
+
+@pytest.mark.parametrize(
+    ("identity", "fields"),
+    [
+        pytest.param(ExternalIdentity("S-1", "  "), "login", id="blank login"),
+        pytest.param(ExternalIdentity("S-1", "x" * 101), "login", id="long login"),
+        pytest.param(ExternalIdentity("S-1", "boss\nforged"), "login", id="newline"),
+        pytest.param(ExternalIdentity("S-1", "\x1b[31mboss"), "login", id="ansi escape"),
+        pytest.param(ExternalIdentity("S-1", "boss\u200b"), "login", id="zero width"),
+        pytest.param(ExternalIdentity("S-1", "\u0430dmin"), "login", id="mixed scripts"),
+        pytest.param(ExternalIdentity("S-1", "manager"), "login", id="a local user's"),
+        pytest.param(ExternalIdentity("S-1", "romashka-office"), "login", id="a card's"),
+        pytest.param(ExternalIdentity("S-1", "ok", "Ива\nнова"), "last_name", id="name"),
+        pytest.param(ExternalIdentity("S-1", "ok", "x" * 256), "last_name", id="long name"),
+        pytest.param(ExternalIdentity(" ", "ok"), "subject", id="blank subject"),
+        pytest.param(ExternalIdentity("S\n1", "ok"), "subject", id="subject newline"),
+        pytest.param(ExternalIdentity("S" * 256, "ok"), "subject", id="long subject"),
+        pytest.param("sidorova", "identity", id="not an identity"),
+    ],
+)
+def test_a_provider_identity_passes_the_checks_of_a_hand_made_user(
+    identity: object, fields: str
+) -> None:
+    app, admin = _provider_app(Vouching(identity))
+    with app:
+        admin.add_user(UserDraft("manager", PASSWORD, PASSWORD, "Петров", "Пётр"))
+        admin.add_counterparty("ROMASHKA", "Ромашка")
+        admin.add_contract("ROMASHKA", "R-1")
+        admin.add_user(UserDraft("client", PASSWORD, PASSWORD, "Иванов", "Иван"))
+        admin.grant_roles("client", [Role.CLIENT])
+        admin.create_card(CardDraft("ROMASHKA", "client", login="Romashka-Office"))
+        users = admin.users().items
+        error = _refusal(lambda: app.log_in("acme", "anyone", PASSWORD))
+        assert type(error) is PluginError
+        assert error.code == "auth.provider_identity_invalid"
+        assert error.details == {"plugin": "vouching", "fields": fields}
+        assert admin.users().items == users
+        assert [e.detail for e in admin.audit_log(outcome="denied").items] == [error.code]

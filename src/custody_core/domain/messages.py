@@ -142,6 +142,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field} is too long (expected {expected})",
         "ru": "{field}: слишком длинное значение (ожидается {expected})",
     },
+    "text.hidden_characters": {
+        "en": "{field} holds a control or invisible character ({value}), such as a line break,"
+        " an escape or a zero-width space",
+        "ru": "{field}: значение содержит управляющий или невидимый символ ({value}), например"
+        " перевод строки, управляющую последовательность или пробел нулевой ширины",
+    },
     "value.invalid": {
         "en": "{field}: {value!r} is not valid (expected {expected})",
         "ru": "{field}: недопустимое значение {value!r} (ожидается {expected})",
@@ -201,6 +207,21 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "auth.not_connected": {
         "en": "User {login} has no connection card; the cabinet is not connected yet",
         "ru": "У пользователя {login} нет карточки подключения; кабинет ещё не подключён",
+    },
+    "auth.provider_failed": {
+        "en": "Identity provider {plugin} failed ({error}); the login counts as failed",
+        "ru": "Поставщик учётных записей {plugin} не смог проверить вход ({error});"
+        " попытка засчитана как неудачная",
+    },
+    "auth.provider_identity_invalid": {
+        "en": "Identity provider {plugin} vouched for an identity that cannot be a user here"
+        " (wrong: {fields})",
+        "ru": "Поставщик учётных записей {plugin} подтвердил учётную запись, которая не может"
+        " стать пользователем (неверно: {fields})",
+    },
+    "login.mixed_scripts": {
+        "en": "{field}: {value!r} mixes letters of different scripts; write it in one",
+        "ru": "{field}: в {value!r} смешаны буквы разных алфавитов; используйте один алфавит",
     },
     "roles.client_exclusive": {
         "en": "{field}: {value!r} combines roles (expected {expected})",

@@ -15,14 +15,6 @@ from attrs import evolve, field, frozen
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.principal import Role
 
-#: The longest login accepted (logins are compared case-insensitively).
-LOGIN_LENGTH = 100
-
-
-def login_key(login: str) -> str:
-    """The form logins are stored and compared in: trimmed and case-folded."""
-    return login.strip().casefold()
-
 
 def role_problems(roles: Iterable[Role], field_name: str = "roles") -> list[Problem]:
     """The client cabinet role stands alone: whoever holds it holds no other role."""

@@ -6,6 +6,7 @@ its rules: every query is scoped by account and returns domain objects.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 from uuid import UUID
 
@@ -91,7 +92,15 @@ class AuditLog(Protocol):
 
 class LoginAttemptRepository(Protocol):
     def get(self, account_id: UUID, login: str) -> LoginAttempts:
-        """Failures of `login` (in `login_key` form); none recorded gives zero failures."""
+        """Attempts of `login` (in `login_key` form); none recorded gives zero failures."""
         ...
 
-    def put(self, attempts: LoginAttempts) -> None: ...
+    def change(
+        self, account_id: UUID, login: str, how: Callable[[LoginAttempts], LoginAttempts]
+    ) -> tuple[LoginAttempts, LoginAttempts]:
+        """Store `how(attempts)` in place of the login's attempts; returns both, before and
+        after. Atomic against every other unit of work changing the same login, in any
+        process: the row (or the database) is locked before it is read, and held until the
+        unit of work ends. A backend that reads and then writes unlocked loses attempts
+        and lets concurrent guesses past the lockout."""
+        ...

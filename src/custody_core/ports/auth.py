@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from custody_core.domain.users import ExternalIdentity
 
@@ -28,5 +28,19 @@ class IdentityProvider(Protocol):
     name: str
 
     def authenticate(self, login: str, password: str) -> ExternalIdentity | None:
-        """The identity `login` proves with `password`, or None when it proves none."""
+        """The identity `login` proves with `password`, or None when it proves none.
+
+        An exception is counted as a failed login; its text never reaches a message,
+        the audit log or the error the login raises (it may quote the password)."""
+        ...
+
+
+@runtime_checkable
+class SubjectLookup(Protocol):
+    """A provider that can also tell whose a login is without checking a password (a
+    directory search, say). Failed logins then count per subject, however many aliases
+    (e-mail, short name, DOMAIN\\name) the provider accepts for one person."""
+
+    def subject_of(self, login: str) -> str | None:
+        """The subject `login` names, or None when it names nobody the provider knows."""
         ...

@@ -7,7 +7,6 @@ from uuid import UUID
 from custody_core.domain.cards import CardDraft, ConnectionCard
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
-from custody_core.domain.users import LOGIN_LENGTH
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services import contacts
 from custody_core.services.authorization import Action, authorize
@@ -24,21 +23,22 @@ def create_card(ctx: Context, draft: CardDraft) -> ConnectionCard:
     authorize(ctx.principal, Action.MANAGE_USERS)
     checks = Checks()
     url = checks.optional_text(draft.url, "url", URL_LENGTH)
-    typed_login = checks.optional_text(draft.login, "login", LOGIN_LENGTH)
+    typed_login = None if _blank(draft.login) else contacts.login(checks, draft.login)
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, draft.counterparty)
         contracts = uow.contracts.for_counterparty(ctx.account_id, counterparty.id)
         contract = draft_contract(contracts, draft.contract, checks)
-        user = existing_user(ctx, uow, draft.user)
+        user = existing_user(ctx, uow, draft.user, "user")
         if not user.is_client:
             checks.add(Problem("card.not_client", "user", user.login))
         if uow.cards.by_user(ctx.account_id, user.id) is not None:
             checks.add(Problem("reference.duplicate", "user", user.login))
-        given = typed_login or counterparty.phone
-        login = None if given is None else contacts.canonical_login(given)
+        login = typed_login
+        if login is None and counterparty.phone is not None:
+            login = contacts.canonical_login(counterparty.phone)
         if login is None:
             checks.add(Problem("card.no_login", "login"))
-        elif _taken_by_another(ctx, uow, login, user.id):
+        elif login and _taken_by_another(ctx, uow, login, user.id):
             checks.add(Problem("reference.duplicate", "login", login))
         checks.done()
         assert contract is not None
@@ -68,6 +68,10 @@ def list_cards(ctx: Context, counterparty_code: str) -> list[ConnectionCard]:
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         return uow.cards.of_counterparty(ctx.account_id, counterparty.id)
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _taken_by_another(ctx: Context, uow: UnitOfWork, login: str, user_id: UUID) -> bool:

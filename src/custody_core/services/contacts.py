@@ -9,6 +9,7 @@ Parsing is left to `phonenumbers` (libphonenumber's metadata) and
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 import email_validator
@@ -17,7 +18,7 @@ from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
-from custody_core.domain.users import login_key
+from custody_core.domain.logins import LOGIN_LENGTH, login_key, login_problems
 
 #: Numbers written without a country code are read as numbers of this region.
 DEFAULT_REGION = "RU"
@@ -122,8 +123,22 @@ def _parsed_phone(value: str) -> str | None:
 
 
 def canonical_login(login: str) -> str:
-    """How a login is compared: a phone number in E.164 form, anything else by `login_key`."""
-    return normal_phone(login) or login_key(login)
+    """How a login is compared: a phone number in E.164 form, anything else by `login_key`
+    (a phone typed in fullwidth digits is a phone too: NFKC comes first)."""
+    return normal_phone(unicodedata.normalize("NFKC", login)) or login_key(login)
+
+
+def login(checks: Checks, value: object, field: str = "login") -> str:
+    """A login in canonical form; "" after recording why `value` cannot be one (blank, too
+    long, invisible characters, letters of several scripts). Cheap whatever `value` is:
+    its length is checked before anything else looks at it."""
+    text = checks.text(value, field, LOGIN_LENGTH)
+    if not text:
+        return ""
+    problems = login_problems(text, field)
+    for problem in problems:
+        checks.add(problem)
+    return "" if problems else canonical_login(text)
 
 
 def phone(checks: Checks, value: object, field: str) -> str | None:

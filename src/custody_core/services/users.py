@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import UUID
 
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.passwords import PasswordPolicy
 from custody_core.domain.principal import Role
-from custody_core.domain.users import LOGIN_LENGTH, User, UserDraft, role_problems
+from custody_core.domain.users import User, UserDraft, role_problems
 from custody_core.ports.access import UserQuery
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services import contacts
@@ -21,7 +22,7 @@ def add_user(ctx: Context, draft: UserDraft) -> User:
     """Create a user with no role; the password is kept only as a hash."""
     authorize(ctx.principal, Action.MANAGE_USERS)
     checks = Checks()
-    login = contacts.canonical_login(checks.text(draft.login, "login", LOGIN_LENGTH))
+    login = contacts.login(checks, draft.login)
     last_name = checks.text(draft.last_name, "last_name")
     first_name = checks.text(draft.first_name, "first_name")
     middle_name = checks.optional_text(draft.middle_name, "middle_name")
@@ -30,7 +31,7 @@ def add_user(ctx: Context, draft: UserDraft) -> User:
     with ctx.storage.unit_of_work() as uow:
         policy = uow.settings.get(ctx.account_id).password_policy
         _check_password(checks, policy, draft.password, draft.password_confirmation, login)
-        if login and _login_taken(ctx, uow, login):
+        if login and login_taken(uow, ctx.account_id, login):
             checks.add(Problem("reference.duplicate", "login", login))
         checks.done()
         user = User(
@@ -108,22 +109,22 @@ def list_users(
         return uow.users.find(ctx.account_id, query, page or PageRequest())
 
 
-def existing_user(ctx: Context, uow: UnitOfWork, login: object) -> User:
-    user = (
-        uow.users.by_login(ctx.account_id, contacts.canonical_login(login))
-        if isinstance(login, str)
-        else None
-    )
+def existing_user(ctx: Context, uow: UnitOfWork, login: object, field: str = "login") -> User:
+    """The user `login` names; a ValidationError, before any lookup, when it cannot be a login."""
+    checks = Checks()
+    key = contacts.login(checks, login, field)
+    checks.done()
+    user = uow.users.by_login(ctx.account_id, key)
     if user is None:
         raise NotFound(entity="user", key=login)
     return user
 
 
-def _login_taken(ctx: Context, uow: UnitOfWork, login: str) -> bool:
+def login_taken(uow: UnitOfWork, account_id: UUID, login: str) -> bool:
     """A login names one person: another user's login or a card's login both take it."""
     return (
-        uow.users.by_login(ctx.account_id, login) is not None
-        or uow.cards.by_login(ctx.account_id, login) is not None
+        uow.users.by_login(account_id, login) is not None
+        or uow.cards.by_login(account_id, login) is not None
     )
 
 

@@ -13,8 +13,11 @@ fresh, empty backend on each call:
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -72,6 +75,9 @@ from custody_core.testing.ledger_machine import ledger_machine
 
 StorageMaker = Callable[[], StorageBackend]
 NOW = datetime(2026, 11, 20, 9, 30, 15, 123456, tzinfo=UTC)
+#: Threads that change one login's attempts at once, and how many changes each makes.
+LOGIN_RACERS = 6
+LOGIN_RACE_CHANGES = 10
 #: Stand-ins for what the password hasher port makes.
 _OLD_HASH, _NEW_HASH = "$scrypt$old", "$scrypt$new"
 
@@ -985,7 +991,7 @@ class StorageConformance:
             uow.users.add(user)
             uow.audit.append(AuditEntry(account, NOW, "root", "user.add", Outcome.DONE))
             uow.settings.put(account, AccountSettings(clients_see_attachments=True))
-            uow.logins.put(LoginAttempts(account, "alice", 2))
+            uow.logins.change(account, "alice", lambda a: evolve(a, failures=2))
             assert uow.users.by_login(account, "alice") == user
         with storage.unit_of_work() as uow:
             assert uow.users.get(account, user.id) is None
@@ -997,28 +1003,68 @@ class StorageConformance:
             assert again.seq > kept.seq
             uow.commit()
 
-    def test_login_attempts_start_at_zero_and_are_replaced(self, storage: StorageBackend) -> None:
+    def test_login_attempts_start_at_zero_and_are_changed_in_place(
+        self, storage: StorageBackend
+    ) -> None:
         with storage.unit_of_work() as uow:
             world, other = _World(uow, "first"), _World(uow, "second")
             account = world.account.id
-            fresh = uow.logins.get(account, "alice")
-            assert fresh == LoginAttempts(account, "alice")
+            fresh = LoginAttempts(account, "alice")
+            assert uow.logins.get(account, "alice") == fresh
             assert fresh.failures == 0
             assert fresh.locked_until is None
-            uow.logins.put(LoginAttempts(account, "alice", 3))
+            counted = LoginAttempts(account, "alice", 3)
+            assert uow.logins.change(account, "alice", lambda a: evolve(a, failures=3)) == (
+                fresh,
+                counted,
+            )
             uow.commit()
         locked = LoginAttempts(account, "alice", 0, NOW + timedelta(minutes=15))
         with storage.unit_of_work() as uow:
-            assert uow.logins.get(account, "alice") == LoginAttempts(account, "alice", 3)
-            uow.logins.put(locked)
-            uow.logins.put(LoginAttempts(other.account.id, "alice", 1))
+            assert uow.logins.get(account, "alice") == counted
+            assert uow.logins.change(account, "alice", lambda a: locked) == (counted, locked)
+            uow.logins.change(other.account.id, "alice", lambda a: evolve(a, failures=1))
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.logins.get(account, "alice") == locked
+            assert uow.logins.change(account, "alice", lambda a: a) == (locked, locked)
             assert uow.logins.get(account, "bob") == LoginAttempts(account, "bob")
             assert uow.logins.get(other.account.id, "alice") == LoginAttempts(
                 other.account.id, "alice", 1
             )
+
+    def test_concurrent_changes_of_login_attempts_lose_nothing(
+        self, storage: StorageBackend
+    ) -> None:
+        """The lockout counts on it: threads (each with its own connection) change one
+        login's attempts at once, with a `how` slow enough that a backend which reads and
+        then writes without a lock overwrites the others' changes; every change is kept."""
+        with storage.unit_of_work() as uow:
+            account = _World(uow).account.id
+            uow.commit()
+        start = threading.Barrier(LOGIN_RACERS)
+
+        def one_more(attempts: LoginAttempts) -> LoginAttempts:
+            time.sleep(0.002)
+            return evolve(attempts, failures=attempts.failures + 1)
+
+        def race() -> list[int]:
+            start.wait(timeout=60)
+            seen = []
+            for _ in range(LOGIN_RACE_CHANGES):
+                with storage.unit_of_work() as uow:
+                    _, after = uow.logins.change(account, "alice", one_more)
+                    uow.commit()
+                seen.append(after.failures)
+            return seen
+
+        with ThreadPoolExecutor(LOGIN_RACERS) as pool:
+            runs = [pool.submit(race) for _ in range(LOGIN_RACERS)]
+            seen = [count for run in runs for count in run.result()]
+        total = LOGIN_RACERS * LOGIN_RACE_CHANGES
+        assert sorted(seen) == list(range(1, total + 1)), "each change saw the one before"
+        with storage.unit_of_work() as uow:
+            assert uow.logins.get(account, "alice").failures == total
 
     # Registries: external numbers, templates, import records ------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from uuid import UUID
 
@@ -158,5 +159,12 @@ class Logins(MemoryRepository):
         found = self._s.logins.get((account_id, login))
         return LoginAttempts(account_id, login) if found is None else found
 
-    def put(self, attempts: LoginAttempts) -> None:
-        self._s.logins.put(attempts)
+    def change(
+        self, account_id: UUID, login: str, how: Callable[[LoginAttempts], LoginAttempts]
+    ) -> tuple[LoginAttempts, LoginAttempts]:
+        """Atomic because units of work hold the storage's one lock."""
+        before = self.get(account_id, login)
+        after = how(before)
+        if after != before:
+            self._s.logins.put(after)
+        return before, after

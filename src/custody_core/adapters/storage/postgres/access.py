@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NoReturn
 from uuid import UUID
 
@@ -380,16 +381,36 @@ class Logins(Repository):
             account_id,
             login,
         )
-        if row is None:
-            return LoginAttempts(account_id, login)
-        failures, locked_until = row
-        return LoginAttempts(account_id, login, failures, optional_instant_out(locked_until))
-
-    def put(self, attempts: LoginAttempts) -> None:
-        a = attempts
-        self._db.execute(
-            "INSERT INTO login_attempts (account_id, login, failures, locked_until)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT (account_id, login) DO UPDATE"
-            " SET failures = excluded.failures, locked_until = excluded.locked_until",
-            (a.account_id, a.login, a.failures, a.locked_until),
+        return (
+            LoginAttempts(account_id, login) if row is None else _attempts(account_id, login, row)
         )
+
+    def change(
+        self, account_id: UUID, login: str, how: Callable[[LoginAttempts], LoginAttempts]
+    ) -> tuple[LoginAttempts, LoginAttempts]:
+        """Read through an upsert that changes nothing: it creates a missing row and locks
+        the row until the unit of work ends, so that concurrent changes of the same login
+        wait for each other instead of overwriting each other (READ COMMITTED would let
+        a plain read and write lose attempts)."""
+        row = self._one(
+            "INSERT INTO login_attempts (account_id, login, failures) VALUES (%s, %s, 0)"
+            " ON CONFLICT (account_id, login) DO UPDATE SET failures = login_attempts.failures"
+            " RETURNING failures, locked_until",
+            account_id,
+            login,
+        )
+        assert row is not None
+        before = _attempts(account_id, login, row)
+        after = how(before)
+        if after != before:
+            self._db.execute(
+                "UPDATE login_attempts SET failures = %s, locked_until = %s"
+                " WHERE account_id = %s AND login = %s",
+                (after.failures, after.locked_until, account_id, login),
+            )
+        return before, after
+
+
+def _attempts(account_id: UUID, login: str, row: Row) -> LoginAttempts:
+    failures, locked_until = row
+    return LoginAttempts(account_id, login, failures, optional_instant_out(locked_until))

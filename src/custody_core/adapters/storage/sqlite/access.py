@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from typing import NoReturn
 from uuid import UUID
 
@@ -407,23 +408,41 @@ class Logins(Repository):
             uid(account_id),
             login,
         )
-        if row is None:
-            return LoginAttempts(account_id, login)
-        failures, locked_until = row
-        return LoginAttempts(
-            account_id, login, int(str(failures)), optional_instant_out(_text(locked_until))
+        return (
+            LoginAttempts(account_id, login) if row is None else _attempts(account_id, login, row)
         )
 
-    def put(self, attempts: LoginAttempts) -> None:
-        a = attempts
-        self._db.execute(
-            "INSERT INTO login_attempts (account_id, login, failures, locked_until)"
-            " VALUES (?, ?, ?, ?) ON CONFLICT (account_id, login) DO UPDATE"
-            " SET failures = excluded.failures, locked_until = excluded.locked_until",
-            (
-                uid(a.account_id),
-                a.login,
-                a.failures,
-                None if a.locked_until is None else instant_in(a.locked_until),
-            ),
+    def change(
+        self, account_id: UUID, login: str, how: Callable[[LoginAttempts], LoginAttempts]
+    ) -> tuple[LoginAttempts, LoginAttempts]:
+        """Read by a write (an upsert that changes nothing), so that the unit of work holds
+        the database's write lock before it reads, whichever way it began."""
+        row = self._one(
+            "INSERT INTO login_attempts (account_id, login, failures) VALUES (?, ?, 0)"
+            " ON CONFLICT (account_id, login) DO UPDATE SET failures = failures"
+            " RETURNING failures, locked_until",
+            uid(account_id),
+            login,
         )
+        assert row is not None
+        before = _attempts(account_id, login, row)
+        after = how(before)
+        if after != before:
+            self._db.execute(
+                "UPDATE login_attempts SET failures = ?, locked_until = ?"
+                " WHERE account_id = ? AND login = ?",
+                (
+                    after.failures,
+                    None if after.locked_until is None else instant_in(after.locked_until),
+                    uid(account_id),
+                    login,
+                ),
+            )
+        return before, after
+
+
+def _attempts(account_id: UUID, login: str, row: Row) -> LoginAttempts:
+    failures, locked_until = row
+    return LoginAttempts(
+        account_id, login, int(str(failures)), optional_instant_out(_text(locked_until))
+    )
