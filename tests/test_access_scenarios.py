@@ -849,3 +849,76 @@ def test_two_users_may_not_have_the_same_phone_as_login(world: World) -> None:
     assert isinstance(error, ValidationError)
     assert problems(error) == [("reference.duplicate", "login")]
     assert world.users() == users
+
+
+# -- logins that look alike, and logins that cannot be ----------------------------------
+
+
+def test_a_login_that_looks_like_another_is_the_same_login_or_refused(world: World) -> None:
+    world.admin.add_user(UserDraft("boss", PASSWORD, PASSWORD, "Орлов", "Олег"))
+    world.admin.grant_roles("boss", [Role.MANAGER])
+    users = world.users()
+    for login, code in [
+        ("ｂｏｓｓ", "reference.duplicate"),  # fullwidth: NFKC makes it boss
+        ("BOSS", "reference.duplicate"),
+        ("boss\u200b", "text.hidden_characters"),  # a zero-width space
+        ("\u0430dmin", "login.mixed_scripts"),  # a Cyrillic а, then Latin
+    ]:
+        error = refusal(lambda login=login: world.admin.add_user(GOOD_WITH(login)))
+        assert isinstance(error, ValidationError)
+        assert problems(error) == [(code, "login")], login
+    assert world.users() == users
+
+    boss = world.app.log_in("acme", "ｂｏｓｓ", PASSWORD)
+    assert boss.user == "boss"
+    for login in ("boss\u200b", "\u0430dmin"):
+        error = refusal(lambda login=login: world.app.log_in("acme", login, PASSWORD))
+        assert type(error) is ValidationError
+        assert [problem.field for problem in error.problems] == ["login"]
+    assert world.denied("boss") == []
+
+
+@pytest.mark.parametrize(
+    ("login", "code"),
+    [
+        pytest.param("x" * 65536, "text.too_long", id="64 KiB"),
+        pytest.param("x" * 3000, "text.too_long", id="over a PostgreSQL index row"),
+        pytest.param("ivanov\nlogin done ivanov", "text.hidden_characters", id="newline"),
+        pytest.param("\x1b[2J\x1b[31mivanov", "text.hidden_characters", id="ansi escape"),
+        pytest.param("ivanov\u202e", "text.hidden_characters", id="direction override"),
+        pytest.param("ivan\x00ov", "text.hidden_characters", id="nul"),
+    ],
+)
+def test_a_login_that_cannot_be_one_is_refused_before_it_reaches_storage(
+    world: World, ivanov: Principal, login: str, code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Logging in opens no unit of work for it; what administrators type is refused too."""
+    storage = world.app.storage
+    unit_of_work = storage.unit_of_work
+    opened: list[object] = []
+
+    def counted() -> Any:
+        opened.append(login)
+        return unit_of_work()
+
+    with monkeypatch.context() as patched:
+        patched.setattr(storage, "unit_of_work", counted)
+        refused = [refusal(lambda: world.app.log_in("acme", login, PASSWORD))]
+    assert opened == [], "nothing was looked up, counted or audited"
+    refused += [
+        refusal(lambda: world.admin.user(login)),
+        refusal(lambda: world.admin.add_user(GOOD_WITH(login))),
+        refusal(lambda: world.admin.create_card(CardDraft("VASILEK", "ivanov", login=login))),
+    ]
+    for error in refused:
+        assert isinstance(error, ValidationError)
+        assert (code, "login") in problems(error)
+        for locale in LOCALES:
+            message = error.message(locale)
+            assert len(message) < 1000
+            assert not [char for char in message if char in "\n\x1b\u202e\x00"]
+    assert world.app.log_in("acme", "ivanov", PASSWORD) == ivanov
+
+
+def GOOD_WITH(login: str) -> UserDraft:
+    return evolve(GOOD, login=login)

@@ -66,11 +66,11 @@ class Application:
 
         Raises InvalidCredentials (wrong password and unknown login alike),
         LoginLocked after too many failures, UserDisabled, or NotConnected for
-        a client-cabinet user without a connection card.
+        a client-cabinet user without a connection card; a ValidationError, before
+        anything is looked up, for a login that cannot be one.
         """
-        account = self.account(account_code)
         gate = Gate(self.storage, self.clock, self._new_id, self.identity)
-        return log_in(gate, account.id, login, password)
+        return log_in(gate, account_code, login, password)
 
     def back_office(self, principal: Principal) -> BackOffice:
         return BackOffice(self._context(principal))

@@ -63,6 +63,7 @@ class Gate:
 
 @frozen
 class _Found:
+    account_id: UUID
     user: User | None
     card: ConnectionCard | None
     #: Whom the audit log names: the user's login when the login names a user, else the
@@ -73,7 +74,7 @@ class _Found:
     policy: LockoutPolicy
 
 
-def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal:
+def log_in(gate: Gate, account_code: str, login: str, password: str) -> Principal:
     """The principal `login` proves with `password`; an AuthenticationFailed otherwise,
     a ValidationError for a login that cannot be one, a PluginError when the identity
     provider fails (counted as a failed attempt all the same)."""
@@ -82,7 +83,8 @@ def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal
     checks.done()
     if not isinstance(password, str):
         raise InvalidCredentials()
-    found = _bookkept(lambda: _look_up(gate, account_id, key))
+    found = _bookkept(lambda: _look_up(gate, account_code, key))
+    account_id = found.account_id
     provider = gate.identity.provider
     failure: PluginError | None = None
     if provider is not None and found.user is None:
@@ -105,11 +107,14 @@ def log_in(gate: Gate, account_id: UUID, login: str, password: str) -> Principal
     return _accept(gate, account_id, found, user, password)
 
 
-def _look_up(gate: Gate, account_id: UUID, key: str) -> _Found:
-    """The user a login names (its own login, or a connection card's), its card, the policy."""
+def _look_up(gate: Gate, account_code: str, key: str) -> _Found:
+    """The account, the user a login names (its own login, or a connection card's), its
+    card, the account's lockout policy."""
     with gate.storage.unit_of_work() as uow:
-        if uow.accounts.get(account_id) is None:
-            raise NotFound(entity="account", key=str(account_id))
+        account = uow.accounts.by_code(account_code)
+        if account is None:
+            raise NotFound(entity="account", key=account_code)
+        account_id = account.id
         user = uow.users.by_login(account_id, key)
         if user is None:
             card = uow.cards.by_login(account_id, key)
@@ -118,8 +123,8 @@ def _look_up(gate: Gate, account_id: UUID, key: str) -> _Found:
             card = uow.cards.by_user(account_id, user.id)
         policy = uow.settings.get(account_id).lockout
     if user is None:
-        return _Found(None, card, key, key, policy)
-    return _Found(user, card, user.login, _counter_of(user), policy)
+        return _Found(account_id, None, card, key, key, policy)
+    return _Found(account_id, user, card, user.login, _counter_of(user), policy)
 
 
 def _counter_of(user: User) -> str:
