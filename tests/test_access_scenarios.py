@@ -461,6 +461,10 @@ def test_a_bad_user_card_is_refused_naming_the_field_and_changes_nothing(
         pytest.param("Vasilek-Vasilek", "password.needs_digit", id="no digit"),
         pytest.param("2026-2026-2026", "password.needs_letter", id="no letter"),
         pytest.param("My-PETROVA-2026", "password.contains_login", id="contains the login"),
+        pytest.param("Qwerty12345", "password.common", id="common"),
+        pytest.param("1q2w3e4r5t", "password.common", id="common keyboard walk"),
+        pytest.param("gfhjkm-2026!", "password.common", id="common in the other layout"),
+        pytest.param("Пароль-2026", "password.common", id="common in Russian"),
     ],
 )
 def test_a_password_against_the_policy_is_refused(world: World, password: str, code: str) -> None:
@@ -489,6 +493,15 @@ def test_the_password_policy_is_the_accounts(world: World) -> None:
     long = "Vasilek-Vasilek-Vasilek"
     user = world.admin.add_user(evolve(GOOD, password=long, password_confirmation=long))
     assert user.login == "petrova"
+    common = "Password-2026"
+    assert problems(refusal(lambda: world.admin.set_password("petrova", common, common))) == [
+        ("password.too_short", "password"),
+        ("password.common", "password"),
+    ]
+    world.admin.update_settings(
+        evolve(settings, password_policy=PasswordPolicy(min_length=10, forbid_common=False))
+    )
+    assert world.admin.set_password("petrova", common, common).login == "petrova"
 
 
 def test_every_problem_of_a_user_card_is_reported_at_once(world: World) -> None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from attrs import evolve
+from hypothesis import given
+from hypothesis import strategies as st
 
 import custody_core
 from custody_core import Principal, hookimpl
@@ -21,21 +23,22 @@ from custody_core.domain.errors import (
     LoginLocked,
     PermissionDenied,
     PluginError,
+    ValidationError,
 )
 from custody_core.domain.messages import LOCALES
 from custody_core.domain.principal import Role
 from custody_core.domain.settings import LockoutPolicy
 from custody_core.domain.users import ExternalIdentity, UserDraft
 from custody_core.plugins import ProviderRegistry
-from custody_core.ports.auth import IdentityProvider
+from custody_core.ports.auth import IdentityProvider, PasswordHasher
 from custody_core.testing.clock import ManualClock
-from custody_core.testing.hashing import fast_hasher
+from custody_core.testing.hashing import Argon2ForTests, ScryptForTests, fast_hasher
 
 PASSWORD = "correct horse 42"
 
 HASHERS = [
-    pytest.param(lambda: Argon2Hasher(time_cost=1, memory_cost=8), id="argon2"),
-    pytest.param(lambda: ScryptHasher(n=16, r=1, p=1), id="scrypt"),
+    pytest.param(lambda: Argon2ForTests(time_cost=1, memory_cost=8), id="argon2"),
+    pytest.param(lambda: ScryptForTests(n=16, r=1, p=1), id="scrypt"),
 ]
 
 
@@ -58,20 +61,127 @@ def test_a_malformed_hash_never_verifies_and_asks_for_a_rehash(make: Any, stored
     assert hasher.needs_rehash(stored) is True
 
 
-def test_changed_parameters_ask_for_a_rehash() -> None:
-    old = ScryptHasher(n=16, r=1, p=1).hash(PASSWORD)
-    assert not ScryptHasher(n=16, r=1, p=1).needs_rehash(old)
-    assert ScryptHasher(n=32, r=1, p=1).needs_rehash(old)
-    weak = Argon2Hasher(time_cost=1, memory_cost=8).hash(PASSWORD)
-    assert Argon2Hasher(time_cost=2, memory_cost=8).needs_rehash(weak)
-    assert not Argon2Hasher(time_cost=1, memory_cost=8).needs_rehash(weak)
+def test_stronger_parameters_ask_for_a_rehash_and_weaker_ones_never_do() -> None:
+    old = ScryptForTests(n=16, r=1, p=1).hash(PASSWORD)
+    assert not ScryptForTests(n=16, r=1, p=1).needs_rehash(old)
+    assert ScryptForTests(n=32, r=1, p=1).needs_rehash(old)
+    assert not ScryptForTests(n=8, r=1, p=1).needs_rehash(old)
+    assert not ScryptForTests(n=32, r=1, p=1).needs_rehash(ScryptForTests(n=16, r=2).hash("x"))
+    weak = Argon2ForTests(time_cost=1, memory_cost=8).hash(PASSWORD)
+    assert Argon2ForTests(time_cost=2, memory_cost=8).needs_rehash(weak)
+    assert not Argon2ForTests(time_cost=1, memory_cost=8).needs_rehash(weak)
+    stronger = Argon2ForTests(time_cost=2, memory_cost=16).hash(PASSWORD)
+    assert not Argon2ForTests(time_cost=1, memory_cost=8).needs_rehash(stronger)
+    assert not Argon2ForTests(time_cost=3, memory_cost=8).needs_rehash(stronger), "mixed"
+
+
+SCRYPT_PARAMETERS = st.tuples(st.sampled_from([2, 4, 8, 16]), st.integers(1, 3), st.integers(1, 2))
+
+
+@given(SCRYPT_PARAMETERS, SCRYPT_PARAMETERS)
+def test_a_rehash_is_asked_exactly_when_it_raises_a_parameter_and_lowers_none(
+    stored: tuple[int, int, int], mine: tuple[int, int, int]
+) -> None:
+    made = ScryptForTests(*stored).hash(PASSWORD)
+    lowers_none = all(m >= s for m, s in zip(mine, stored, strict=True))
+    assert ScryptForTests(*mine).needs_rehash(made) == (lowers_none and mine != stored)
+
+
+@pytest.mark.parametrize(
+    ("make", "weak"),
+    [
+        pytest.param(
+            lambda: Argon2Hasher(time_cost=1, memory_cost=8),
+            {"time_cost": 1, "memory_cost": 8},
+            id="argon2",
+        ),
+        pytest.param(
+            lambda: Argon2Hasher(time_cost=2, memory_cost=19 * 1024 - 1),
+            {"memory_cost": 19 * 1024 - 1},
+            id="argon2 memory",
+        ),
+        pytest.param(lambda: ScryptHasher(n=16, r=1, p=1), {"n": 16, "r": 1}, id="scrypt"),
+        pytest.param(lambda: ScryptHasher(n=2**13), {"n": 2**13}, id="scrypt n"),
+    ],
+)
+def test_parameters_below_the_floor_are_refused_naming_each(
+    make: Callable[[], object], weak: dict[str, int]
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        make()
+    found = {problem.field: problem.value for problem in refused.value.problems}
+    assert found == weak
+    assert {problem.code for problem in refused.value.problems} == {"hasher.too_weak"}
+
+
+def test_opening_with_weak_hasher_options_is_refused_and_changes_nothing(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    with pytest.raises(ValidationError) as refused:
+        custody_core.open(url, hasher_options={"time_cost": 1, "memory_cost": 8})
+    assert {p.field for p in refused.value.problems} == {"time_cost", "memory_cost"}
+    assert not (tmp_path / "c.sqlite").exists(), "refused before the storage was opened"
+
+
+@pytest.mark.parametrize(
+    ("strong", "weak"),
+    [
+        pytest.param(Argon2Hasher, lambda: Argon2ForTests(time_cost=1, memory_cost=8), id="argon2"),
+        pytest.param(
+            lambda: Argon2Hasher(time_cost=3, memory_cost=19 * 1024),
+            lambda: Argon2Hasher(time_cost=2, memory_cost=32 * 1024),
+            id="argon2 mixed",
+        ),
+        pytest.param(ScryptHasher, fast_hasher, id="scrypt"),
+    ],
+)
+def test_a_login_never_lowers_a_stored_hash(
+    tmp_path: Any, strong: Callable[[], PasswordHasher], weak: Callable[[], PasswordHasher]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}"
+    app, admin = _client_app(url, strong())
+    before = admin.user("petrov")
+    app.close()
+    with custody_core.open(url, entry_points=False, password_hasher=weak()) as app:
+        assert app.log_in("acme", "petrov", PASSWORD).roles == {Role.MANAGER}
+        account = app.account("acme")
+        after = app.back_office(Principal.administrator(account.id, "admin")).user("petrov")
+    assert after == before
+
+
+class CountingHashes:
+    """The testing kit's hasher, counting the hashes it makes."""
+
+    def __init__(self) -> None:
+        self.inner = fast_hasher()
+        self.made = 0
+
+    def hash(self, password: str) -> str:
+        self.made += 1
+        return self.inner.hash(password)
+
+    def verify(self, stored: str, password: str) -> bool:
+        return self.inner.verify(stored, password)
+
+    def needs_rehash(self, stored: str) -> bool:
+        return self.inner.needs_rehash(stored)
+
+
+def test_the_dummy_hash_is_made_when_the_application_opens() -> None:
+    hasher = CountingHashes()
+    with custody_core.open("memory://", entry_points=False, password_hasher=hasher) as app:
+        assert hasher.made == 1
+        app.create_account("acme", "Acme")
+        for _ in range(3):
+            with pytest.raises(InvalidCredentials):
+                app.log_in("acme", "nobody", PASSWORD)
+        assert hasher.made == 1, "no unknown login makes a hash"
 
 
 def test_a_scrypt_hash_carries_its_parameters() -> None:
-    stored = ScryptHasher(n=32, r=2, p=1).hash(PASSWORD)
+    stored = ScryptForTests(n=32, r=2, p=1).hash(PASSWORD)
     assert stored.split("$")[:4] == ["scrypt", "32", "2", "1"]
     # verified with the parameters it names, whatever the verifying hasher's own
-    assert ScryptHasher(n=16, r=1, p=1).verify(stored, PASSWORD)
+    assert ScryptForTests(n=16, r=1, p=1).verify(stored, PASSWORD)
 
 
 def _client_app(url: str, hasher: Any) -> Any:
@@ -85,11 +195,11 @@ def _client_app(url: str, hasher: Any) -> Any:
 
 def test_a_login_upgrades_a_hash_made_with_old_parameters(tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'c.sqlite'}"
-    app, admin = _client_app(url, ScryptHasher(n=16, r=1, p=1))
+    app, admin = _client_app(url, ScryptForTests(n=16, r=1, p=1))
     before = admin.user("petrov")
     app.close()
     with custody_core.open(
-        url, entry_points=False, password_hasher=ScryptHasher(n=32, r=1, p=1)
+        url, entry_points=False, password_hasher=ScryptForTests(n=32, r=1, p=1)
     ) as app:
         principal = app.log_in("acme", "petrov", PASSWORD)
         assert principal.roles == {Role.MANAGER}
@@ -98,15 +208,15 @@ def test_a_login_upgrades_a_hash_made_with_old_parameters(tmp_path: Any) -> None
     assert after.version == before.version + 1
     assert after.password_hash is not None
     assert after.password_hash.split("$")[1] == "32"
-    assert ScryptHasher(n=32, r=1, p=1).verify(after.password_hash, PASSWORD)
+    assert ScryptForTests(n=32, r=1, p=1).verify(after.password_hash, PASSWORD)
 
 
 def test_hashers_are_chosen_by_name_and_unknown_names_are_refused() -> None:
     with custody_core.open(
-        "memory://", entry_points=False, password_hasher="scrypt", hasher_options={"n": 16}
+        "memory://", entry_points=False, password_hasher="scrypt", hasher_options={"n": 2**14}
     ) as app:
         assert isinstance(app.identity.hasher, ScryptHasher)
-        assert app.identity.hasher.n == 16
+        assert app.identity.hasher.n == 2**14
     with pytest.raises(PluginError) as refused:
         custody_core.open("memory://", entry_points=False, password_hasher="md5")
     assert "argon2" in str(refused.value)
@@ -143,7 +253,7 @@ def test_an_external_provider_provisions_users_with_no_role_on_first_login() -> 
         entry_points=False,
         plugins=[DirectoryPlugin()],
         identity_provider="directory",
-        password_hasher=ScryptHasher(n=16, r=1, p=1),
+        password_hasher=fast_hasher(),
     ) as app:
         account = app.create_account("acme", "Acme")
         admin = app.back_office(Principal.administrator(account.id, "admin"))

@@ -247,6 +247,15 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: the password must not contain the login",
         "ru": "{field}: пароль не должен содержать логин",
     },
+    "password.common": {
+        "en": "{field}: the password is one of the most common ones; choose another",
+        "ru": "{field}: этот пароль из числа самых распространённых; выберите другой",
+    },
+    "hasher.too_weak": {
+        "en": "{field}: {value} is too weak for hashing passwords (expected {expected})",
+        "ru": "{field}: значение {value} слишком слабое для хеширования паролей"
+        " (ожидается {expected})",
+    },
     "password.mismatch": {
         "en": "{field}: the confirmation differs from the password",
         "ru": "{field}: подтверждение не совпадает с паролем",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import string
+from functools import cache
+from importlib import resources
+
 from attrs import frozen
 
 from custody_core.domain.errors import Problem
@@ -17,6 +21,8 @@ class PasswordPolicy:
     require_digit: bool = True
     #: A password may not contain the user's login.
     forbid_login: bool = True
+    #: A password may not be a common one (see `is_common`).
+    forbid_common: bool = True
 
     def problems(self, password: str, login: str, field: str = "password") -> list[Problem]:
         found = []
@@ -30,4 +36,23 @@ class PasswordPolicy:
             found.append(Problem("password.needs_digit", field))
         if self.forbid_login and login and login.casefold() in password.casefold():
             found.append(Problem("password.contains_login", field))
+        if self.forbid_common and is_common(password):
+            found.append(Problem("password.common", field))
         return found
+
+
+def is_common(password: str) -> bool:
+    """Whether `password`, case-folded, is on the built-in list of common passwords, or is
+    one of them followed only by digits, punctuation and spaces (`qwerty2026!`)."""
+    folded = password.casefold()
+    stem = folded.rstrip(string.digits + string.punctuation + " ")
+    return folded in _common() or (bool(stem) and stem in _common())
+
+
+@cache
+def _common() -> frozenset[str]:
+    """The list shipped as package data, read once: common_passwords.txt."""
+    text = resources.files(__package__).joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )

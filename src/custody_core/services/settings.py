@@ -45,7 +45,7 @@ def _checked(settings: object) -> AccountSettings:
         checks.add(Problem("value.invalid", "password_policy", None, "PasswordPolicy"))
     else:
         _within(checks, policy.min_length, 1, MAX_PASSWORD_LENGTH, "password_policy.min_length")
-        for name in ("require_letter", "require_digit", "forbid_login"):
+        for name in ("require_letter", "require_digit", "forbid_login", "forbid_common"):
             _flag(checks, getattr(policy, name), f"password_policy.{name}")
     if not isinstance(lockout, LockoutPolicy):
         checks.add(Problem("value.invalid", "lockout", None, "LockoutPolicy"))

@@ -10,15 +10,28 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
+from typing import ClassVar
+
+from custody_core.adapters.auth.floor import refuse_below, stronger
+from custody_core.domain.errors import Problem, ValidationError
 
 _KEY_BYTES = 32
 _SALT_BYTES = 16
+#: 16 MiB of memory per hash (128 * n * r bytes), half the default.
+FLOOR = {"n": 2**14, "r": 8, "p": 1}
 
 
 class ScryptHasher:
+    """Parameters may not go below FLOOR; a hash made with weaker ones is upgraded at the
+    next login."""
+
+    floor: ClassVar[Mapping[str, int] | None] = FLOOR
+
     def __init__(self, n: int = 2**15, r: int = 8, p: int = 1) -> None:
         if n < 2 or n & (n - 1):
-            raise ValueError("scrypt n must be a power of two greater than 1")
+            raise ValidationError([Problem("value.invalid", "n", n, "a power of two from 2")])
+        refuse_below(self.floor, {"n": n, "r": r, "p": p})
         self.n, self.r, self.p = n, r, p
 
     def hash(self, password: str) -> str:
@@ -34,8 +47,9 @@ class ScryptHasher:
         return hmac.compare_digest(self._derive(password, salt, n, r, p), key)
 
     def needs_rehash(self, stored: str) -> bool:
+        """True only when this hasher's hash would be stronger (see `stronger`)."""
         parsed = _parse(stored)
-        return parsed is None or parsed[:3] != (self.n, self.r, self.p)
+        return parsed is None or stronger((self.n, self.r, self.p), parsed[:3])
 
     @staticmethod
     def _derive(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
