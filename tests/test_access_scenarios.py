@@ -896,10 +896,10 @@ def test_a_login_that_looks_like_another_is_the_same_login_or_refused(world: Wor
     [
         pytest.param("x" * 65536, "text.too_long", id="64 KiB"),
         pytest.param("x" * 3000, "text.too_long", id="over a PostgreSQL index row"),
-        pytest.param("ivanov\nlogin done ivanov", "text.hidden_characters", id="newline"),
-        pytest.param("\x1b[2J\x1b[31mivanov", "text.hidden_characters", id="ansi escape"),
-        pytest.param("ivanov\u202e", "text.hidden_characters", id="direction override"),
-        pytest.param("ivan\x00ov", "text.hidden_characters", id="nul"),
+        pytest.param("ivanov\nlogin done ivanov", "text.control_characters", id="newline"),
+        pytest.param("\x1b[2J\x1b[31mivanov", "text.control_characters", id="ansi escape"),
+        pytest.param("ivanov\u202e", "text.control_characters", id="direction override"),
+        pytest.param("ivan\x00ov", "text.control_characters", id="nul"),
     ],
 )
 def test_a_login_that_cannot_be_one_is_refused_before_it_reaches_storage(

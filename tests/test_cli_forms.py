@@ -155,3 +155,54 @@ def test_requisites_and_tariff_files_are_loaded_and_checked(
     )
     assert code == 1
     assert "counterparty.inn: '123' is not valid" in err
+
+
+def test_print_never_writes_over_a_file_or_through_a_symlink_unless_forced(
+    demo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    existing = tmp_path / "existing.html"
+    existing.write_text("mine", "utf-8")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me", "utf-8")
+    link = tmp_path / "link.html"
+    link.symlink_to(victim)
+    dangling = tmp_path / "dangling.html"
+    dangling.symlink_to(tmp_path / "nowhere.txt")
+
+    for target in (existing, link, dangling):
+        code, out, err = custody(
+            capsys, demo, "print", "mx3", "1", "--format", "html", "-o", str(target)
+        )
+        assert (code, out) == (1, "")
+        assert err == f"custody: {target} already exists; add --force to replace it\n"
+    code, _, err = custody(
+        capsys, demo, "print", "mx3", "1", "--format", "html", "-o", str(link), lang="ru"
+    )
+    assert err == f"custody: {link} уже существует; чтобы заменить его, добавьте --force\n"
+    assert (existing.read_text("utf-8"), victim.read_text("utf-8")) == ("mine", "keep me")
+    assert not (tmp_path / "nowhere.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "dangling.html", "demo", "existing.html", "link.html", "victim.txt"
+    ]  # fmt: skip
+
+    for target in (existing, link, dangling):
+        code, _, err = custody(
+            capsys, demo, "print", "mx3", "1", "--format", "html", "-o", str(target), "--force"
+        )
+        assert (code, err) == (0, "")
+        assert not target.is_symlink()
+        assert "352,00" in target.read_text("utf-8")
+    assert victim.read_text("utf-8") == "keep me"
+    assert not (tmp_path / "nowhere.txt").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".partial")]
+
+
+def test_print_into_a_missing_folder_is_refused(
+    demo: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "no" / "such" / "mx3.html"
+    code, out, err = custody(
+        capsys, demo, "print", "mx3", "1", "--format", "html", "-o", str(target)
+    )
+    assert (code, out) == (1, "")
+    assert err == f"custody: {target.parent}: no such folder\n"

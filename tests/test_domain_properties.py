@@ -1,4 +1,5 @@
-"""Properties of the pure domain: exact numbers, shortage allocation, the order state table."""
+"""Properties of the pure domain: exact numbers, shortage allocation, the order state table,
+control characters in text."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from custody_core.domain.orders import (
 )
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.stock import allocate
+from custody_core.domain.text import control_characters, escaped
 from custody_core.testing.strategies import quantities
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -182,3 +184,27 @@ def test_the_client_role_is_exclusive_and_names_a_counterparty() -> None:
         Principal("u", uuid4(), {Role.CLIENT})
     with pytest.raises(ValidationError):
         Principal("u", uuid4(), {Role.MANAGER}, uuid4())
+
+
+# Text: control characters, and how the audit log shows them -------------------------------
+
+CONTROL = st.sampled_from(["\x00", "\t", "\n", "\r", "\x1b", "\x7f", "\x85", "\u2028", "\u202e"])
+
+
+@given(st.lists(st.one_of(st.text(max_size=5), CONTROL), max_size=8).map("".join))
+def test_escaping_leaves_no_control_character_and_changes_only_them(value: str) -> None:
+    shown = escaped(value)
+    assert not control_characters(shown)
+    assert escaped(shown) == shown
+    assert (shown == value) is not control_characters(value)
+    assert control_characters(value, multiline=True) is control_characters(
+        value.replace("\n", "").replace("\t", "")
+    )
+
+
+@given(st.text(max_size=20), CONTROL, st.text(max_size=20))
+def test_a_control_character_anywhere_is_one(before: str, control: str, after: str) -> None:
+    assert control_characters(before + control + after)
+    assert control_characters(before + control + after, multiline=True) is (
+        control not in "\n\t" or control_characters(before + after, multiline=True)
+    )

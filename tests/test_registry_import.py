@@ -20,7 +20,13 @@ from custody_core import LineDraft, Principal, ReceiptDraft
 from custody_core.domain.errors import NotFound, ValidationError
 from custody_core.domain.imports import OrderOutcome, OutcomeKind, RegistryRejected
 from custody_core.domain.orders import Cargo, OrderState
-from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
+from custody_core.domain.registry import (
+    ColumnMapping,
+    RegistryTemplate,
+    RowSettings,
+    template_from_data,
+    template_to_data,
+)
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice
 from custody_core.services.registry import RowRange
@@ -473,3 +479,19 @@ def test_a_template_reserves_stock_when_its_lines_are_skus_and_its_orders_are_co
     assert by_default.reserves_stock
     assert not free_cargo.reserves_stock
     assert not evolve(by_sku, confirm=False).reserves_stock
+
+
+def test_a_template_is_bounded_and_keeps_its_counterparty_as_data() -> None:
+    mine = RegistryTemplate(
+        "mine",
+        "Mine",
+        [ColumnMapping("external_number", column="A"), ColumnMapping("sku", column="B")],
+    )
+    owned = evolve(mine, counterparty="ROMASHKA")
+    assert template_from_data(json.loads(json.dumps(template_to_data(owned)))) == owned
+    assert "counterparty" not in template_to_data(mine)
+    crowded = evolve(mine, columns=[ColumnMapping("sku", column="A")] * 1000)
+    assert [(p.field, p.value) for p in crowded.problems()] == [("columns", 1000)]
+    many_formats = ColumnMapping("delivery_date", column="C", formats=["%d.%m.%Y"] * 11)
+    [problem] = evolve(mine, columns=[*mine.columns, many_formats]).problems()
+    assert (problem.field, problem.value) == ("columns[3].formats", 11)

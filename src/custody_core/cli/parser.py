@@ -318,6 +318,9 @@ def _add_print_command(commands: Subcommands) -> None:
         "--format", default="xlsx", metavar="FORMAT", help="xlsx (default), html, pdf"
     )
     printing.add_argument("-o", "--output", type=Path, metavar="FILE")
+    printing.add_argument(
+        "--force", action="store_true", help="replace an existing file (a symlink: itself)"
+    )
     printing.add_argument("--counterparty", metavar="CODE", help="mx1: the receipt's")
     printing.add_argument("--year", type=int, metavar="YYYY", help="mx1: default this year")
 

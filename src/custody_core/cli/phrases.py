@@ -155,6 +155,9 @@ PHRASES = {
         "forms_written": "Printed forms: {path}",
         "one_document": "this form is printed for one document; {count} numbers given",
         "not_a_shipment_number": "{value!r} is not a shipment number",
+        "file_exists": "{path} already exists; add --force to replace it",
+        "no_folder": "{path}: no such folder",
+        "cannot_write": "{path} cannot be written: {reason}",
     },
     "ru": {
         "short": "Заказу №{number} не хватает: {items}",
@@ -217,6 +220,9 @@ PHRASES = {
         "forms_written": "Печатные формы: {path}",
         "one_document": "эта форма печатается по одному документу; указано номеров: {count}",
         "not_a_shipment_number": "{value!r} не номер расходной накладной",
+        "file_exists": "{path} уже существует; чтобы заменить его, добавьте --force",
+        "no_folder": "{path}: папка не найдена",
+        "cannot_write": "{path}: файл не записан ({reason})",
     },
 }
 TITLES = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from custody_core.cli.errors import InputError
+from custody_core.cli.files import write_new_file
 from custody_core.cli.output import plain
 from custody_core.cli.phrases import PHRASES
 from custody_core.cli.session import Session
@@ -17,12 +18,13 @@ KINDS = [kind.value for kind in FormKind]
 
 
 def print_form(session: Session) -> None:
-    """Build the form of a document, render it, and write the file."""
+    """Build the form of a document, render it, and write the file (never over an existing
+    one, unless `--force`)."""
     args = session.args
     form = build_form(session, FormKind(args.kind), args.numbers, args.counterparty, args.year)
     rendered = session.desk.render(form, args.format)
     target: Path = args.output or Path(rendered.file_name)
-    target.write_bytes(rendered.content)
+    write_new_file(target, rendered.content, force=args.force)
     head = form.header
     data = {
         "kind": head.kind.value,

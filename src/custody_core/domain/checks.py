@@ -14,6 +14,7 @@ from uuid import UUID
 
 from custody_core.domain import numbers
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.text import control_characters
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -21,6 +22,8 @@ E = TypeVar("E", bound=enum.Enum)
 
 CODE_LENGTH = 64
 NAME_LENGTH = 255
+#: Free text: an address, a comment, a cargo description, a reason.
+TEXT_LENGTH = 1000
 #: The largest whole number storage keeps (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_WHOLE = 2**63 - 1
 
@@ -44,21 +47,40 @@ class Checks:
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
 
-    def text(self, value: object, field: str, max_length: int = NAME_LENGTH) -> str:
-        """A stripped, non-blank string of at most `max_length` characters ("" when wrong)."""
+    def text(
+        self,
+        value: object,
+        field: str,
+        max_length: int = NAME_LENGTH,
+        *,
+        multiline: bool = False,
+    ) -> str:
+        """A stripped, non-blank string of at most `max_length` characters and no control
+        characters ("" when wrong). A `multiline` text keeps its line breaks (a Windows
+        line end becomes one) and tabs."""
         if not isinstance(value, str) or not value.strip():
             self.add(Problem("text.blank", field, value))
             return ""
         stripped = value.strip()
-        if len(stripped) > max_length:
-            self.add(Problem("text.too_long", field, expected=f"at most {max_length} characters"))
+        if multiline:
+            stripped = stripped.replace("\r\n", "\n")
+        problem = text_problem(stripped, field, max_length, multiline=multiline)
+        if problem is not None:
+            self.add(problem)
             return ""
         return stripped
 
-    def optional_text(self, value: object, field: str, max_length: int = NAME_LENGTH) -> str | None:
+    def optional_text(
+        self,
+        value: object,
+        field: str,
+        max_length: int = NAME_LENGTH,
+        *,
+        multiline: bool = False,
+    ) -> str | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        return self.text(value, field, max_length) or None
+        return self.text(value, field, max_length, multiline=multiline) or None
 
     def quantity(self, value: object, scale: int, field: str) -> Decimal:
         """A valid quantity, or zero after recording why it is not."""
@@ -86,6 +108,39 @@ def whole_number(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WHOLE:
         raise ValidationError([Problem("value.invalid", field, value, "a whole number from 1")])
     return value
+
+
+def reference(value: object, field: str, max_length: int = CODE_LENGTH) -> str:
+    """A code, number or name to look something up by, refused before the lookup when no
+    stored one could be it: not a string, longer than `max_length`, or with a control
+    character."""
+    if not isinstance(value, str):
+        raise ValidationError([Problem("value.invalid", field, value, "a string")])
+    problem = text_problem(value, field, max_length)
+    if problem is not None:
+        raise ValidationError([problem])
+    return value
+
+
+def optional_reference(value: object, field: str, max_length: int = CODE_LENGTH) -> str | None:
+    return None if value is None else reference(value, field, max_length)
+
+
+def is_reference(value: object, max_length: int = CODE_LENGTH) -> bool:
+    """Whether `value` could be a stored code: what a batch lookup may ask for."""
+    return isinstance(value, str) and text_problem(value, "", max_length) is None
+
+
+def text_problem(
+    value: str, field: str, max_length: int, *, multiline: bool = False
+) -> Problem | None:
+    """Why `value` may not be stored, or None. Neither problem shows the value: it is
+    too long to, or it could rewrite the message it would be shown in."""
+    if len(value) > max_length:
+        return Problem("text.too_long", field, expected=str(max_length))
+    if control_characters(value, multiline=multiline):
+        return Problem("text.control_characters", field)
+    return None
 
 
 def optional_day(value: object, field: str) -> date | None:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from attrs import frozen
 
-from custody_core.domain.checks import Checks
+from custody_core.domain.checks import CODE_LENGTH, Checks, text_problem
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
 
@@ -51,6 +51,10 @@ def resolve_lines(
     for index, draft in enumerate(drafts, start=1):
         field = f"lines[{index}]"
         sku = draft.sku.strip() if isinstance(draft.sku, str) else draft.sku
+        problem = text_problem(sku, f"{field}.sku", CODE_LENGTH) if isinstance(sku, str) else None
+        if problem is not None:
+            checks.add(problem)
+            continue
         if sku in seen:
             checks.add(Problem("lines.repeated", f"{field}.sku", sku))
             continue

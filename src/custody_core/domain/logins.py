@@ -34,7 +34,8 @@ def login_key(login: str) -> str:
 
 
 def login_problems(login: str, field: str = "login") -> list[Problem]:
-    """Why the typed (trimmed, non-blank) `login` cannot be a login; none when it can."""
+    """Why the typed `login` cannot be a login; none when it can. `login` has passed
+    `Checks.text` (trimmed, non-blank, no control characters)."""
     if len(login) > LOGIN_LENGTH or len(login_key(login)) > LOGIN_LENGTH:
         return [Problem("text.too_long", field, expected=f"at most {LOGIN_LENGTH} characters")]
     hidden = hidden_character(login)

@@ -139,14 +139,18 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "{field}: значение не может быть пустым",
     },
     "text.too_long": {
-        "en": "{field} is too long (expected {expected})",
-        "ru": "{field}: слишком длинное значение (ожидается {expected})",
+        "en": "{field} is too long (at most {expected} characters)",
+        "ru": "{field}: слишком длинное значение (не больше {expected} символов)",
+    },
+    "text.control_characters": {
+        "en": "{field} contains a control character (a line break, tab, escape or the like)",
+        "ru": "{field}: значение содержит управляющий символ (перевод строки, табуляцию "
+        "или подобный)",
     },
     "text.hidden_characters": {
-        "en": "{field} holds a control or invisible character ({value}), such as a line break,"
-        " an escape or a zero-width space",
-        "ru": "{field}: значение содержит управляющий или невидимый символ ({value}), например"
-        " перевод строки, управляющую последовательность или пробел нулевой ширины",
+        "en": "{field} holds an invisible character ({value}), such as a zero-width space",
+        "ru": "{field}: значение содержит невидимый символ ({value}), например пробел нулевой"
+        " ширины",
     },
     "value.invalid": {
         "en": "{field}: {value!r} is not valid (expected {expected})",
@@ -171,6 +175,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "lines.empty": {
         "en": "{field}: a document needs at least one line",
         "ru": "{field}: в документе должна быть хотя бы одна строка",
+    },
+    "lines.too_many": {
+        "en": "{field}: one order may carry at most {expected} (the account's order limits)",
+        "ru": "{field}: в одном заказе может быть не больше {expected} (ограничение аккаунта)",
     },
     "lines.repeated": {
         "en": "{field}: item {value!r} appears in more than one line",

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import attrs
 from attrs import frozen
 
+from custody_core.domain.checks import CODE_LENGTH, NAME_LENGTH, TEXT_LENGTH, text_problem
 from custody_core.domain.errors import Problem, ValidationError
 
 
@@ -72,6 +73,8 @@ DATE_FORMATS = ("%d.%m.%Y", "%d.%m.%y", "%Y-%m-%d")
 MAX_COLUMN = 16_384
 MAX_ROW = 1_048_576
 _LETTERS = re.compile(r"^[A-Z]{1,3}$")
+#: The most date formats a column may try, each cell in turn.
+MAX_FORMATS = 10
 
 
 def column_index(letters: str) -> int:
@@ -147,7 +150,8 @@ class RowSettings:
 class RegistryTemplate:
     """A named registry layout; `defaults` fill fields no column gives (or an empty cell of
     a mapped one without its own default). Imported orders are confirmed, reserving their
-    items, unless `confirm` is False."""
+    items, unless `confirm` is False. A template with a `counterparty` (its code) is that
+    counterparty's alone: only its registries use it, and no other client lists it."""
 
     name: str
     title: str
@@ -155,6 +159,7 @@ class RegistryTemplate:
     rows: RowSettings = RowSettings()
     defaults: Mapping[str, Scalar] = attrs.field(factory=dict)
     confirm: bool = True
+    counterparty: str | None = None
 
     def mapping(self, name: str) -> ColumnMapping | None:
         return next((column for column in self.columns if column.field == name), None)
@@ -169,6 +174,15 @@ class RegistryTemplate:
         found: list[Problem] = []
         if not self.name.strip() or not re.fullmatch(r"[\w.-]{1,64}", self.name):
             found.append(Problem("value.invalid", "name", self.name, "letters, digits, . _ -"))
+        found.extend(_text("title", self.title, NAME_LENGTH))
+        found.extend(_text("counterparty", self.counterparty, CODE_LENGTH))
+        too_many = [
+            Problem("value.invalid", name, len(given), f"at most {len(FIELDS)}, one a field")
+            for name, given in (("columns", self.columns), ("defaults", self.defaults))
+            if len(given) > len(FIELDS)
+        ]
+        if too_many:  # each would be a problem of its own: one says it for all
+            return found + too_many
         seen: set[str] = set()
         for index, column in enumerate(self.columns, 1):
             found.extend(_column_problems(column, f"columns[{index}]", seen))
@@ -200,9 +214,27 @@ def _column_problems(column: ColumnMapping, where: str, seen: set[str]) -> list[
         found.append(
             Problem("value.invalid", f"{where}.decimal_separator", column.decimal_separator)
         )
-    if not column.formats or not all(isinstance(f, str) and "%" in f for f in column.formats):
-        found.append(Problem("value.invalid", f"{where}.formats", list(column.formats)))
+    formats = column.formats
+    if not 0 < len(formats) <= MAX_FORMATS or not all(
+        isinstance(f, str) and "%" in f for f in formats
+    ):
+        expected = f"1 to {MAX_FORMATS} formats with %"
+        found.append(Problem("value.invalid", f"{where}.formats", len(formats), expected))
+    else:
+        for text in formats:
+            found.extend(_text(f"{where}.formats", text, CODE_LENGTH))
+    # A header cell may break its title over lines; a default may be an address.
+    found.extend(_text(f"{where}.header", column.header, NAME_LENGTH, multiline=True))
+    found.extend(_text(f"{where}.default", column.default, TEXT_LENGTH, multiline=True))
     return found
+
+
+def _text(field: str, value: object, longest: int, *, multiline: bool = False) -> list[Problem]:
+    """The problem of a string value too long or with a control character, if any."""
+    problem = None
+    if isinstance(value, str):
+        problem = text_problem(value, field, longest, multiline=multiline)
+    return [] if problem is None else [problem]
 
 
 def _default_problems(defaults: Mapping[str, Scalar]) -> list[Problem]:
@@ -210,6 +242,10 @@ def _default_problems(defaults: Mapping[str, Scalar]) -> list[Problem]:
         Problem("value.invalid", f"defaults.{name}", name, ", ".join(FIELDS))
         for name in defaults
         if name not in FIELDS or name == "external_number"
+    ] + [
+        problem
+        for name, value in defaults.items()
+        for problem in _text(f"defaults.{name}", value, TEXT_LENGTH, multiline=True)
     ]
 
 
@@ -237,6 +273,7 @@ def _row_problems(rows: RowSettings, *, uses_headers: bool) -> list[Problem]:
         isinstance(sheet, int) and not isinstance(sheet, bool) and sheet >= 1
     ):
         found.append(Problem("value.invalid", "rows.sheet", sheet, "a sheet name or position"))
+    found.extend(_text("rows.sheet", sheet, NAME_LENGTH))
     return found
 
 
@@ -246,15 +283,19 @@ _COLUMN_KEYS = frozenset(
     {"field", "column", "header", "required", "default", "formats", "decimal_separator"}
 )
 _ROW_KEYS = frozenset({"sheet", "header_row", "first_row", "last_row"})
-_TEMPLATE_KEYS = frozenset({"name", "title", "columns", "rows", "defaults", "confirm"})
+_TEMPLATE_KEYS = frozenset(
+    {"name", "title", "columns", "rows", "defaults", "confirm", "counterparty"}
+)
 
 
 def template_to_data(template: RegistryTemplate) -> dict[str, object]:
     """The template as JSON/TOML-ready data; `template_from_data` reads it back."""
     rows = template.rows
+    owner = {} if template.counterparty is None else {"counterparty": template.counterparty}
     return {
         "name": template.name,
         "title": template.title,
+        **owner,
         "confirm": template.confirm,
         "defaults": dict(template.defaults),
         "rows": {
@@ -330,6 +371,7 @@ def template_from_data(data: object) -> RegistryTemplate:
         ),
         defaults=plain,
         confirm=_typed(body, "confirm", bool, "", problems, True),
+        counterparty=_typed(body, "counterparty", str, "", problems, None),
     )
     if not problems:
         problems.extend(template.problems())

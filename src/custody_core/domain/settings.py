@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from attrs import Factory, frozen
 
+from custody_core.domain.errors import Problem
 from custody_core.domain.passwords import PasswordPolicy
 
 
@@ -22,6 +23,26 @@ class LockoutPolicy:
 
 
 @frozen
+class OrderLimits:
+    """How much one order may carry: what one client's order costs storage, memory and
+    every page of orders that shows it is bounded by these (a registry's orders too)."""
+
+    #: Lines of custody items (by SKU) in one order.
+    max_lines: int = 500
+    #: Entries of free cargo in one order (each up to 1,000 characters of description).
+    max_cargo: int = 100
+
+    def problems(self, lines: int, cargo: int = 0) -> list[Problem]:
+        """A problem for `lines` or `cargo` entries over their limit, naming the limit."""
+        found = []
+        if lines > self.max_lines:
+            found.append(Problem("lines.too_many", "lines", lines, str(self.max_lines)))
+        if cargo > self.max_cargo:
+            found.append(Problem("lines.too_many", "cargo", cargo, str(self.max_cargo)))
+        return found
+
+
+@frozen
 class AccountSettings:
     #: The seed's "clients may see photos and files attached to their orders"; off by default.
     clients_see_attachments: bool = False
@@ -29,3 +50,4 @@ class AccountSettings:
     cabinet_url: str | None = None
     password_policy: PasswordPolicy = Factory(PasswordPolicy)
     lockout: LockoutPolicy = Factory(LockoutPolicy)
+    order_limits: OrderLimits = Factory(OrderLimits)

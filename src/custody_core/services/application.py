@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from custody_core.domain.checks import CODE_LENGTH, Checks
+from custody_core.domain.checks import CODE_LENGTH, Checks, reference
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.parties import Account, zone
 from custody_core.domain.principal import Principal
@@ -56,7 +56,7 @@ class Application:
 
     def account(self, code: str) -> Account:
         with self.storage.unit_of_work() as uow:
-            account = uow.accounts.by_code(code)
+            account = uow.accounts.by_code(reference(code, "account"))
         if account is None:
             raise NotFound(entity="account", key=code)
         return account

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from custody_core.domain.audit import AuditEntry, AuditQuery, Outcome
+from custody_core.domain.audit import MAX_TEXT, AuditEntry, AuditQuery, Outcome
+from custody_core.domain.checks import CODE_LENGTH, optional_reference
 from custody_core.domain.errors import CustodyError, Problem, ValidationError
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.ports.storage import StorageBackend
@@ -38,6 +39,8 @@ def list_audit(
             problems.append(Problem("value.invalid", "outcome", outcome, "done or denied"))
     if problems:
         raise ValidationError(problems)
+    actor = optional_reference(actor, "actor", MAX_TEXT)
+    action = optional_reference(action, "action", CODE_LENGTH)
     with ctx.storage.unit_of_work() as uow:
         counterparty = (
             None if counterparty_code is None else ctx.counterparty(uow, counterparty_code)

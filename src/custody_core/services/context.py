@@ -9,7 +9,7 @@ from uuid import UUID
 from attrs import field, frozen
 
 from custody_core.domain.audit import AuditEntry, Outcome
-from custody_core.domain.checks import optional_day
+from custody_core.domain.checks import optional_day, reference
 from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
@@ -93,14 +93,14 @@ class Context:
         elif code is None:
             raise ValidationError([Problem("text.blank", "counterparty")])
         else:
-            found = uow.counterparties.by_code(self.account_id, code)
+            found = uow.counterparties.by_code(self.account_id, reference(code, "counterparty"))
         if found is None:
             raise NotFound(entity="counterparty", key=code)
         require_visible(self.principal, found.id, "counterparty", code)
         return found
 
     def warehouse(self, uow: UnitOfWork, code: str) -> Warehouse:
-        found = uow.warehouses.by_code(self.account_id, code)
+        found = uow.warehouses.by_code(self.account_id, reference(code, "warehouse"))
         if found is None:
             raise NotFound(entity="warehouse", key=code)
         return found

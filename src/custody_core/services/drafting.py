@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from custody_core.domain.checks import Checks
+from custody_core.domain.checks import CODE_LENGTH, Checks, is_reference, text_problem
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
 from custody_core.domain.lines import Line, LineDraft, resolve_lines
@@ -24,10 +24,10 @@ def draft_counterparty(
     """The draft's counterparty; a client's own one when it left the field empty."""
     if code is None and ctx.principal.is_client:
         return ctx.counterparty(uow, None)
-    if not isinstance(code, str) or not code.strip():
-        checks.add(Problem("text.blank", "counterparty", code))
+    key = checks.text(code, "counterparty", CODE_LENGTH)
+    if not key:
         return None
-    found = uow.counterparties.by_code(ctx.account_id, code.strip())
+    found = uow.counterparties.by_code(ctx.account_id, key)
     if found is None or not may_see(ctx.principal, found.id):
         checks.add(Problem("reference.unknown", "counterparty", code))
         if found is not None:
@@ -37,7 +37,12 @@ def draft_counterparty(
 
 
 def draft_warehouse(ctx: Context, uow: UnitOfWork, checks: Checks, code: str) -> Warehouse | None:
-    found = uow.warehouses.by_code(ctx.account_id, code.strip()) if isinstance(code, str) else None
+    key = code.strip() if isinstance(code, str) else None
+    problem = None if key is None else text_problem(key, "warehouse", CODE_LENGTH)
+    if problem is not None:
+        checks.add(problem)
+        return None
+    found = None if key is None else uow.warehouses.by_code(ctx.account_id, key)
     if found is None:
         checks.add(Problem("reference.unknown", "warehouse", code))
     return found
@@ -55,7 +60,8 @@ def draft_lines(
     Staff are told when a SKU belongs to another counterparty; a client is
     told only that it is unknown, so it learns nothing about other clients.
     """
-    skus = {draft.sku.strip() for draft in drafts if isinstance(draft.sku, str)}
+    stripped = (draft.sku.strip() for draft in drafts if isinstance(draft.sku, str))
+    skus = {sku for sku in stripped if is_reference(sku)}
     own, foreign = items_by_sku(ctx, uow, counterparty, skus)
     return resolve_lines(checks, drafts, own, foreign)
 
@@ -84,6 +90,10 @@ def draft_contract(
         if main is None:
             checks.add(Problem("contract.no_main", "contract"))
         return main
+    problem = text_problem(number, "contract", CODE_LENGTH) if isinstance(number, str) else None
+    if problem is not None:
+        checks.add(problem)
+        return None
     found = next((contract for contract in contracts if contract.number == number), None)
     if found is None:
         checks.add(Problem("reference.unknown", "contract", number))

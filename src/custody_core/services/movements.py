@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from custody_core.domain.checks import members, optional_day
+from custody_core.domain.checks import members, optional_day, reference
 from custody_core.domain.errors import NotFound
 from custody_core.domain.ledger import Movement, MovementKind
 from custody_core.domain.paging import Page, PageRequest
@@ -30,7 +30,7 @@ def list_movements(
         counterparty = ctx.counterparty(uow, counterparty_code)
         item_id = None
         if sku is not None:
-            found = uow.items.by_skus(ctx.account_id, [sku], counterparty.id)
+            found = uow.items.by_skus(ctx.account_id, [reference(sku, "sku")], counterparty.id)
             if not found:
                 raise NotFound(entity="item", key=sku)
             item_id = found[0].id

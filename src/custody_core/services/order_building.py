@@ -16,7 +16,14 @@ from uuid import UUID
 from attrs import frozen
 
 from custody_core.domain import numbers
-from custody_core.domain.checks import CODE_LENGTH, Checks, optional_day
+from custody_core.domain.checks import (
+    CODE_LENGTH,
+    TEXT_LENGTH,
+    Checks,
+    is_reference,
+    optional_day,
+    text_problem,
+)
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
 from custody_core.domain.lines import Line, resolve_lines
@@ -29,7 +36,6 @@ from custody_core.services.drafting import items_by_sku
 
 #: Kilograms are kept to grams.
 WEIGHT_SCALE = 3
-TEXT_LIMIT = 1000
 
 
 @frozen
@@ -69,10 +75,13 @@ class OrderBuilder:
         self._looked_up: set[str] = set()
         self._foreign: dict[str, str] = {}
         self._free_numbers: set[str | None] = set()
+        #: Read when the builder is made: a dry run's registry reads on after its unit of work.
+        self.limits = uow.settings.get(ctx.account_id).order_limits
 
     def look_up_skus(self, skus: Iterable[str]) -> None:
         """Fetch the counterparty's items among `skus` in one query (a cache for `build`)."""
-        wanted = {sku.strip() for sku in skus if isinstance(sku, str)} - self._looked_up
+        stripped = (sku.strip() for sku in skus if isinstance(sku, str))
+        wanted = {sku for sku in stripped if is_reference(sku)} - self._looked_up
         if not wanted:
             return
         self._looked_up |= wanted
@@ -84,7 +93,7 @@ class OrderBuilder:
     def look_up_external_numbers(self, external_numbers: Iterable[str]) -> dict[str, int]:
         """Which of `external_numbers` the counterparty's orders already carry (-> order
         number), in one query; the others are remembered as free for `build`."""
-        wanted = set(external_numbers)
+        wanted = {number for number in external_numbers if is_reference(number)}
         taken = self.uow.orders.by_external_numbers(
             self._ctx.account_id, self.counterparty.id, wanted
         )
@@ -93,6 +102,10 @@ class OrderBuilder:
 
     def warehouse(self, checks: Checks, code: object) -> Warehouse | None:
         key = code.strip() if isinstance(code, str) else ""
+        problem = text_problem(key, "warehouse", CODE_LENGTH)
+        if problem is not None:
+            checks.add(problem)
+            return None
         if key not in self._warehouses:
             found = self.uow.warehouses.by_code(self._ctx.account_id, key) if key else None
             self._warehouses[key] = found
@@ -113,11 +126,16 @@ class OrderBuilder:
 
     def check(self, checks: Checks, draft: OrderDraft) -> CheckedOrder | None:
         """Every field of the draft checked, or None after recording its problems in
-        `checks`. A checked draft claims its external number among those looked up."""
+        `checks`. A checked draft claims its external number among those looked up.
+        A draft over the account's order limits is refused before any line is read."""
+        oversize = self.limits.problems(len(draft.lines), len(draft.cargo))
+        if oversize:
+            checks.problems.extend(oversize)
+            return None
         before = len(checks.problems)
         recipient = checks.optional_text(draft.recipient, "recipient")
-        address = checks.optional_text(draft.address, "address", TEXT_LIMIT)
-        comment = checks.optional_text(draft.comment, "comment", TEXT_LIMIT)
+        address = checks.optional_text(draft.address, "address", TEXT_LENGTH, multiline=True)
+        comment = checks.optional_text(draft.comment, "comment", TEXT_LENGTH, multiline=True)
         external = checks.optional_text(draft.external_number, "external_number", CODE_LENGTH)
         phone = contacts.phone(checks, draft.phone, "phone")
         delivery_date = checks.attempt(optional_day, draft.delivery_date, "delivery_date")
@@ -176,7 +194,9 @@ class OrderBuilder:
 
 
 def _cargo(checks: Checks, draft: CargoDraft, field: str) -> Cargo:
-    description = checks.text(draft.description, f"{field}.description", TEXT_LIMIT)
+    description = checks.text(
+        draft.description, f"{field}.description", TEXT_LENGTH, multiline=True
+    )
     places = draft.places
     if isinstance(places, bool) or not isinstance(places, int) or not 1 <= places <= 10**6:
         checks.add(Problem("value.invalid", f"{field}.places", places, "a whole number from 1"))

@@ -6,7 +6,15 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from custody_core.domain.checks import Checks, members, whole_number
+from custody_core.domain.checks import (
+    CODE_LENGTH,
+    Checks,
+    is_reference,
+    members,
+    reference,
+    text_problem,
+    whole_number,
+)
 from custody_core.domain.errors import (
     Conflict,
     NotFound,
@@ -80,6 +88,9 @@ def edit_order_lines(
         raise ValidationError([Problem("value.invalid", "lines", lines, "a list of lines")])
     checks = Checks()
     with ctx.storage.unit_of_work() as uow:
+        oversize = uow.settings.get(ctx.account_id).order_limits.problems(len(lines))
+        if oversize:
+            raise ValidationError(oversize)
         order = _current_order(ctx, uow, number, expected_version)
         counterparty = uow.counterparties.get(ctx.account_id, order.counterparty_id)
         assert counterparty is not None
@@ -159,7 +170,7 @@ def fail_order(
     reason says unless `keep_reserve` decides otherwise.
     """
     authorize(ctx.principal, Action.DELIVER_ORDERS)
-    failure = FAILURE_REASONS.get(reason)
+    failure = FAILURE_REASONS.get(reference(reason, "reason"))
     if failure is None:
         raise ValidationError(
             [Problem("reference.unknown", "reason", reason, ", ".join(FAILURE_REASONS))]
@@ -269,11 +280,17 @@ def _handed_over(
     checks = Checks()
     items = {
         item.sku: item
-        for item in uow.items.by_skus(ctx.account_id, list(refused), order.counterparty_id)
+        for item in uow.items.by_skus(
+            ctx.account_id, [sku for sku in refused if is_reference(sku)], order.counterparty_id
+        )
     }
     ordered = {line.item_id: line.quantity for line in order.lines}
     taken_back: dict[UUID, Decimal] = {}
     for sku, value in refused.items():
+        problem = text_problem(sku, "refused", CODE_LENGTH) if isinstance(sku, str) else None
+        if problem is not None:  # the field cannot name it: it would show it
+            checks.add(problem)
+            continue
         field = f"refused[{sku}]"
         item = items.get(sku)
         if item is None or item.id not in ordered:

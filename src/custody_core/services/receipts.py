@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from custody_core.domain.checks import CODE_LENGTH, Checks, whole_number
+from custody_core.domain.checks import CODE_LENGTH, Checks, reference, whole_number
 from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
@@ -109,7 +109,7 @@ def visible_receipt(
     NotFound if it does not exist or the principal may not see it."""
     counterparty = ctx.counterparty(uow, counterparty_code)
     receipt = uow.receipts.by_number(
-        ctx.account_id, counterparty.id, number, whole_number(year, "year")
+        ctx.account_id, counterparty.id, reference(number, "number"), whole_number(year, "year")
     )
     if receipt is None:
         raise NotFound(entity="receipt", key=f"{number}/{year}")

@@ -40,6 +40,7 @@ from custody_core.domain.imports import (
 from custody_core.domain.ledger import ZERO, StockKey
 from custody_core.domain.lines import LineDraft
 from custody_core.domain.orders import CargoDraft, DeliveryOrder, OrderChange, OrderDraft
+from custody_core.domain.parties import Counterparty
 from custody_core.domain.registry import (
     FIELDS,
     ColumnMapping,
@@ -50,6 +51,7 @@ from custody_core.domain.registry import (
     column_index,
     column_letter,
 )
+from custody_core.domain.text import escaped
 from custody_core.ports.spreadsheets import Cell, ReadLimits, SheetRequest, SheetRows
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize
@@ -57,7 +59,7 @@ from custody_core.services.context import Context
 from custody_core.services.order_building import CheckedOrder, OrderBuilder
 from custody_core.services.seen_numbers import SeenNumbers
 from custody_core.services.stock_moves import record_movements
-from custody_core.services.templates import find_template
+from custody_core.services.templates import template_for
 
 Progress = Callable[[int, int | None], None]
 OutcomeListener = Callable[[OrderOutcome], None]
@@ -125,7 +127,7 @@ def import_registry(
             # numbers: an import of the same rows running at the same time waits here, then
             # finds them loaded (skipped, the earlier import named), not taken (Conflict).
             uow.orders.next_numbers(ctx.account_id, 0)
-        layout = _layout(ctx, uow, template, rows)
+        layout = _layout(ctx, uow, template, owner, rows)
         if not dry_run and layout.reserves_stock:
             # Batches reserve items in file order, not in the order writers lock balances: hold
             # the counterparty's stock whole, or a confirmation could deadlock with the import.
@@ -145,7 +147,8 @@ def import_registry(
             max_problems=max_problems,
             on_order=on_order,
         )
-        summary = _Summary(source.name, digest, owner.code, earlier)
+        # A file's name is the uploader's text: recorded and shown with its controls escaped.
+        summary = _Summary(escaped(source.name), digest, owner.code, earlier)
         if not dry_run:
             result = run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
             if result.problems and not partial:
@@ -155,14 +158,14 @@ def import_registry(
                 account_id=ctx.account_id,
                 counterparty_id=owner.id,
                 template=layout.name,
-                file_name=source.name,
+                file_name=summary.file_name,
                 file_hash=digest,
                 imported_at=ctx.now(),
                 imported_by=ctx.principal.user,
                 orders_created=result.orders,
             )
             uow.imports.add(record)
-            target = f"registry {source.name}: {result.orders} orders"
+            target = f"registry {summary.file_name}: {result.orders} orders"
             ctx.commit(uow, "registry.import", counterparty_id=owner.id, target=target)
             return evolve(result, import_id=record.id)
     return run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
@@ -179,14 +182,13 @@ class _Summary:
 
 
 def _layout(
-    ctx: Context, uow: UnitOfWork, template: str | RegistryTemplate, rows: RowRange | None
+    ctx: Context,
+    uow: UnitOfWork,
+    template: str | RegistryTemplate,
+    owner: Counterparty,
+    rows: RowRange | None,
 ) -> RegistryTemplate:
-    if isinstance(template, RegistryTemplate):
-        layout = template
-    elif isinstance(template, str):
-        layout = find_template(ctx, uow, template)
-    else:
-        raise ValidationError([Problem("value.invalid", "template", template, "a template name")])
+    layout = template_for(ctx, uow, template, owner)
     if rows is not None:
         layout = evolve(layout, rows=evolve(layout.rows, first_row=rows.first, last_row=rows.last))
     problems = layout.problems()
@@ -242,7 +244,16 @@ class _Column:
 class _Group:
     """The rows of one order, gathered until a row with another external number comes."""
 
-    __slots__ = ("cargo", "external", "first_row", "last_row", "lines", "problems", "values")
+    __slots__ = (
+        "cargo",
+        "external",
+        "first_row",
+        "last_row",
+        "lines",
+        "oversize",
+        "problems",
+        "values",
+    )
 
     def __init__(self, external: str, row: int, values: dict[str, object]) -> None:
         self.external = external
@@ -251,6 +262,8 @@ class _Group:
         self.lines: list[tuple[int, LineDraft]] = []
         self.cargo: list[tuple[int, CargoDraft]] = []
         self.problems: list[Problem] = []
+        #: Whether the order outgrew the account's order limits: its later rows are not kept.
+        self.oversize = False
 
 
 class _Run:
@@ -438,29 +451,60 @@ class _Run:
                             number,
                         )
                     )
+        self._line(group, row, number, problems)
+        group.problems.extend(problems)
+
+    def _line(
+        self, group: _Group, row: tuple[Cell, ...], number: int, problems: list[Problem]
+    ) -> None:
+        """The row's line of custody items or free cargo, kept in its order if it has room."""
         line = dict(self._defaults)
         for column in self._line_columns:
             line[column.mapping.field] = self._cell(column, row, number, problems)
         sku = line.get("sku")
         if sku is not None:
-            quantity = line.get("quantity")
-            group.lines.append((number, LineDraft(str(sku), 1 if quantity is None else quantity)))
+            if self._room(group, "lines", number):
+                quantity = line.get("quantity")
+                draft = LineDraft(str(sku), 1 if quantity is None else quantity)
+                group.lines.append((number, draft))
         elif line.get("description") is not None:
-            group.cargo.append(
-                (
-                    number,
-                    CargoDraft(
-                        line["description"],
-                        line.get("places") or 1,
-                        line.get("weight"),
-                        line.get("declared_value"),
-                        line.get("fragile") is True,
-                    ),
+            if self._room(group, "cargo", number):
+                group.cargo.append(
+                    (
+                        number,
+                        CargoDraft(
+                            line["description"],
+                            line.get("places") or 1,
+                            line.get("weight"),
+                            line.get("declared_value"),
+                            line.get("fragile") is True,
+                        ),
+                    )
                 )
-            )
         else:
             problems.append(Problem("registry.no_cargo", "sku", row=number))
-        group.problems.extend(problems)
+
+    def _room(self, group: _Group, field: str, number: int) -> bool:
+        """Whether the order has room for one more line (`field` "lines") or cargo entry
+        ("cargo") within the account's order limits. The first row beyond is the order's
+        problem, at the column of its SKU or description; no later row of the order is
+        kept, so however long an order runs it holds no more than the limit in memory."""
+        limits = self._builder.limits
+        if field == "lines":
+            kept, limit, column = len(group.lines), limits.max_lines, "sku"
+        else:
+            kept, limit, column = len(group.cargo), limits.max_cargo, "description"
+        if kept < limit:
+            return True
+        if not group.oversize:
+            group.oversize = True
+            problem = Problem("lines.too_many", field, expected=str(limit), row=number)
+            placed = self._column(column)
+            group.problems.append(problem if placed is None else self._at(problem, placed, number))
+        return False
+
+    def _column(self, name: str) -> _Column | None:
+        return next((column for column in self._columns if column.mapping.field == name), None)
 
     def _cell(
         self,
@@ -564,7 +608,7 @@ class _Run:
             index = int(position) - 1
             if 0 <= index < len(lines):
                 row = lines[index][0]
-        column = next((c for c in self._columns if c.mapping.field == name), None)
+        column = self._column(name)
         if column is None:
             return evolve(problem, row=row, field=name)
         return evolve(problem, field=name, row=row, column=column.letter, header=column.header)

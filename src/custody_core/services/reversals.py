@@ -6,7 +6,7 @@ history before it stays exactly as it was reported.
 
 from __future__ import annotations
 
-from custody_core.domain.checks import Checks
+from custody_core.domain.checks import TEXT_LENGTH, Checks
 from custody_core.domain.errors import AlreadyReversed, DuplicateDocument
 from custody_core.domain.ledger import DocumentKind
 from custody_core.domain.orders import DeliveryOrder, OrderChange
@@ -79,7 +79,7 @@ def list_reversals(
 
 def _reason(reason: str) -> str:
     checks = Checks()
-    text = checks.text(reason, "reason", 1000)
+    text = checks.text(reason, "reason", TEXT_LENGTH, multiline=True)
     checks.done()
     return text
 

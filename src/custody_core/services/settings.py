@@ -8,13 +8,15 @@ from attrs import evolve
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem, invalid
 from custody_core.domain.passwords import MAX_PASSWORD_LENGTH, PasswordPolicy
-from custody_core.domain.settings import AccountSettings, LockoutPolicy
+from custody_core.domain.settings import AccountSettings, LockoutPolicy, OrderLimits
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.cards import URL_LENGTH
 from custody_core.services.context import Context
 
 #: The longest lock a policy may set: a week.
 MAX_LOCK_MINUTES = 7 * 24 * 60
+#: The most lines, or cargo entries, an account may let one order carry.
+MAX_ORDER_ENTRIES = 10_000
 
 
 def get_settings(ctx: Context) -> AccountSettings:
@@ -52,6 +54,12 @@ def _checked(settings: object) -> AccountSettings:
     else:
         _within(checks, lockout.max_failures, 1, 1000, "lockout.max_failures")
         _within(checks, lockout.lock_minutes, 1, MAX_LOCK_MINUTES, "lockout.lock_minutes")
+    limits = settings.order_limits
+    if not isinstance(limits, OrderLimits):
+        checks.add(Problem("value.invalid", "order_limits", None, "OrderLimits"))
+    else:
+        _within(checks, limits.max_lines, 1, MAX_ORDER_ENTRIES, "order_limits.max_lines")
+        _within(checks, limits.max_cargo, 1, MAX_ORDER_ENTRIES, "order_limits.max_cargo")
     checks.done()
     return evolve(settings, cabinet_url=url)
 
@@ -71,5 +79,7 @@ def _summary(settings: AccountSettings) -> str:
         f"clients_see_attachments={settings.clients_see_attachments},"
         f" min_length={settings.password_policy.min_length},"
         f" max_failures={settings.lockout.max_failures},"
-        f" lock_minutes={settings.lockout.lock_minutes}"
+        f" lock_minutes={settings.lockout.lock_minutes},"
+        f" max_lines={settings.order_limits.max_lines},"
+        f" max_cargo={settings.order_limits.max_cargo}"
     )

@@ -2,7 +2,8 @@
 
 Built-in templates are TOML files shipped in `custody_core/templates`, the
 same format a user writes; a stored template may not take a built-in name,
-so a name always means one layout.
+so a name always means one layout. A stored template may be one counterparty's
+(`RegistryTemplate.counterparty`): a client never lists or uses another's.
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ import tomllib
 from importlib.resources import files
 from pathlib import Path
 
+from custody_core.domain.checks import reference
 from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.parties import Counterparty
 from custody_core.domain.registry import RegistryTemplate, template_from_data
 from custody_core.ports.storage import UnitOfWork
-from custody_core.services.authorization import Action, authorize
+from custody_core.services.authorization import Action, authorize, hidden
 from custody_core.services.context import Context
 from custody_core.services.data_files import read_data_file
 
@@ -37,18 +40,40 @@ def load_template(path: Path | str) -> RegistryTemplate:
 
 
 def list_templates(ctx: Context) -> list[RegistryTemplate]:
-    """Built-in templates, then the account's own, each group by name."""
+    """Built-in templates, then the account's own, each group by name; a client lists
+    the account-wide ones and its own counterparty's."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     with ctx.storage.unit_of_work() as uow:
         stored = uow.templates.find_all(ctx.account_id)
+        if ctx.principal.is_client:
+            own = ctx.counterparty(uow, None).code
+            stored = [t for t in stored if t.counterparty is None or t.counterparty == own]
     return [*built_in_templates().values(), *stored]
 
 
-def find_template(ctx: Context, uow: UnitOfWork, name: str) -> RegistryTemplate:
-    template = built_in_templates().get(name) or uow.templates.get(ctx.account_id, name)
-    if template is None:
-        raise NotFound(entity="registry template", key=name)
-    return template
+def template_for(
+    ctx: Context, uow: UnitOfWork, template: str | RegistryTemplate, owner: Counterparty
+) -> RegistryTemplate:
+    """The template named (or given) for a registry of `owner`. Another counterparty's
+    template is NotFound to a client, as if it did not exist, and refused to staff."""
+    if isinstance(template, RegistryTemplate):
+        found: RegistryTemplate | None = template
+    elif isinstance(template, str):
+        name = reference(template, "template")
+        found = built_in_templates().get(name) or uow.templates.get(ctx.account_id, name)
+    else:
+        raise ValidationError([Problem("value.invalid", "template", template, "a template name")])
+    if found is None:
+        raise NotFound(entity="registry template", key=template)
+    if found.counterparty is not None and found.counterparty != owner.code:
+        if ctx.principal.is_client:
+            other = uow.counterparties.by_code(ctx.account_id, found.counterparty)
+            if other is None:
+                raise NotFound(entity="registry template", key=found.name)
+            raise hidden("registry template", found.name, other.id)
+        expected = f"a template of counterparty {owner.code} or of the whole account"
+        raise ValidationError([Problem("reference.foreign", "template", found.name, expected)])
+    return found
 
 
 def save_template(ctx: Context, template: RegistryTemplate) -> RegistryTemplate:
@@ -64,6 +89,14 @@ def save_template(ctx: Context, template: RegistryTemplate) -> RegistryTemplate:
     if problems:
         raise ValidationError(problems)
     with ctx.storage.unit_of_work() as uow:
+        owner = None
+        if template.counterparty is not None:
+            owner = ctx.counterparty(uow, template.counterparty)
         uow.templates.put(ctx.account_id, template)
-        ctx.commit(uow, "registry_template.save", target=f"registry template {template.name}")
+        ctx.commit(
+            uow,
+            "registry_template.save",
+            counterparty_id=None if owner is None else owner.id,
+            target=f"registry template {template.name}",
+        )
     return template
