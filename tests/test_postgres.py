@@ -1,6 +1,7 @@
 """The PostgreSQL backend (extra `postgres`) against a real server: the conformance suite,
 migrations, the typed errors of a database that cannot be used, life without the extra, and
-the scenarios of test_custody_engine and test_access_scenarios once more on PostgreSQL.
+the scenarios of test_custody_engine, test_access_scenarios and test_hidden_objects once more
+on PostgreSQL.
 
 The server is CUSTODY_POSTGRES_URL (default: postgres on 127.0.0.1, database `test`).
 Each backend gets a schema of its own, dropped afterwards. An unreachable server
@@ -25,6 +26,7 @@ from psycopg.conninfo import conninfo_to_dict
 import custody_core
 import test_access_scenarios
 import test_custody_engine
+import test_hidden_objects
 from custody_core import LineDraft, Principal, ReceiptDraft
 from custody_core.adapters.storage.postgres import open_postgres
 from custody_core.adapters.storage.postgres.backend import PostgresStorage
@@ -134,6 +136,7 @@ def _scenarios(module: object, *fixtures: str) -> dict[str, object]:
 
 globals().update(_scenarios(test_custody_engine, "office"))
 globals().update(_scenarios(test_access_scenarios, "world", "ivanov"))
+globals().update(_scenarios(test_hidden_objects, "accounts", "registry_file"))
 
 
 def test_the_backend_is_registered_only_through_the_entry_point() -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from uuid import UUID
 
 from attrs import frozen
 
@@ -50,9 +49,6 @@ class CustodyError(Exception):
     """Base of every error the library raises on purpose."""
 
     code = "error"
-    #: Set (never shown) when the input named an object of a counterparty the principal
-    #: may not see: the error reads as if it did not exist, the audit log records a denial.
-    hidden_owner: UUID | None = None
 
     def __init__(self, code: str | None = None, /, **details: Any) -> None:
         self.code = code or type(self).code

@@ -49,6 +49,7 @@ from custody_core.services import (
     orders,
     periods,
     receipts,
+    refusals,
     registry,
     reports,
     reversals,
@@ -65,17 +66,20 @@ T = TypeVar("T")
 
 def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
     """`method`, with every refusal it meets stored in the audit log in its own
-    transaction (the refused use case rolled its own back)."""
+    transaction (the refused use case rolled its own back): a PermissionDenied, and
+    every lookup a client was refused, missing and hidden objects alike (see
+    `services.refusals`)."""
 
     @functools.wraps(method)
     def run(desk: _Desk, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(desk, *args, **kwargs)
-        except CustodyError as error:
-            if isinstance(error, PermissionDenied) or error.hidden_owner is not None:
-                entry = audit.denial(desk._ctx, name, error, error.hidden_owner)
-                audit.record_denial(desk._ctx.storage, entry)
-            raise
+        with refusals.recording() as refused:
+            try:
+                return method(desk, *args, **kwargs)
+            except CustodyError as error:
+                if isinstance(error, PermissionDenied) or refused.lookup_refused:
+                    entry = audit.denial(desk._ctx, name, error, refused.owner)
+                    audit.record_denial(desk._ctx.storage, entry)
+                raise
 
     return run
 

@@ -119,6 +119,11 @@ class Attachments(MemoryRepository):
         row = self._s.attachments.get(attachment_id)
         return row[0] if row is not None and row[0].account_id == account_id else None
 
+    def counterparty_of(self, account_id: UUID, attachment_id: UUID) -> UUID | None:
+        attachment = self.get(account_id, attachment_id)
+        order = None if attachment is None else self._s.orders.get(attachment.order_id)
+        return None if order is None else order.counterparty_id
+
     def of_order(self, account_id: UUID, order_id: UUID) -> list[Attachment]:
         found = self._s.attachments.where(
             lambda row: row[0].account_id == account_id and row[0].order_id == order_id
