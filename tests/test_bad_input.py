@@ -151,7 +151,7 @@ def test_every_problem_of_a_receipt_is_reported_at_once(
     [
         ({"counterparty": "NOBODY"}, ("reference.unknown", "counterparty")),
         ({"contract": "NO-SUCH"}, ("reference.unknown", "contract")),
-        ({"date": "2026-11-03"}, ("value.invalid", "date")),
+        ({"date": "2026-11-03"}, ("value.wrong_type", "date")),
     ],
 )
 def test_unknown_references_in_a_receipt(
@@ -324,7 +324,7 @@ CONFIRMED = 1  # the order each case below starts from: confirmed, 1 TEA
         (lambda o: o.orders(states=["shipped"]), "states"),
         (lambda o: o.movements("ROMASHKA", kinds="receipt"), "kinds"),
         (lambda o: o.receipts(date_from="2026-11-01"), "date_from"),
-        (lambda o: o.shipments(date_to=date(2026, 11, 1), order="1"), "number"),
+        (lambda o: o.shipments(date_to=date(2026, 11, 1), order="1"), "order"),
         (lambda o: o.orders(page=PageRequest(after=123)), "after"),
         (lambda o: o.orders(page=PageRequest(after="9" * 30)), "after"),
         (lambda o: o.movements("ROMASHKA", page=PageRequest(after="x" * 500)), "after"),

@@ -72,6 +72,18 @@ class Checks:
             raise ValidationError(self.problems)
 
 
+def storable(text: str) -> bool:
+    """Text a database can store: UTF-8 (no half of a surrogate pair) without NUL, which
+    PostgreSQL refuses in text."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # Arguments of use cases that are not forms: each is checked on its own, and a
 # wrong one is a ValidationError naming its field instead of a crash deeper in.
 

@@ -7,8 +7,8 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from custody_core.domain.checks import CODE_LENGTH, Checks
-from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.checks import CODE_LENGTH, Checks, storable
+from custody_core.domain.errors import NotFound, Problem, ValidationError, invalid
 from custody_core.domain.parties import Account, zone
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
@@ -55,6 +55,10 @@ class Application:
         return account
 
     def account(self, code: str) -> Account:
+        if not isinstance(code, str):
+            raise invalid("value.wrong_type", "account", type(code).__name__, "str")
+        if not storable(code):
+            raise invalid("text.not_storable", "account")
         with self.storage.unit_of_work() as uow:
             account = uow.accounts.by_code(code)
         if account is None:

@@ -9,7 +9,7 @@ from uuid import UUID
 from attrs import field, frozen
 
 from custody_core.domain.audit import AuditEntry, Outcome
-from custody_core.domain.checks import optional_day
+from custody_core.domain.checks import CODE_LENGTH, optional_day
 from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
@@ -93,7 +93,7 @@ class Context:
         elif code is None:
             raise ValidationError([Problem("text.blank", "counterparty")])
         else:
-            found = uow.counterparties.by_code(self.account_id, code)
+            found = uow.counterparties.by_code(self.account_id, lookup_code(code, "counterparty"))
         require_visible(self.principal, None if found is None else found.id, "counterparty", code)
         assert found is not None, "require_visible refuses a missing counterparty"
         return found
@@ -103,6 +103,15 @@ class Context:
         if found is None:
             raise NotFound(entity="warehouse", key=code)
         return found
+
+
+def lookup_code(code: str, field: str) -> str:
+    """`code`, refused when longer than any code can be: it names nothing, and a client's
+    refused lookup would carry it into the audit log."""
+    if len(code) > CODE_LENGTH:
+        too_long = Problem("text.too_long", field, expected=f"at most {CODE_LENGTH} characters")
+        raise ValidationError([too_long])
+    return code
 
 
 def document_query(

@@ -58,6 +58,7 @@ from custody_core.services import (
     templates,
     users,
 )
+from custody_core.services.arguments import checking_arguments
 from custody_core.services.context import Context
 from custody_core.services.registry import ImportOptions
 
@@ -85,7 +86,8 @@ def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
 
 
 class _Desk:
-    """Every public method of a desk records its refusals in the audit log."""
+    """Every public method of a desk checks its arguments' types against its annotations
+    (`services.arguments`) and records its refusals in the audit log."""
 
     def __init__(self, context: Context) -> None:
         self._ctx = context
@@ -168,7 +170,7 @@ class _Desk:
 def _guard(cls: type) -> None:
     for name, member in list(vars(cls).items()):
         if inspect.isfunction(member) and not name.startswith("_"):
-            setattr(cls, name, _recording_denials(name, member))
+            setattr(cls, name, _recording_denials(name, checking_arguments(member)))
 
 
 _guard(_Desk)
@@ -265,7 +267,7 @@ class BackOffice(_Desk):
     def orders(
         self,
         counterparty: str | None = None,
-        states: Collection[OrderState] | None = None,
+        states: Collection[OrderState | str] | None = None,
         *,
         warehouse: str | None = None,
         page: PageRequest | None = None,
@@ -292,7 +294,7 @@ class BackOffice(_Desk):
         *,
         sku: str | None = None,
         warehouse: str | None = None,
-        kinds: Collection[MovementKind] | None = None,
+        kinds: Collection[MovementKind | str] | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
         page: PageRequest | None = None,
@@ -457,7 +459,7 @@ class Cabinet(_Desk):
 
     def orders(
         self,
-        states: Collection[OrderState] | None = None,
+        states: Collection[OrderState | str] | None = None,
         *,
         warehouse: str | None = None,
         page: PageRequest | None = None,
@@ -469,7 +471,7 @@ class Cabinet(_Desk):
         *,
         sku: str | None = None,
         warehouse: str | None = None,
-        kinds: Collection[MovementKind] | None = None,
+        kinds: Collection[MovementKind | str] | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
         page: PageRequest | None = None,

@@ -15,7 +15,7 @@ from custody_core.domain.lines import Line, LineDraft, resolve_lines
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import may_see, refuse_lookup
-from custody_core.services.context import Context
+from custody_core.services.context import Context, lookup_code
 
 
 def draft_counterparty(
@@ -27,7 +27,10 @@ def draft_counterparty(
     if not isinstance(code, str) or not code.strip():
         checks.add(Problem("text.blank", "counterparty", code))
         return None
-    found = uow.counterparties.by_code(ctx.account_id, code.strip())
+    checked = checks.attempt(lookup_code, code.strip(), "counterparty")
+    if checked is None:
+        return None
+    found = uow.counterparties.by_code(ctx.account_id, checked)
     if found is None or not may_see(ctx.principal, found.id):
         checks.add(Problem("reference.unknown", "counterparty", code))
         refuse_lookup(ctx.principal, None if found is None else found.id)

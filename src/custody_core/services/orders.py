@@ -186,7 +186,7 @@ def get_order(ctx: Context, number: int) -> DeliveryOrder:
 def list_orders(
     ctx: Context,
     counterparty_code: str | None = None,
-    states: Collection[OrderState] | None = None,
+    states: Collection[OrderState | str] | None = None,
     warehouse_code: str | None = None,
     page: PageRequest | None = None,
 ) -> Page[DeliveryOrder]:

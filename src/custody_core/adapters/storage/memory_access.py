@@ -7,7 +7,7 @@ from uuid import UUID
 
 from attrs import evolve
 
-from custody_core.adapters.storage.cursors import page_of
+from custody_core.adapters.storage.cursors import page_of, text_cursor
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery
 from custody_core.domain.cards import ConnectionCard
@@ -73,7 +73,7 @@ class Users(MemoryRepository):
                 and query.disabled in (None, u.disabled)
             )
         )
-        return page_of([(u.login, u) for u in rows], page, str)
+        return page_of([(u.login, u) for u in rows], page, text_cursor)
 
 
 class Cards(MemoryRepository):
