@@ -30,7 +30,8 @@ from custody_core.adapters.storage.postgres.backend import PostgresStorage
 from custody_core.adapters.storage.sqlite.backend import SQLiteStorage
 from custody_core.domain.audit import AuditEntry
 from custody_core.domain.cards import CardDraft
-from custody_core.domain.errors import CustodyError
+from custody_core.domain.checks import CODE_LENGTH
+from custody_core.domain.errors import CustodyError, ValidationError
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.requisites import Requisites
 from custody_core.domain.users import UserDraft
@@ -264,3 +265,22 @@ class _RecordedRepository:
             return method(*args, **kwargs)
 
         return call
+
+
+def test_a_code_longer_than_any_is_refused_before_the_lookup_and_not_audited(
+    accounts: tuple[Account, Account],
+) -> None:
+    """A refused lookup is audited with its key, so a key no code can match is no lookup."""
+    hiding, _ = accounts
+    code = "B" * (CODE_LENGTH + 1)
+    draft = OrderDraft("W1", [TEA], code)
+    for call in (
+        lambda: hiding.cabinet.mx1(RECEIPT, 2026, code),
+        lambda: hiding.cabinet.create_order(draft),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            call()
+        assert [(p.code, p.field) for p in raised.value.problems] == [
+            ("text.too_long", "counterparty")
+        ]
+    assert hiding.denials() == []
