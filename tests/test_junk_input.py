@@ -31,6 +31,7 @@ from custody_core.domain.paging import CURSOR_LENGTH, MAX_LIMIT, PageRequest
 from custody_core.domain.users import UserDraft
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice, Cabinet
+from custody_core.services.registry import ImportOptions
 from test_bad_input import snapshot
 from test_hidden_objects import ORDER, RECEIPT, SHIPMENT, Account
 
@@ -104,6 +105,7 @@ PLAUSIBLE: dict[str, object] = {
     "roles": ["manager"],
     "rates": [],
 }
+OPTIONS = sorted(ImportOptions.__annotations__)
 DRAFTS: dict[type, object] = {
     OrderDraft: OrderDraft("W1", [LineDraft("TEA", 1)], "A"),
     ReceiptDraft: ReceiptDraft("R-9", date(2026, 11, 19), "A", "W1", [LineDraft("TEA", 1)]),
@@ -142,17 +144,18 @@ def junk_call(
 ) -> tuple[str, list[Any], dict[str, Any]]:
     names = sorted(n for n in dir(type(desk)) if not n.startswith("_") and n != "principal")
     method = data.draw(st.sampled_from(names), label="method")
-    parameters = [
-        p
-        for p in inspect.signature(getattr(desk, method)).parameters.values()
-        if p.kind != p.VAR_KEYWORD
-    ]
+    parameters = list(inspect.signature(getattr(desk, method)).parameters.values())
     if not parameters:
         return method, [], {}
     spoiled = data.draw(st.sampled_from([p.name for p in parameters]), label="junk parameter")
     args: list[Any] = []
     kwargs: dict[str, Any] = {}
     for parameter in parameters:
+        if parameter.kind is parameter.VAR_KEYWORD:
+            if parameter.name == spoiled:  # an option of the wrong type, or no option at all
+                option = data.draw(st.sampled_from([*OPTIONS, "dryrun"]), label="option")
+                kwargs[option] = data.draw(JUNK, label=option)
+            continue
         value = plausible(parameter, method)
         if parameter.name == spoiled:
             drafted = type(value) in DRAFTS

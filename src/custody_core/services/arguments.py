@@ -21,7 +21,7 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any, TypeVar
@@ -32,20 +32,36 @@ from custody_core.domain.checks import storable
 from custody_core.domain.errors import Problem, ValidationError
 
 T = TypeVar("T")
+#: The problems of a value (none when it is right), given the field it came in as.
+Check = Callable[[Any, str], list[Problem]]
+_UNIONS = (typing.Union, types.UnionType)
 
 
 def checking_arguments(method: Callable[..., T]) -> Callable[..., T]:
-    """`method`, refusing arguments its annotations do not allow before it runs."""
-    signature = inspect.signature(method)
+    """`method`, refusing arguments its annotations do not allow before it runs.
+
+    The checks are made once from the annotations; a call only runs them.
+    """
     hints = typing.get_type_hints(method)
+    parameters = inspect.signature(method).parameters.values()
+    positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    named = {p.name for p in parameters}
+    checks = {
+        p.name: _compile(hints[p.name], nested=False)
+        for p in parameters
+        if p.name in hints and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+    options = next((_options(hints[p.name]) for p in parameters if p.kind is p.VAR_KEYWORD), None)
 
     @functools.wraps(method)
     def run(*args: Any, **kwargs: Any) -> T:
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError:
-            return method(*args, **kwargs)  # Python's own error for a wrong call
-        problems = list(_argument_faults(signature, hints, bound.arguments))
+        problems: list[Problem] = []
+        for name, value in [*zip(positional, args, strict=False), *kwargs.items()]:
+            check = checks.get(name)
+            if check is not None:
+                problems += check(value, name)
+            elif options is not None and name not in named:
+                problems += options(value, name)
         if problems:
             raise ValidationError(problems)
         return method(*args, **kwargs)
@@ -53,129 +69,129 @@ def checking_arguments(method: Callable[..., T]) -> Callable[..., T]:
     return run
 
 
-def _argument_faults(
-    signature: inspect.Signature, hints: Mapping[str, Any], arguments: Mapping[str, Any]
-) -> Iterator[Problem]:
-    for name, value in arguments.items():
-        parameter = signature.parameters[name]
-        if name == "self" or name not in hints:
-            continue
-        hint = hints[name]
-        if parameter.kind is parameter.VAR_KEYWORD:
-            yield from _option_faults(hint, value)
-        elif _is_draft(value) and _accepts(hint, value):
-            yield from _field_faults(value, "")
-        else:
-            yield from _faults(hint, value, name)
-
-
-def _option_faults(hint: Any, options: Mapping[str, Any]) -> Iterator[Problem]:
-    """Keyword options typed as `**options: Unpack[SomeTypedDict]`."""
+def _options(hint: Any) -> Check:
+    """The check of keyword options typed as `**options: Unpack[SomeTypedDict]`."""
     (typed_dict,) = typing.get_args(hint)
-    known = typing.get_type_hints(typed_dict)
-    for name, value in options.items():
+    known = {name: _compile(h) for name, h in typing.get_type_hints(typed_dict).items()}
+
+    def check(value: Any, name: str) -> list[Problem]:
         if name not in known:
-            yield Problem("value.unknown_option", name, expected=", ".join(sorted(known)))
-        else:
-            yield from _faults(known[name], value, name)
+            return [Problem("value.unknown_option", name, expected=", ".join(sorted(known)))]
+        return known[name](value, name)
+
+    return check
 
 
-def _faults(hint: Any, value: Any, field: str) -> Iterator[Problem]:
-    """What is wrong with `value` for `hint`: one problem for a value of another type,
-    the first wrong element's for a collection, every wrong field's for a draft."""
-    if not _accepts(hint, value):
-        yield Problem("value.wrong_type", field, type(value).__name__, _shown(hint))
-    elif isinstance(value, str | PurePath) and not storable(str(value)):
-        yield Problem("text.not_storable", field)
-    elif _is_draft(value):
-        yield from _field_faults(value, f"{field}.")
-    elif isinstance(value, Mapping) and (element_hints := _element_hints(hint, value, 2)):
-        key_hint, value_hint = element_hints
+@functools.cache
+def _compile(hint: Any, nested: bool = True) -> Check:
+    """The check of a value annotated `hint`: one problem for a value of another type,
+    the first wrong element's for a collection, every wrong field's for a draft (named
+    after the field the draft came in as when `nested`, else by their own names)."""
+    accepts = _acceptor(hint)
+    shown = _shown(hint)
+    collections_ = _collection_arms(hint)
+
+    def check(value: Any, field: str) -> list[Problem]:
+        if not accepts(value):
+            return [Problem("value.wrong_type", field, type(value).__name__, shown)]
+        if isinstance(value, str | PurePath):
+            return [] if storable(str(value)) else [Problem("text.not_storable", field)]
+        fields = _draft_fields(type(value))
+        if fields is not None:
+            prefix = f"{field}." if nested else ""
+            return [
+                problem
+                for name, check in fields
+                for problem in check(getattr(value, name), prefix + name)
+            ]
+        for origin, elements in collections_:
+            if isinstance(value, origin):
+                return _element_problems(value, field, elements)
+        return []
+
+    return check
+
+
+def _element_problems(value: Any, field: str, elements: tuple[Check, ...]) -> list[Problem]:
+    """The problems of the first wrong element (or key and value) of a collection."""
+    if len(elements) == 2:
+        check_key, check_value = elements
         for key, item in value.items():
-            wrong = [*_faults(key_hint, key, field), *_faults(value_hint, item, f"{field}[{key}]")]
-            if wrong:
-                yield from wrong
-                return
-    elif _is_collection(value) and (element_hint := _element_hints(hint, value, 1)):
-        for number, element in enumerate(value, 1):
-            wrong = list(_faults(element_hint[0], element, f"{field}[{number}]"))
-            if wrong:
-                yield from wrong
-                return
+            found = check_key(key, field) + check_value(item, f"{field}[{key}]")
+            if found:
+                return found
+        return []
+    (check_element,) = elements
+    for number, element in enumerate(value, 1):
+        found = check_element(element, f"{field}[{number}]")
+        if found:
+            return found
+    return []
 
 
-def _field_faults(draft: Any, prefix: str) -> Iterator[Problem]:
-    for name, hint in _field_hints(type(draft)).items():
-        yield from _faults(hint, getattr(draft, name), f"{prefix}{name}")
-
-
-def _accepts(hint: Any, value: Any) -> bool:
-    """Whether `value` is of the type `hint` names, its elements unchecked."""
+def _acceptor(hint: Any) -> Callable[[Any], bool]:
+    """Whether a value is of the type `hint` names, its elements unchecked."""
     if hint is Any or hint is object:
-        return True
+        return lambda value: True
     if hint is None or hint is type(None):
-        return value is None
+        return lambda value: value is None
     origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return any(_accepts(arm, value) for arm in typing.get_args(hint))
+    if origin in _UNIONS:
+        arms = [_acceptor(arm) for arm in typing.get_args(hint)]
+        return lambda value: any(accepts(value) for accepts in arms)
     if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
     if hint is date:
-        return isinstance(value, date) and not isinstance(value, datetime)
+        return lambda value: isinstance(value, date) and not isinstance(value, datetime)
     if origin is collections.abc.Callable:
-        return callable(value)
+        return callable
     if origin is not None:
-        return isinstance(value, origin) and not isinstance(value, str | bytes)
-    return isinstance(value, hint)
+        return lambda value: isinstance(value, origin) and not isinstance(value, str | bytes)
+    return lambda value: isinstance(value, hint)
 
 
-def _element_hints(hint: Any, value: Any, count: int) -> tuple[Any, ...]:
-    """The element hints of the arm of `hint` that `value` is of ((key, value) of a
-    mapping); () when that arm says nothing of its elements."""
-    union = typing.get_origin(hint) in (typing.Union, types.UnionType)
-    for arm in typing.get_args(hint) if union else (hint,):
+def _collection_arms(hint: Any) -> list[tuple[type, tuple[Check, ...]]]:
+    """(collection type, checks of its elements, or of its keys and values) of each arm
+    of `hint` that says what it holds; an Iterable is left alone, iterating uses it up."""
+    found = []
+    for arm in typing.get_args(hint) if typing.get_origin(hint) in _UNIONS else (hint,):
         origin = typing.get_origin(arm)
-        if origin is None or origin is collections.abc.Callable or not isinstance(value, origin):
+        if origin is None or origin is collections.abc.Callable:
             continue
         if origin in (collections.abc.Iterable, collections.abc.Iterator):
-            return ()  # iterating would use it up
-        found = tuple(element for element in typing.get_args(arm) if element is not Ellipsis)
-        return found if len(found) == count else ()
-    return ()
+            continue
+        elements = tuple(_compile(e) for e in typing.get_args(arm) if e is not Ellipsis)
+        wanted = 2 if issubclass(origin, collections.abc.Mapping) else 1
+        if len(elements) == wanted:
+            found.append((origin, elements))
+    return found
 
 
-def _is_collection(value: Any) -> bool:
-    return isinstance(value, collections.abc.Collection) and not isinstance(value, str | bytes)
+#: The fields of each class met so far and their checks; None for a class that is no draft.
+_DRAFT_FIELDS: dict[type, list[tuple[str, Check]] | None] = {}
 
 
-def _is_draft(value: Any) -> bool:
-    return attrs.has(type(value)) and type(value).__name__.endswith("Draft")
-
-
-#: The field hints of each draft class met so far.
-_FIELD_HINTS: dict[type, Mapping[str, Any]] = {}
-
-
-def _field_hints(cls: type) -> Mapping[str, Any]:
-    if cls not in _FIELD_HINTS:
-        hints = typing.get_type_hints(cls)
-        _FIELD_HINTS[cls] = {field.name: hints[field.name] for field in attrs.fields(cls)}
-    return _FIELD_HINTS[cls]
+def _draft_fields(kind: type) -> list[tuple[str, Check]] | None:
+    if kind not in _DRAFT_FIELDS:
+        fields = None
+        if attrs.has(kind) and kind.__name__.endswith("Draft"):
+            hints = typing.get_type_hints(kind)
+            fields = [(field.name, _compile(hints[field.name])) for field in attrs.fields(kind)]
+        _DRAFT_FIELDS[kind] = fields
+    return _DRAFT_FIELDS[kind]
 
 
 def _shown(hint: Any) -> str:
     """`hint` as it is written in the signature."""
     if hint is None or hint is type(None):
         return "None"
-    if hint is Ellipsis:
-        return "..."
     origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
+    if origin in _UNIONS:
         return " | ".join(_shown(arm) for arm in typing.get_args(hint))
     if origin is None:
         return str(getattr(hint, "__name__", hint))
-    arguments = typing.get_args(hint)
     if origin is collections.abc.Callable:
         return "a callable"
-    shown = ", ".join(_shown(argument) for argument in arguments)
+    arguments = typing.get_args(hint)
+    shown = ", ".join("..." if a is Ellipsis else _shown(a) for a in arguments)
     return f"{origin.__name__}[{shown}]" if arguments else origin.__name__

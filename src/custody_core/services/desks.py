@@ -73,7 +73,7 @@ def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(method)
     def run(desk: _Desk, *args: Any, **kwargs: Any) -> T:
-        with refusals.recording() as refused:
+        with refusals.Refusals() as refused:
             try:
                 return method(desk, *args, **kwargs)
             except CustodyError as error:

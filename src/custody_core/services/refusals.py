@@ -10,35 +10,35 @@ the same way, at the same cost.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
+from typing import Self
 from uuid import UUID
 
-from attrs import define
+from attrs import define, field
 
 
 @define
 class Refusals:
-    """What one call's client was refused: whether a lookup was, and whose object it named."""
+    """What one call's client was refused: whether a lookup was, and whose object it named.
+
+    A context manager: lookups inside `with Refusals() as refused:` note into `refused`.
+    """
 
     lookup_refused: bool = False
     #: The counterparty whose object the refused lookup named; None when it named nothing.
     owner: UUID | None = None
+    _token: Token[Refusals | None] | None = field(default=None, init=False, repr=False)
+
+    def __enter__(self) -> Self:
+        self._token = _CURRENT.set(self)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._token is not None
+        _CURRENT.reset(self._token)
 
 
 _CURRENT: ContextVar[Refusals | None] = ContextVar("custody_refusals", default=None)
-
-
-@contextlib.contextmanager
-def recording() -> Iterator[Refusals]:
-    """A fresh record of refusals for the call run inside."""
-    refusals = Refusals()
-    token = _CURRENT.set(refusals)
-    try:
-        yield refusals
-    finally:
-        _CURRENT.reset(token)
 
 
 def note_refused_lookup(owner: UUID | None) -> None:
