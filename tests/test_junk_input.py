@@ -245,3 +245,21 @@ def test_a_cursor_no_list_handed_out_is_refused_on_field_after(account: Account,
             listed(account.admin, PageRequest(after=cursor))
         problems = [(p.code, p.field) for p in raised.value.problems]
         assert problems == [("value.invalid", "after")], cursor
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda app: app.back_office("admin"), "principal"),
+        (lambda app: app.cabinet(None), "principal"),
+        (lambda app: app.account(None), "account"),
+        (lambda app: app.account(b"junk"), "account"),
+        (lambda app: app.account("ju\x00nk"), "account"),
+    ],
+)
+def test_the_applications_own_arguments_are_checked_too(
+    app: Application, call: Callable[[Application], object], field: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        call(app)
+    assert [p.field for p in raised.value.problems] == [field]

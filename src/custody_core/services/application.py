@@ -84,7 +84,7 @@ class Application:
 
     def _context(self, principal: Principal) -> Context:
         if not isinstance(principal, Principal):
-            raise TypeError(f"expected a Principal, got {type(principal).__name__}")
+            raise invalid("value.wrong_type", "principal", type(principal).__name__, "Principal")
         return Context(
             self.storage,
             self.clock,
