@@ -255,6 +255,8 @@ def test_a_cursor_no_list_handed_out_is_refused_on_field_after(account: Account,
         (lambda app: app.account(None), "account"),
         (lambda app: app.account(b"junk"), "account"),
         (lambda app: app.account("ju\x00nk"), "account"),
+        (lambda app: app.create_account("ju\x00nk", "Junk"), "code"),
+        (lambda app: app.create_account("junk", "J\ud800"), "name"),
     ],
 )
 def test_the_applications_own_arguments_are_checked_too(

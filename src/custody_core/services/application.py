@@ -44,6 +44,9 @@ class Application:
         checks = Checks()
         code = checks.text(code, "code", CODE_LENGTH)
         name = checks.text(name, "name")
+        for field, text in (("code", code), ("name", name)):
+            if not storable(text):
+                checks.add(Problem("text.not_storable", field))
         checks.attempt(zone, time_zone)
         checks.done()
         with self.storage.unit_of_work() as uow:
