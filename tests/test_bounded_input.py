@@ -242,7 +242,7 @@ LOOKED_UP: list[tuple[str, Callable[[BackOffice, str], object], str]] = [
 
 
 @pytest.fixture
-def registry_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def registry_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """r.csv in the current folder, for the cases that import a registry."""
     monkeypatch.chdir(tmp_path)
     Path("r.csv").write_text("external_number,sku\n1,TEA\n", encoding="utf-8")
@@ -287,7 +287,7 @@ def test_a_stored_text_over_its_limit_or_with_a_control_character_is_refused(
 def test_a_looked_up_text_that_no_stored_one_could_be_is_refused_before_the_lookup(
     app: Application,
     admin: BackOffice,
-    registry_file: None,
+    registry_csv: None,
     what: str,
     call: Callable[[BackOffice, str], object],
     field: str,
@@ -344,7 +344,7 @@ _unsafe_text = st.one_of(
 def test_no_text_with_a_control_character_or_over_its_limit_reaches_storage(
     app: Application,
     admin: BackOffice,
-    registry_file: None,
+    registry_csv: None,
     case: tuple[str, Callable[[BackOffice, str], object], str, int, bool],
     value: str,
 ) -> None:
@@ -364,7 +364,7 @@ def _no_controls(entry: AuditEntry) -> bool:
     return all(not any(ch in text for ch in CONTROLS) for text in texts)
 
 
-def test_a_registry_file_named_with_a_line_break_and_an_ansi_escape_forges_no_audit_line(
+def test_a_registry_csv_named_with_a_line_break_and_an_ansi_escape_forges_no_audit_line(
     app: Application, admin: BackOffice, tmp_path: Path
 ) -> None:
     name = "orders\n2026-11-20 09:00 admin user.grant done \x1b[31mred.csv"

@@ -1,7 +1,7 @@
 """The PostgreSQL backend (extra `postgres`) against a real server: the conformance suite,
 migrations, the typed errors of a database that cannot be used, life without the extra, and
-the scenarios of test_custody_engine, test_access_scenarios and test_bounded_input once more
-on PostgreSQL.
+the scenarios of test_custody_engine, test_access_scenarios, test_bounded_input,
+test_hidden_objects and test_junk_input once more on PostgreSQL.
 
 The server is CUSTODY_POSTGRES_URL (default: postgres on 127.0.0.1, database `test`).
 Each backend gets a schema of its own, dropped afterwards. An unreachable server
@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 from urllib.parse import quote
 from uuid import UUID, uuid4
 
@@ -27,6 +28,8 @@ import custody_core
 import test_access_scenarios
 import test_bounded_input
 import test_custody_engine
+import test_hidden_objects
+import test_junk_input
 from custody_core import LineDraft, Principal, ReceiptDraft
 from custody_core.adapters.storage.postgres import open_postgres
 from custody_core.adapters.storage.postgres.backend import PostgresStorage
@@ -40,6 +43,7 @@ from custody_core.domain.errors import (
     ValidationError,
 )
 from custody_core.domain.ledger import StockKey
+from custody_core.domain.parties import Account, Warehouse
 from custody_core.domain.units import KILOGRAM
 from custody_core.plugins import Plugins
 from custody_core.services.application import Application
@@ -136,7 +140,9 @@ def _scenarios(module: object, *fixtures: str) -> dict[str, object]:
 
 globals().update(_scenarios(test_custody_engine, "office"))
 globals().update(_scenarios(test_access_scenarios, "world", "ivanov"))
-globals().update(_scenarios(test_bounded_input, "admin", "registry_file"))
+globals().update(_scenarios(test_bounded_input, "admin", "registry_csv"))
+globals().update(_scenarios(test_hidden_objects, "accounts", "registry_file"))
+globals().update(_scenarios(test_junk_input, "account"))
 
 
 def test_the_backend_is_registered_only_through_the_entry_point() -> None:
@@ -215,8 +221,14 @@ def test_a_database_that_cannot_be_used_is_a_typed_error(
     with pytest.raises(StorageError) as raised:
         custody_core.open(url)
     assert raised.value.code == "storage.unavailable"
-    assert reason in raised.value.details["reason"]
-    assert "secret" not in raised.value.details["location"]
+    assert reason in raised.value.diagnostic["reason"]
+    assert "secret" not in raised.value.diagnostic["location"]
+    # Host, port and database are for the operator's log, not for the message.
+    host = conninfo_to_dict(url)["host"]
+    assert host in raised.value.diagnostic["location"]
+    assert host not in str(raised.value)
+    assert reason not in str(raised.value)
+    assert raised.value.details == {}
 
 
 def test_options_are_checked(server: str) -> None:
@@ -382,5 +394,53 @@ def test_a_writer_waiting_too_long_for_a_lock_is_busy(new_schema: Callable[[], s
             thread.start()
             thread.join()
         assert [error.code for error in failures] == ["storage.busy"]
+        assert_names_no_server(failures[0], url)
     finally:
         storage.close()
+
+
+def assert_names_no_server(error: BaseException, url: str) -> None:
+    """Neither the message nor the details name the host, database or schema; the
+    diagnostic, for the operator's log, does."""
+    assert isinstance(error, CustodyError)
+    parts = conninfo_to_dict(url)
+    shown = " ".join([str(error), error.message("ru"), repr(error), str(dict(error.details))])
+    for name in (parts["host"], parts["dbname"], parts["options"].rpartition("=")[2]):
+        assert str(name) not in shown
+
+
+def test_a_value_the_server_refuses_is_a_validation_error_naming_no_server_or_index(
+    open_fresh: StorageMaker,
+) -> None:
+    """What the desks' checks catch before the database, had it reached the database: text
+    with NUL (refused by the driver), a key longer than an index entry may be (about
+    2.7 KB), a value of a unique key stored at the same time by another writer."""
+    storage = open_fresh()
+    account = Account(uuid4(), "acme", "ACME", "UTC")
+    with storage.unit_of_work() as uow:
+        uow.accounts.add(account)
+        uow.warehouses.add(Warehouse(uuid4(), account.id, "W1", "Main"))
+        uow.commit()
+    incompressible = os.urandom(5000).hex()  # a compressed index entry would still fit
+    attempts: list[tuple[str, Callable[[Any], object]]] = [
+        ("value.not_storable", lambda uow: uow.warehouses.by_code(account.id, "W\x00")),
+        (
+            "value.not_storable",
+            lambda uow: uow.warehouses.add(Warehouse(uuid4(), account.id, incompressible, "L")),
+        ),
+        (
+            "conflict.concurrent",
+            lambda uow: uow.warehouses.add(Warehouse(uuid4(), account.id, "W1", "Twin")),
+        ),
+    ]
+    for code, attempt in attempts:
+        with pytest.raises(CustodyError) as raised, storage.unit_of_work() as uow:
+            attempt(uow)
+        error = raised.value
+        if isinstance(error, ValidationError):
+            assert [(p.code, p.field) for p in error.problems] == [(code, "input")]
+        else:
+            assert error.code == code
+        assert_names_no_server(error, storage.url)
+        assert "warehouses" not in str(error)
+        assert isinstance(error.__cause__, psycopg.Error)

@@ -16,7 +16,7 @@ from custody_core.cli.parser import build_parser
 from custody_core.cli.phrases import PHRASES
 from custody_core.cli.session import Session, manager_desk
 from custody_core.demo import MAIN_CLIENT, build_demo, write_forms
-from custody_core.domain.errors import CustodyError, NotFound, ValidationError
+from custody_core.domain.errors import CustodyError, NotFound, StorageError, ValidationError
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -46,6 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _complain(problem_text(problem, args.lang))
     except (CustodyError, InputError) as error:
         _complain(error.message(args.lang))
+        if isinstance(error, StorageError):
+            # The CLI's user is the operator of the database it names: where and why.
+            for note in getattr(error, "__notes__", ()):
+                _complain(note)
     except BrokenPipeError:
         # The reader went away (`custody ... | head`): what was asked is done; stop quietly.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

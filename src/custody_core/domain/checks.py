@@ -10,7 +10,6 @@ from collections.abc import Callable, Collection
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ParamSpec, TypeVar
-from uuid import UUID
 
 from custody_core.domain import numbers
 from custody_core.domain.errors import Problem, ValidationError
@@ -33,8 +32,6 @@ class Checks:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
-        #: See `CustodyError.hidden_owner`.
-        self.hidden_owner: UUID | None = None
 
     def attempt(self, check: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """The check's result, or None after recording its problems."""
@@ -94,9 +91,19 @@ class Checks:
     def done(self) -> None:
         """Raise every problem found so far as one ValidationError."""
         if self.problems:
-            error = ValidationError(self.problems)
-            error.hidden_owner = self.hidden_owner
-            raise error
+            raise ValidationError(self.problems)
+
+
+def storable(text: str) -> bool:
+    """Text a database can store: UTF-8 (no half of a surrogate pair) without NUL, which
+    PostgreSQL refuses in text."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # Arguments of use cases that are not forms: each is checked on its own, and a

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
-from uuid import UUID
 
 from attrs import frozen
 
@@ -50,9 +49,6 @@ class CustodyError(Exception):
     """Base of every error the library raises on purpose."""
 
     code = "error"
-    #: Set (never shown) when the input named an object of a counterparty the principal
-    #: may not see: the error reads as if it did not exist, the audit log records a denial.
-    hidden_owner: UUID | None = None
 
     def __init__(self, code: str | None = None, /, **details: Any) -> None:
         self.code = code or type(self).code
@@ -112,7 +108,24 @@ class InsufficientStock(Conflict):
 
 
 class StorageError(CustodyError):
+    """Storage failed, or cannot be used.
+
+    Where (`location`: a file, or user@host:port/database) and why (`reason`:
+    often the driver's words, which name tables, indexes and values) are for
+    the operator: they are kept in `diagnostic` and as a note on the exception,
+    which tracebacks and logs show, never in `details` or in the message, which
+    may reach any user.
+    """
+
     code = "storage"
+    _DIAGNOSTIC = ("location", "reason", "url")
+
+    def __init__(self, code: str | None = None, /, **details: Any) -> None:
+        diagnostic = {key: details.pop(key) for key in self._DIAGNOSTIC if key in details}
+        super().__init__(code, **details)
+        self.diagnostic: Mapping[str, Any] = diagnostic
+        if diagnostic:
+            self.add_note("; ".join(f"{key}: {value}" for key, value in diagnostic.items()))
 
 
 class SchemaTooNew(StorageError):
@@ -171,6 +184,13 @@ def invalid(
 ) -> ValidationError:
     """Shorthand for a validation error with a single problem."""
     return ValidationError([Problem(code, field, value=value, expected=expected)])
+
+
+def unstorable() -> ValidationError:
+    """What a database's refusal of a value becomes when no check caught it before: the
+    input was wrong, though which field is no longer known (the driver's words, which
+    name tables and indexes, stay in `__cause__`)."""
+    return invalid("value.not_storable", "input")
 
 
 class RequisitesMissing(ValidationError):

@@ -24,6 +24,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "validation": {"en": "Invalid input", "ru": "Неверные данные"},
     "conflict": {"en": "Conflict: {reason}", "ru": "Конфликт: {reason}"},
+    "conflict.concurrent": {
+        "en": "Another writer stored the same data at the same time; try again",
+        "ru": "Другой процесс одновременно сохранил те же данные; повторите попытку",
+    },
     "document.duplicate": {
         "en": "{kind} {number} of {year} for counterparty {counterparty} is already posted",
         "ru": "Документ {kind} № {number} за {year} год по контрагенту {counterparty} уже проведён",
@@ -36,32 +40,32 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Cannot take {quantity} of item {item} off stock: only {on_hand} on hand",
         "ru": "Нельзя снять с остатка {quantity} товара {item}: на остатке только {on_hand}",
     },
-    "storage": {"en": "Storage failed: {reason}", "ru": "Ошибка хранилища: {reason}"},
+    "storage": {"en": "Storage failed", "ru": "Сбой хранилища данных"},
     "storage.schema_too_new": {
-        "en": "Database {location} has schema version {found}; this version of "
-        "custody-core knows up to {known}. Upgrade custody-core.",
-        "ru": "База {location} имеет версию схемы {found}, а эта версия custody-core "
-        "знает только до {known}. Обновите custody-core.",
+        "en": "The database has schema version {found}; this version of custody-core "
+        "knows up to {known}. Upgrade custody-core.",
+        "ru": "База данных имеет версию схемы {found}, а эта версия библиотеки "
+        "знает только до {known}. Обновите библиотеку.",
     },
     "storage.corrupt": {
-        "en": "{location} is not a usable custody database: {reason}",
-        "ru": "{location} не является рабочей базой custody: {reason}",
+        "en": "The database cannot be used: it is damaged or belongs to another application",
+        "ru": "Базу данных нельзя использовать: она повреждена или принадлежит другой программе",
     },
     "storage.busy": {
-        "en": "Database {location} stayed locked by another writer: {reason}",
-        "ru": "База {location} занята другим процессом: {reason}",
+        "en": "The database stayed locked by another writer; try again",
+        "ru": "База данных занята другим процессом; повторите попытку",
     },
     "storage.unknown_backend": {
         "en": "No storage backend for URL scheme {scheme!r}; installed: {installed}",
         "ru": "Нет хранилища для схемы {scheme!r}; установлены: {installed}",
     },
     "storage.bad_url": {
-        "en": "Storage URL {url!r} is malformed: {reason}",
-        "ru": "Неверный адрес хранилища {url!r}: {reason}",
+        "en": "The storage URL is malformed",
+        "ru": "Адрес хранилища задан неверно",
     },
     "storage.unavailable": {
-        "en": "Database {location} cannot be used: {reason}",
-        "ru": "База {location} недоступна: {reason}",
+        "en": "The database cannot be reached or used",
+        "ru": "База данных недоступна",
     },
     "storage.needs_extra": {
         "en": "Storage {scheme}:// needs {package}: pip install 'custody-core[{extra}]'",
@@ -155,6 +159,19 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "value.invalid": {
         "en": "{field}: {value!r} is not valid (expected {expected})",
         "ru": "{field}: недопустимое значение {value!r} (ожидается {expected})",
+    },
+    "value.wrong_type": {
+        "en": "{field}: {expected} expected, not {value}",
+        "ru": "{field}: значение неподходящего типа",
+    },
+    "value.unknown_option": {
+        "en": "{field}: no such option (options: {expected})",
+        "ru": "{field}: такого параметра нет",
+    },
+    "value.not_storable": {
+        "en": "The input holds a value the database cannot store (malformed or too long)",
+        "ru": "Во входных данных есть значение, которое база данных не может сохранить: "
+        "оно искажено или слишком длинное",
     },
     "reference.unknown": {
         "en": "{field}: {value!r} does not exist",

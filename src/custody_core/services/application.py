@@ -8,7 +8,7 @@ from typing import Self
 from uuid import UUID
 
 from custody_core.domain.checks import CODE_LENGTH, Checks, reference
-from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.errors import NotFound, Problem, ValidationError, invalid
 from custody_core.domain.parties import Account, zone
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
@@ -55,6 +55,8 @@ class Application:
         return account
 
     def account(self, code: str) -> Account:
+        if not isinstance(code, str):
+            raise invalid("value.wrong_type", "account", type(code).__name__, "str")
         with self.storage.unit_of_work() as uow:
             account = uow.accounts.by_code(reference(code, "account"))
         if account is None:
@@ -80,7 +82,7 @@ class Application:
 
     def _context(self, principal: Principal) -> Context:
         if not isinstance(principal, Principal):
-            raise TypeError(f"expected a Principal, got {type(principal).__name__}")
+            raise invalid("value.wrong_type", "principal", type(principal).__name__, "Principal")
         return Context(
             self.storage,
             self.clock,

@@ -70,16 +70,15 @@ def list_attachments(ctx: Context, order_number: int) -> list[Attachment]:
 def attachment_content(ctx: Context, attachment_id: UUID) -> bytes:
     authorize(ctx.principal, Action.READ_ATTACHMENTS)
     with ctx.storage.unit_of_work() as uow:
-        attachment = (
-            uow.attachments.get(ctx.account_id, attachment_id)
-            if isinstance(attachment_id, UUID)
-            else None
-        )
+        if ctx.principal.is_client:
+            # Read like `visible_order`: nothing more of an attachment the client may not see.
+            owner = uow.attachments.counterparty_of(ctx.account_id, attachment_id)
+            require_visible(ctx.principal, owner, "attachment", str(attachment_id))
+        attachment = uow.attachments.get(ctx.account_id, attachment_id)
         if attachment is None:
             raise NotFound(entity="attachment", key=str(attachment_id))
         order = uow.orders.get(ctx.account_id, attachment.order_id)
         assert order is not None, "an attachment's order exists"
-        require_visible(ctx.principal, order.counterparty_id, "attachment", str(attachment_id))
         _require_setting(ctx, uow, order)
         content = uow.attachments.content(ctx.account_id, attachment_id)
         assert content is not None

@@ -2,7 +2,7 @@
 
 A client principal is confined to its own counterparty. Asking for another
 counterparty's object yields the same NotFound as asking for a missing one,
-so a client cannot even learn what exists outside its own data.
+at the same cost, so a client cannot even learn what exists outside its own data.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from uuid import UUID
 
 from custody_core.domain.errors import NotFound, PermissionDenied
 from custody_core.domain.principal import Principal, Role
+from custody_core.services.refusals import note_refused_lookup
 
 
 class Action(enum.StrEnum):
@@ -71,15 +72,17 @@ def may_see(principal: Principal, counterparty_id: UUID) -> bool:
     return not principal.is_client or principal.counterparty_id == counterparty_id
 
 
-def require_visible(principal: Principal, counterparty_id: UUID, entity: str, key: object) -> None:
-    """NotFound unless the principal may see data of `counterparty_id`."""
-    if not may_see(principal, counterparty_id):
-        raise hidden(entity, key, counterparty_id)
+def require_visible(principal: Principal, owner: UUID | None, entity: str, key: object) -> None:
+    """NotFound unless the object `key` names exists (`owner`, its counterparty, is not
+    None) and the principal may see data of its counterparty."""
+    if owner is not None and may_see(principal, owner):
+        return
+    refuse_lookup(principal, owner)
+    raise NotFound(entity=entity, key=key)
 
 
-def hidden(entity: str, key: object, owner: UUID) -> NotFound:
-    """The NotFound a principal gets for an object of a counterparty it may not see: the
-    same code and details as for a missing object, marked for the audit log only."""
-    error = NotFound(entity=entity, key=key)
-    error.hidden_owner = owner
-    return error
+def refuse_lookup(principal: Principal, owner: UUID | None) -> None:
+    """A lookup found nothing the principal may see: for a client, note it for the audit
+    log alike whether the object is missing or another counterparty's (`owner`)."""
+    if principal.is_client:
+        note_refused_lookup(owner)

@@ -94,9 +94,8 @@ class Context:
             raise ValidationError([Problem("text.blank", "counterparty")])
         else:
             found = uow.counterparties.by_code(self.account_id, reference(code, "counterparty"))
-        if found is None:
-            raise NotFound(entity="counterparty", key=code)
-        require_visible(self.principal, found.id, "counterparty", code)
+        require_visible(self.principal, None if found is None else found.id, "counterparty", code)
+        assert found is not None, "require_visible refuses a missing counterparty"
         return found
 
     def warehouse(self, uow: UnitOfWork, code: str) -> Warehouse:

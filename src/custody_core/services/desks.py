@@ -49,6 +49,7 @@ from custody_core.services import (
     orders,
     periods,
     receipts,
+    refusals,
     registry,
     reports,
     reversals,
@@ -57,6 +58,7 @@ from custody_core.services import (
     templates,
     users,
 )
+from custody_core.services.arguments import checking_arguments
 from custody_core.services.context import Context
 from custody_core.services.registry import ImportOptions
 
@@ -65,23 +67,27 @@ T = TypeVar("T")
 
 def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
     """`method`, with every refusal it meets stored in the audit log in its own
-    transaction (the refused use case rolled its own back)."""
+    transaction (the refused use case rolled its own back): a PermissionDenied, and
+    every lookup a client was refused, missing and hidden objects alike (see
+    `services.refusals`)."""
 
     @functools.wraps(method)
     def run(desk: _Desk, *args: Any, **kwargs: Any) -> T:
-        try:
-            return method(desk, *args, **kwargs)
-        except CustodyError as error:
-            if isinstance(error, PermissionDenied) or error.hidden_owner is not None:
-                entry = audit.denial(desk._ctx, name, error, error.hidden_owner)
-                audit.record_denial(desk._ctx.storage, entry)
-            raise
+        with refusals.Refusals() as refused:
+            try:
+                return method(desk, *args, **kwargs)
+            except CustodyError as error:
+                if isinstance(error, PermissionDenied) or refused.lookup_refused:
+                    entry = audit.denial(desk._ctx, name, error, refused.owner)
+                    audit.record_denial(desk._ctx.storage, entry)
+                raise
 
     return run
 
 
 class _Desk:
-    """Every public method of a desk records its refusals in the audit log."""
+    """Every public method of a desk checks its arguments' types against its annotations
+    (`services.arguments`) and records its refusals in the audit log."""
 
     def __init__(self, context: Context) -> None:
         self._ctx = context
@@ -164,7 +170,7 @@ class _Desk:
 def _guard(cls: type) -> None:
     for name, member in list(vars(cls).items()):
         if inspect.isfunction(member) and not name.startswith("_"):
-            setattr(cls, name, _recording_denials(name, member))
+            setattr(cls, name, _recording_denials(name, checking_arguments(member)))
 
 
 _guard(_Desk)
@@ -261,7 +267,7 @@ class BackOffice(_Desk):
     def orders(
         self,
         counterparty: str | None = None,
-        states: Collection[OrderState] | None = None,
+        states: Collection[OrderState | str] | None = None,
         *,
         warehouse: str | None = None,
         page: PageRequest | None = None,
@@ -288,7 +294,7 @@ class BackOffice(_Desk):
         *,
         sku: str | None = None,
         warehouse: str | None = None,
-        kinds: Collection[MovementKind] | None = None,
+        kinds: Collection[MovementKind | str] | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
         page: PageRequest | None = None,
@@ -453,7 +459,7 @@ class Cabinet(_Desk):
 
     def orders(
         self,
-        states: Collection[OrderState] | None = None,
+        states: Collection[OrderState | str] | None = None,
         *,
         warehouse: str | None = None,
         page: PageRequest | None = None,
@@ -465,7 +471,7 @@ class Cabinet(_Desk):
         *,
         sku: str | None = None,
         warehouse: str | None = None,
-        kinds: Collection[MovementKind] | None = None,
+        kinds: Collection[MovementKind | str] | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
         page: PageRequest | None = None,

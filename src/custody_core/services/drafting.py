@@ -14,7 +14,7 @@ from custody_core.domain.items import Item
 from custody_core.domain.lines import Line, LineDraft, resolve_lines
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
-from custody_core.services.authorization import may_see
+from custody_core.services.authorization import may_see, refuse_lookup
 from custody_core.services.context import Context
 
 
@@ -30,8 +30,7 @@ def draft_counterparty(
     found = uow.counterparties.by_code(ctx.account_id, key)
     if found is None or not may_see(ctx.principal, found.id):
         checks.add(Problem("reference.unknown", "counterparty", code))
-        if found is not None:
-            checks.hidden_owner = found.id
+        refuse_lookup(ctx.principal, None if found is None else found.id)
         return None
     return found
 

@@ -19,7 +19,7 @@ def list_movements(
     counterparty_code: str | None = None,
     sku: str | None = None,
     warehouse_code: str | None = None,
-    kinds: Collection[MovementKind] | None = None,
+    kinds: Collection[MovementKind | str] | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     page: PageRequest | None = None,

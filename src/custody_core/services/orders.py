@@ -197,7 +197,7 @@ def get_order(ctx: Context, number: int) -> DeliveryOrder:
 def list_orders(
     ctx: Context,
     counterparty_code: str | None = None,
-    states: Collection[OrderState] | None = None,
+    states: Collection[OrderState | str] | None = None,
     warehouse_code: str | None = None,
     page: PageRequest | None = None,
 ) -> Page[DeliveryOrder]:
@@ -225,11 +225,18 @@ def _commit(ctx: Context, uow: UnitOfWork, change: OrderChange, order: DeliveryO
 
 
 def visible_order(ctx: Context, uow: UnitOfWork, number: int) -> DeliveryOrder:
-    """The order numbered `number`, NotFound if the principal may not see it."""
-    order = uow.orders.by_number(ctx.account_id, whole_number(number, "number"))
+    """The order numbered `number`, NotFound if the principal may not see it.
+
+    A client's lookup reads the order's counterparty first and nothing more of
+    an order it may not see, so that one costs what a missing order does.
+    """
+    number = whole_number(number, "number")
+    if ctx.principal.is_client:
+        owner = uow.orders.counterparty_of(ctx.account_id, number)
+        require_visible(ctx.principal, owner, "order", number)
+    order = uow.orders.by_number(ctx.account_id, number)
     if order is None:
         raise NotFound(entity="order", key=number)
-    require_visible(ctx.principal, order.counterparty_id, "order", number)
     return order
 
 

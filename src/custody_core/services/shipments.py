@@ -46,9 +46,13 @@ def get_shipment(ctx: Context, number: int) -> Shipment:
 
 
 def visible_shipment(ctx: Context, uow: UnitOfWork, number: int, field: str = "number") -> Shipment:
-    """The shipment numbered `number`, NotFound if the principal may not see it."""
-    shipment = uow.shipments.by_number(ctx.account_id, whole_number(number, field))
+    """The shipment numbered `number`, NotFound if the principal may not see it (read
+    like `visible_order`)."""
+    number = whole_number(number, field)
+    if ctx.principal.is_client:
+        owner = uow.shipments.counterparty_of(ctx.account_id, number)
+        require_visible(ctx.principal, owner, "shipment", number)
+    shipment = uow.shipments.by_number(ctx.account_id, number)
     if shipment is None:
         raise NotFound(entity="shipment", key=number)
-    require_visible(ctx.principal, shipment.counterparty_id, "shipment", number)
     return shipment

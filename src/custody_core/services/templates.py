@@ -17,7 +17,7 @@ from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.parties import Counterparty
 from custody_core.domain.registry import RegistryTemplate, template_from_data
 from custody_core.ports.storage import UnitOfWork
-from custody_core.services.authorization import Action, authorize, hidden
+from custody_core.services.authorization import Action, authorize, require_visible
 from custody_core.services.context import Context
 from custody_core.services.data_files import read_data_file
 
@@ -63,14 +63,18 @@ def template_for(
         found = built_in_templates().get(name) or uow.templates.get(ctx.account_id, name)
     else:
         raise ValidationError([Problem("value.invalid", "template", template, "a template name")])
+    #: The code of the other counterparty the template belongs to, if it is another's.
+    foreign = None if found is None or found.counterparty == owner.code else found.counterparty
+    if ctx.principal.is_client and (found is None or foreign is not None):
+        # A missing template and another client's are refused alike and at the same cost:
+        # one lookup of a counterparty, one audited refusal.
+        other = uow.counterparties.by_code(ctx.account_id, foreign or owner.code)
+        victim = other.id if foreign is not None and other is not None else None
+        key = template if found is None else found.name
+        require_visible(ctx.principal, victim, "registry template", key)
     if found is None:
         raise NotFound(entity="registry template", key=template)
-    if found.counterparty is not None and found.counterparty != owner.code:
-        if ctx.principal.is_client:
-            other = uow.counterparties.by_code(ctx.account_id, found.counterparty)
-            if other is None:
-                raise NotFound(entity="registry template", key=found.name)
-            raise hidden("registry template", found.name, other.id)
+    if foreign is not None:
         expected = f"a template of counterparty {owner.code} or of the whole account"
         raise ValidationError([Problem("reference.foreign", "template", found.name, expected)])
     return found

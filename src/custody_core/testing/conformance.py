@@ -458,6 +458,34 @@ class StorageConformance:
             later = DocumentQuery(date_from=date(2026, 11, 21))
             assert list(uow.shipments.find(account, later, PageRequest())) == []
 
+    def test_the_counterparty_of_an_order_shipment_or_attachment_is_found_alone(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world, other = _World(uow, "first"), _World(uow, "second")
+            neighbour = _neighbour(uow, world).counterparty_id
+            account = world.account.id
+            order = world.order(1)
+            theirs = evolve(world.order(2), id=uuid4(), counterparty_id=neighbour)
+            uow.orders.add(order)
+            uow.orders.add(theirs)
+            shipment = world.shipment(uow, order)
+            attachment = _attachment(world, theirs, "a.txt", b"a", NOW)
+            uow.attachments.add(attachment, b"a")
+            uow.commit()
+        with storage.unit_of_work() as uow:
+            assert uow.orders.counterparty_of(account, 1) == world.counterparty.id
+            assert uow.orders.counterparty_of(account, 2) == neighbour
+            assert uow.shipments.counterparty_of(account, shipment.number) == world.counterparty.id
+            assert uow.attachments.counterparty_of(account, attachment.id) == neighbour
+            assert uow.orders.counterparty_of(account, 3) is None
+            assert uow.shipments.counterparty_of(account, shipment.number + 1) is None
+            assert uow.attachments.counterparty_of(account, uuid4()) is None
+            stranger = other.account.id
+            assert uow.orders.counterparty_of(stranger, 1) is None
+            assert uow.shipments.counterparty_of(stranger, shipment.number) is None
+            assert uow.attachments.counterparty_of(stranger, attachment.id) is None
+
     def test_a_document_is_reversed_once(self, storage: StorageBackend) -> None:
         with storage.unit_of_work() as uow:
             world = _World(uow)

@@ -16,7 +16,8 @@ Checked after every step and in the steps themselves:
 * an attempt on another counterparty's object raises the same NotFound (type,
   code, details, messages) as asking for a missing one, and changes nothing;
 * every such attempt is in the audit log as "denied" with the victim's
-  counterparty, and nothing else is logged as denied.
+  counterparty, the one on a missing object as well, without a counterparty,
+  and nothing else is logged as denied.
 
 The model (who owns which order, its state and version, which receipts and
 shipments exist) is kept by the machine from the order transition table and
@@ -467,7 +468,8 @@ class IsolationMachine(RuleBasedStateMachine):
         missing_key: object,
     ) -> None:
         """`call(key)` reaches the victim's data: it must be refused exactly as
-        `call(missing_key)` is, change nothing and be logged as denied."""
+        `call(missing_key)` is, change nothing and be logged as denied (so is the second,
+        without a victim)."""
         actor = self.logins[intruder]
         stock = self.office.stock_report(victim).lines
         logged = self._denied(actor, victim)
@@ -478,6 +480,7 @@ class IsolationMachine(RuleBasedStateMachine):
         assert_indistinguishable(caught.value, missing.value, key, missing_key)
         assert self.office.stock_report(victim).lines == stock
         self.denials.append((actor, action, self.ids[victim], "not_found"))
+        self.denials.append((actor, action, None, "not_found"))
         now_logged = self._denied(actor, victim)
         assert now_logged[: len(logged)] == logged
         (entry,) = now_logged[len(logged) :]

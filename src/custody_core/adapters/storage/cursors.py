@@ -1,13 +1,20 @@
-"""Keyset cursors and pages of the built-in backends: how cursors look and are checked."""
+"""Keyset cursors and pages of the built-in backends: how cursors look and are checked.
+
+A cursor comes back from the caller, so it is read as strictly as any input:
+a cursor these functions did not hand out is a ValidationError on field
+`after`, never a ValueError or a database's complaint about its parts. Parts
+are returned in the one form the built-in backends store and compare (ISO
+date, UTC instant with microseconds, canonical UUID, ASCII digits).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from custody_core.domain.checks import MAX_WHOLE
+from custody_core.domain.checks import MAX_WHOLE, storable
 from custody_core.domain.paging import Page, PageRequest, bad_cursor
 
 
@@ -15,39 +22,46 @@ def number_cursor(after: str | None) -> int:
     """The integer key after which a page starts (0 for the first page)."""
     if after is None:
         return 0
-    if not after.isdigit() or int(after) > MAX_WHOLE:
-        raise bad_cursor(after)
-    return int(after)
+    return _whole(after, after)
 
 
 def dated_cursor(after: str) -> tuple[str, str, str]:
     """(document date, posting instant, id) of a "date|instant|id" cursor, checked."""
-    parts = after.split("|")
     try:
-        day, instant, key = parts
-        date.fromisoformat(day)
-        datetime.fromisoformat(instant)
-        UUID(key)
-    except ValueError:
+        day, instant, key = after.split("|")
+        posted = datetime.fromisoformat(instant)
+        if posted.tzinfo is None:
+            raise ValueError("a naive instant")
+        utc = posted.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return date.fromisoformat(day).isoformat(), utc, str(UUID(key))
+    except (ValueError, OverflowError):
         raise bad_cursor(after) from None
-    return day, instant, key
 
 
 def dated_sequence_cursor(after: str) -> tuple[str, int]:
     """(business date, append sequence) of a "date|sequence" cursor, checked."""
     day, _, sequence = after.partition("|")
     try:
-        date.fromisoformat(day)
+        checked_day = date.fromisoformat(day).isoformat()
     except ValueError:
         raise bad_cursor(after) from None
-    if not sequence.isdigit() or int(sequence) > MAX_WHOLE:
-        raise bad_cursor(after)
-    return day, int(sequence)
+    return checked_day, _whole(sequence, after)
 
 
 def text_cursor(after: str | None) -> str:
     """The text key after which a page starts ("" for the first page)."""
-    return "" if after is None else after
+    if after is None:
+        return ""
+    if not storable(after):
+        raise bad_cursor(after)
+    return after
+
+
+def _whole(digits: str, after: str) -> int:
+    """The whole number `digits` spell in ASCII ("²" and "٣" are digits to str.isdigit)."""
+    if not (digits.isascii() and digits.isdigit()) or int(digits) > MAX_WHOLE:
+        raise bad_cursor(after)
+    return int(digits)
 
 
 Keyed = TypeVar("Keyed")

@@ -474,6 +474,10 @@ class _Orders(MemoryRepository):
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
         return self._s.orders.find("number", (account_id, number))
 
+    def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
+        order = self.by_number(account_id, number)
+        return None if order is None else order.counterparty_id
+
     def by_external_numbers(
         self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
     ) -> dict[str, int]:
@@ -513,6 +517,10 @@ class _Shipments(MemoryRepository):
 
     def by_number(self, account_id: UUID, number: int) -> Shipment | None:
         return self._s.shipments.find("number", (account_id, number))
+
+    def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
+        shipment = self.by_number(account_id, number)
+        return None if shipment is None else shipment.counterparty_id
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
         rows = self._s.shipments.where(

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from attrs import evolve
 
-from custody_core.adapters.storage.cursors import page_of
+from custody_core.adapters.storage.cursors import page_of, text_cursor
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery
 from custody_core.domain.cards import ConnectionCard
@@ -74,7 +74,7 @@ class Users(MemoryRepository):
                 and query.disabled in (None, u.disabled)
             )
         )
-        return page_of([(u.login, u) for u in rows], page, str)
+        return page_of([(u.login, u) for u in rows], page, text_cursor)
 
 
 class Cards(MemoryRepository):
@@ -119,6 +119,11 @@ class Attachments(MemoryRepository):
     def get(self, account_id: UUID, attachment_id: UUID) -> Attachment | None:
         row = self._s.attachments.get(attachment_id)
         return row[0] if row is not None and row[0].account_id == account_id else None
+
+    def counterparty_of(self, account_id: UUID, attachment_id: UUID) -> UUID | None:
+        attachment = self.get(account_id, attachment_id)
+        order = None if attachment is None else self._s.orders.get(attachment.order_id)
+        return None if order is None else order.counterparty_id
 
     def of_order(self, account_id: UUID, order_id: UUID) -> list[Attachment]:
         found = self._s.attachments.where(

@@ -283,6 +283,15 @@ class Attachments(Repository):
         )
         return None if row is None else _attachment(row)
 
+    def counterparty_of(self, account_id: UUID, attachment_id: UUID) -> UUID | None:
+        row = self._one(
+            "SELECT o.counterparty_id FROM attachments a JOIN orders o ON o.id = a.order_id"
+            " WHERE a.account_id = %s AND a.id = %s",
+            account_id,
+            attachment_id,
+        )
+        return None if row is None else row[0]
+
     def of_order(self, account_id: UUID, order_id: UUID) -> list[Attachment]:
         rows = self._all(
             f"{self._SELECT} WHERE account_id = %s AND order_id = %s ORDER BY created_at, name",

@@ -29,7 +29,13 @@ from custody_core.adapters.storage.postgres.documents import Receipts, Reversals
 from custody_core.adapters.storage.postgres.orders import Orders
 from custody_core.adapters.storage.postgres.periods import Periods
 from custody_core.adapters.storage.postgres.schema import migrate, schema_version
-from custody_core.domain.errors import Conflict, CustodyError, StorageBusy, StorageError
+from custody_core.domain.errors import (
+    Conflict,
+    CustodyError,
+    StorageBusy,
+    StorageError,
+    unstorable,
+)
 
 R = TypeVar("R")
 #: SQLSTATE classes of a server that cannot be reached or used: connection
@@ -40,35 +46,46 @@ _UNAVAILABLE = ("08", "28", "3D", "53", "57P")
 #: transactions (a deadlock, 40P01, is not a TransactionRollback subclass in psycopg) and
 #: a lock not available in time.
 _BUSY = ("40", "55P03")
+#: SQLSTATE class of a value beyond a server limit (an index entry over about 2.7 KB).
+_TOO_LARGE = "54"
 
 
 @contextlib.contextmanager
 def translated_errors(location: str) -> Iterator[None]:
-    """Map psycopg's exceptions onto the library's errors; the one place that does it."""
+    """Map psycopg's exceptions onto the library's errors; the one place that does it.
+
+    The server's words name tables, indexes, constraints and values, and
+    `location` names the host and database: they stay in `__cause__` and the
+    storage error's diagnostic, never in a message (see `StorageError`).
+    """
     try:
         yield
     except CustodyError:
         raise
     except psycopg.IntegrityError as error:
-        raise Conflict(reason=str(error).strip()) from error
+        raise Conflict("conflict.concurrent") from error
+    except psycopg.DataError as error:  # class 22, and text with NUL refused before sending
+        raise unstorable() from error
     except psycopg.OperationalError as error:
+        reason = str(error).strip()
+        if error.sqlstate is not None and error.sqlstate.startswith(_TOO_LARGE):
+            raise unstorable() from error
         if error.sqlstate is not None and error.sqlstate.startswith(_BUSY):
-            raise StorageBusy(location=location, reason=str(error).strip()) from error
+            raise StorageBusy(location=location, reason=reason) from error
         if error.sqlstate is None or error.sqlstate.startswith(_UNAVAILABLE):
-            raise StorageError(
-                "storage.unavailable", location=location, reason=str(error).strip()
-            ) from error
-        raise StorageError(reason=f"{location}: {error}") from error
+            raise StorageError("storage.unavailable", location=location, reason=reason) from error
+        raise StorageError(location=location, reason=reason) from error
     except psycopg.Error as error:
-        raise StorageError(reason=f"{location}: {error}") from error
+        raise StorageError(location=location, reason=str(error).strip()) from error
 
 
 def location_of(url: str) -> str:
-    """`user@host:port/database` of a URL, without its password, for messages."""
+    """`user@host:port/database` of a URL, without its password, for diagnostics."""
     try:
         parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError as error:
-        raise StorageError("storage.bad_url", url=url, reason=str(error)) from None
+    except psycopg.ProgrammingError:
+        # The driver's words may quote the URL, password and all.
+        raise StorageError("storage.bad_url", reason="not a PostgreSQL URL") from None
     user = f"{parts['user']}@" if "user" in parts else ""
     port = f":{parts['port']}" if "port" in parts else ""
     return f"{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"

@@ -180,6 +180,14 @@ class Shipments(Repository):
         found = self._shipments("s.number = %s", account_id, number)
         return found[0] if found else None
 
+    def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
+        row = self._one(
+            "SELECT counterparty_id FROM shipments WHERE account_id = %s AND number = %s",
+            account_id,
+            number,
+        )
+        return None if row is None else row[0]
+
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
         where = (
             _filters(query, "shipment_date", "s.")

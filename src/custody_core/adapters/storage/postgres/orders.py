@@ -146,6 +146,14 @@ class Orders(Repository):
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
         return self._single("o.number = %s", account_id, number)
 
+    def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
+        row = self._one(
+            "SELECT counterparty_id FROM orders WHERE account_id = %s AND number = %s",
+            account_id,
+            number,
+        )
+        return None if row is None else row[0]
+
     def _single(self, where: str, *params: object) -> DeliveryOrder | None:
         """One order with its cargo in one statement: every change of an order starts here,
         so the order's row is locked (as an UPDATE would) until the unit of work ends."""

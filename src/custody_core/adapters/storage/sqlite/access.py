@@ -301,6 +301,15 @@ class Attachments(Repository):
         )
         return None if row is None else _attachment(row)
 
+    def counterparty_of(self, account_id: UUID, attachment_id: UUID) -> UUID | None:
+        row = self._one(
+            "SELECT o.counterparty_id FROM attachments a JOIN orders o ON o.id = a.order_id"
+            " WHERE a.account_id = ? AND a.id = ?",
+            uid(account_id),
+            uid(attachment_id),
+        )
+        return None if row is None else uid_out(str(row[0]))
+
     def of_order(self, account_id: UUID, order_id: UUID) -> list[Attachment]:
         rows = self._all(
             f"{self._SELECT} WHERE account_id = ? AND order_id = ? ORDER BY created_at, name",

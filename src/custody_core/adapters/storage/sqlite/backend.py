@@ -34,6 +34,7 @@ from custody_core.domain.errors import (
     StorageBusy,
     StorageError,
     ValidationError,
+    unstorable,
 )
 
 R = TypeVar("R")
@@ -41,17 +42,26 @@ R = TypeVar("R")
 
 @contextlib.contextmanager
 def translated_errors(location: str) -> Iterator[None]:
-    """Map sqlite3's exceptions onto the library's errors; the one place that does it."""
+    """Map sqlite3's exceptions onto the library's errors; the one place that does it.
+
+    The driver's words name tables, columns and values, and `location` is a file
+    path: they stay in `__cause__` and the storage error's diagnostic, never in a
+    message (see `StorageError`).
+    """
     try:
         yield
     except CustodyError:
         raise
     except sqlite3.IntegrityError as error:
-        raise Conflict(reason=str(error)) from error
+        raise Conflict("conflict.concurrent") from error
+    except sqlite3.DataError as error:
+        raise unstorable() from error
     except sqlite3.OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
             raise StorageBusy(location=location, reason=str(error)) from error
-        raise StorageError(reason=f"{location}: {error}") from error
+        raise StorageError(location=location, reason=str(error)) from error
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.NotSupportedError) as error:
+        raise StorageError(location=location, reason=str(error)) from error
     except sqlite3.DatabaseError as error:
         raise CorruptStorage(location=location, reason=str(error)) from error
 

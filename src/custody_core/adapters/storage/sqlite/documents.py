@@ -174,6 +174,14 @@ class Shipments(Repository):
         found = self._shipments("s.number = ?", uid(account_id), number)
         return found[0] if found else None
 
+    def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
+        row = self._one(
+            "SELECT counterparty_id FROM shipments WHERE account_id = ? AND number = ?",
+            uid(account_id),
+            number,
+        )
+        return None if row is None else uid_out(str(row[0]))
+
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
         where = _filters(query, "shipment_date", "s.").equal("s.order_id", query.order_id)
         where.add("s.number > ?", number_cursor(page.after))

@@ -157,6 +157,14 @@ class Orders(Repository):
     def by_number(self, account_id: UUID, number: int) -> DeliveryOrder | None:
         return self._single("o.number = ?", uid(account_id), number)
 
+    def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
+        row = self._one(
+            "SELECT counterparty_id FROM orders WHERE account_id = ? AND number = ?",
+            uid(account_id),
+            number,
+        )
+        return None if row is None else uid_out(str(row[0]))
+
     def _single(self, where: str, *params: object) -> DeliveryOrder | None:
         """One order with its cargo in one statement: every change of an order starts here."""
         rows = self._all(
