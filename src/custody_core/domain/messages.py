@@ -247,6 +247,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "{field}: у контрагента не указан телефон; введите логин вручную",
     },
     "registry.rejected": {"en": "The registry was not imported", "ru": "Реестр не загружен"},
+    "registry.problems_omitted": {
+        "en": "{count} more problems, not listed",
+        "ru": "и ещё замечаний, не перечисленных здесь: {count}",
+    },
     "registry.required": {
         "en": "{field}: a value is required",
         "ru": "{field}: нужно значение",

@@ -27,7 +27,13 @@ from attrs import evolve, frozen
 
 from custody_core.domain import cells
 from custody_core.domain.checks import Checks
-from custody_core.domain.errors import Problem, SpreadsheetError, ValidationError
+from custody_core.domain.errors import (
+    Problem,
+    SpreadsheetError,
+    ValidationError,
+    echoed,
+    invalid,
+)
 from custody_core.domain.imports import (
     ImportResult,
     OrderOutcome,
@@ -115,6 +121,8 @@ def import_registry(
     raises RegistryRejected and stores nothing).
     """
     authorize(ctx.principal, Action.MANAGE_ORDERS)
+    if isinstance(max_problems, bool) or not isinstance(max_problems, int) or max_problems < 1:
+        raise invalid("value.invalid", "max_problems", max_problems, "a whole number from 1")
     source = Path(path)
     limits = limits or ReadLimits()
     spreadsheet = ctx.reader(reader, source.suffix.lower())
@@ -242,7 +250,16 @@ class _Column:
 class _Group:
     """The rows of one order, gathered until a row with another external number comes."""
 
-    __slots__ = ("cargo", "external", "first_row", "last_row", "lines", "problems", "values")
+    __slots__ = (
+        "cargo",
+        "external",
+        "first_row",
+        "last_row",
+        "lines",
+        "omitted",
+        "problems",
+        "values",
+    )
 
     def __init__(self, external: str, row: int, values: dict[str, object]) -> None:
         self.external = external
@@ -250,7 +267,10 @@ class _Group:
         self.values = values
         self.lines: list[tuple[int, LineDraft]] = []
         self.cargo: list[tuple[int, CargoDraft]] = []
+        #: The order's row problems, at most the import's `max_problems`; `omitted` counts
+        #: the rest, so an order of a million bad rows holds no more than the result would.
         self.problems: list[Problem] = []
+        self.omitted = 0
 
 
 class _Run:
@@ -460,7 +480,9 @@ class _Run:
             )
         else:
             problems.append(Problem("registry.no_cargo", "sku", row=number))
-        group.problems.extend(problems)
+        room = self._max_problems - len(group.problems)
+        group.problems.extend(problems[: max(room, 0)])
+        group.omitted += max(len(problems) - max(room, 0), 0)
 
     def _cell(
         self,
@@ -549,6 +571,7 @@ class _Run:
         if problems:
             for problem in problems:
                 self._problem(problem)
+            self._omitted += group.omitted
             if not self._partial:
                 self._writing = False
             return None
@@ -722,5 +745,5 @@ def _title_at(titles: dict[str, tuple[int, str]], index: int) -> str | None:
 
 
 def _shown(value: object) -> object:
-    """A cell value as a message shows it."""
-    return str(value) if isinstance(value, Decimal) else value
+    """A cell value as a message shows it (cut, as a problem echoes text)."""
+    return echoed(str(value) if isinstance(value, Decimal) else value)
