@@ -7,9 +7,11 @@ row is written out by hand. Workbook tests run against openpyxl and calamine.
 from __future__ import annotations
 
 import os
+import re
 import time
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
@@ -450,7 +452,21 @@ def test_the_file_size_limit(reader: SpreadsheetReader, tmp_path: Path) -> None:
     path = workbook(tmp_path / "t.xlsx", [["a"]])
     error = refused(reader, path, limits=ReadLimits(max_file_bytes=1000))
     assert error.code == "file.too_large"
-    assert error.details == {"file": "t.xlsx", "size": path.stat().st_size, "limit": 1000}
+    size = path.stat().st_size
+    assert error.details == {
+        "file": "t.xlsx",
+        "size": size,
+        "limit": 1000,
+        "setting": "max_file_bytes",
+    }
+    assert error.message("en") == (
+        f"t.xlsx is {size} bytes, over the limit of 1000; "
+        "to read it, raise ReadLimits.max_file_bytes"
+    )
+    assert error.message("ru") == (
+        f"Файл t.xlsx занимает {size} байт, больше допустимых 1000; чтобы прочитать его, "
+        "увеличьте предел размера файла в настройках чтения"
+    )
 
 
 def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
@@ -458,6 +474,7 @@ def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
     limits = ReadLimits(max_loaded_bytes=1000)
     error = refused(CalamineReader(), path, limits=limits)
     assert (error.code, error.details["limit"]) == ("file.too_large", 1000)
+    assert error.details["setting"] == "max_loaded_bytes"
     assert read(OpenpyxlReader(), path, limits) == [(1, ("a",))]  # a streaming reader is not capped
 
 
@@ -475,15 +492,16 @@ def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
     ],
     ids=["far", "spaced", "unplaced", "prefixed"],
 )
-def test_calamine_refuses_a_sheet_grid_over_the_unpacked_limit(
-    tmp_path: Path, rows_xml: str
-) -> None:
+def test_calamine_refuses_a_sheet_grid_over_the_memory_limit(tmp_path: Path, rows_xml: str) -> None:
     # calamine builds a dense grid of 32-byte cells: 10,000 x 26 cells is 8.3 MB. With
     # cells at A1 and XFD1048576 it would ask for 512 GiB and abort the process.
     path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
-    limits = ReadLimits(max_unpacked_bytes=1_000_000)
+    limits = ReadLimits(max_memory_bytes=1_000_000)
     error = refused(CalamineReader(), path, limits=limits)
-    assert error.code == "file.unpacked_too_large"
+    assert (error.code, error.details["setting"]) == (
+        "file.needs_too_much_memory",
+        "max_memory_bytes",
+    )
     assert error.details["size"] >= 10_000 * 26 * 32
     assert [number for number, _ in read(OpenpyxlReader(), path, limits, width=26)] == [1, 10000]
 
@@ -518,6 +536,122 @@ def test_a_missing_file_is_unreadable(tmp_path: Path) -> None:
         suffix = ".csv" if isinstance(reader, CsvReader) else ".xlsx"
         error = refused(reader, tmp_path / f"gone{suffix}")
         assert (error.code, error.details["file"]) == ("file.unreadable", f"gone{suffix}")
+
+
+# --- what openpyxl may hold ---------------------------------------------------------------
+
+
+def traced_peak(action: Callable[[], object]) -> tuple[object, int]:
+    """What `action` returns, and the most memory Python allocated while it ran."""
+    tracemalloc.start()
+    try:
+        done = action()
+        return done, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("rows_xml", "first"),
+    [
+        ('<row r="1">' + "<c><v>7</v></c>" * 200_000 + "</row>", (1, (7, 7))),
+        ('<row r="1"><c r="A1"><v>7</v></c></row>' + "<junk><x/></junk>" * 100_000, (1, (7, None))),
+        (
+            "".join(
+                f'<row r="{r}" ht="13.8" customHeight="1" hidden="0"><c r="A{r}"><v>7</v></c></row>'
+                for r in range(1, 50_001)
+            ),
+            (1, (7, None)),
+        ),
+    ],
+    ids=["a wide row", "unknown elements", "row attributes"],
+)
+def test_openpyxl_walks_a_sheet_in_flat_memory(tmp_path: Path, rows_xml: str, first: Row) -> None:
+    """openpyxl built a row whole (a row of 200,000 cells: over 60 MB), kept elements it
+    does not know, and kept every row's attributes; the reader keeps none of them."""
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml, dimension=None)
+    limits = ReadLimits(max_compression_ratio=1_000)  # the rows compress 300 times
+    rows, peak = traced_peak(lambda: read(OpenpyxlReader(), path, limits, width=2))
+    assert isinstance(rows, list)
+    assert rows[0] == first
+    assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ('<c r="A1" t="inlineStr"><is>' + "<r><t>a</t></r>" * 5_000 + "</is></c>",
+         "an element holds over 10,000 elements"),
+        (f'<c r="A1" t="inlineStr"><is><t>{"я" * 600_000}</t></is></c>',
+         "it holds a text or tag of over 1,048,576 bytes"),
+        ('<c r="A1">' + "<x>" * 70 + "</x>" * 70 + "</c>", "its elements nest over 64 deep"),
+    ],
+    ids=["parts", "text", "depth"],
+)  # fmt: skip
+def test_openpyxl_refuses_a_cell_it_would_have_to_hold_whole(
+    tmp_path: Path, cell: str, reason: str
+) -> None:
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), f'<row r="1">{cell}</row>')
+    error = refused(OpenpyxlReader(), path)
+    assert (error.code, error.details["reason"]) == ("file.malformed", reason)
+
+
+def test_openpyxl_reads_a_long_rich_text_cell(tmp_path: Path) -> None:
+    cell = '<c r="A1" t="inlineStr"><is>' + "<r><t>ab</t></r>" * 3_000 + "</is></c>"
+    long = f'<c r="B1" t="inlineStr"><is><t>{"я" * 400_000}</t></is></c>'
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), f'<row r="1">{cell}{long}</row>')
+    assert read(OpenpyxlReader(), path, width=2) == [(1, ("ab" * 3_000, "я" * 400_000))]
+
+
+def test_openpyxl_spends_the_shared_strings_from_the_memory_budget(tmp_path: Path) -> None:
+    """50,000 strings of 10 to 15 characters take about 3.5 MB in openpyxl's list."""
+    strings = [f"строка {n}" for n in range(50_000)]
+    path = shared_strings(workbook(tmp_path / "t.xlsx"), strings)
+    sheet_data(path, '<row r="1"><c r="A1" t="s"><v>49999</v></c></row>')
+    assert read(OpenpyxlReader(), path) == [(1, ("строка 49999",))]
+    error = refused(OpenpyxlReader(), path, limits=ReadLimits(max_memory_bytes=3_000_000))
+    assert (error.code, error.details["setting"]) == (
+        "file.needs_too_much_memory",
+        "max_memory_bytes",
+    )
+
+
+def test_openpyxl_pays_for_the_styles_before_parsing_them(tmp_path: Path) -> None:
+    """100,000 `<xf/>` (500 KB) would take openpyxl about 65 MB: refused in a 20 MB budget
+    before openpyxl builds them."""
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    styles = members(path)["xl/styles.xml"].decode()
+    styles = re.sub(
+        r'<cellXfs count="\d+">', '<cellXfs count="100000">' + "<xf/>" * 100_000, styles
+    )
+    rewrite(path, {"xl/styles.xml": styles.encode()})
+    limits = ReadLimits(max_memory_bytes=20_000_000)
+    (error, peak) = traced_peak(lambda: refused(OpenpyxlReader(), path, limits=limits))
+    assert isinstance(error, SpreadsheetError)
+    assert error.code == "file.needs_too_much_memory"
+    assert error.details["size"] > 100_000 * 500
+    assert peak < 5 * 1024 * 1024
+    assert read(OpenpyxlReader(), path) == [(1, ("a",))]
+
+
+@books
+def test_a_file_unpacking_to_too_many_times_its_size_is_refused(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    """2 MB of one repeated element compresses about 300 times: refused by the ratio
+    unless the limit is raised; a file that unpacks to under 1 MiB is never judged by it."""
+    rows_xml = '<row r="1"><c r="A1"><v>1</v></c></row>' + "<x/>" * 500_000
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
+    error = refused(reader, path)
+    assert (error.code, error.details["setting"]) == (
+        "file.too_compressed",
+        "max_compression_ratio",
+    )
+    assert error.details["ratio"] > 250
+    assert "(refused as a possible zip bomb)" in error.message("en")
+    assert read(reader, path, ReadLimits(max_compression_ratio=2_000)) == [(1, (1,))]
+    small = sheet_data(workbook(tmp_path / "small.xlsx"), "<x/>" * 200_000)
+    assert read(reader, small) == []
 
 
 # --- OpenDocument, through calamine ------------------------------------------------------------

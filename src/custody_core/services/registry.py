@@ -209,7 +209,11 @@ def _file_hash(source: Path, limits: ReadLimits) -> str:
         size = source.stat().st_size
         if size > limits.max_file_bytes:
             raise SpreadsheetError(
-                "file.too_large", file=source.name, size=size, limit=limits.max_file_bytes
+                "file.too_large",
+                file=source.name,
+                size=size,
+                limit=limits.max_file_bytes,
+                setting="max_file_bytes",
             )
         digest = hashlib.sha256()
         with source.open("rb") as stream:

@@ -2,7 +2,7 @@
 
 A workbook is refused, with the reason a user can act on, when it is too large,
 is not what its name says, is password-protected, or unpacks to more than the
-limit (a zip bomb).
+limit or to too many times its own size (a zip bomb).
 
 Zip bombs: the guard sums the members' *declared* uncompressed sizes, which
 bounds what the libraries inflate, because both stop at a member's declared
@@ -15,7 +15,9 @@ whose stream inflates to 10 MB):
 - python-calamine 0.9 (Rust `zip` 9.2) raises "File is larger than its declared
   uncompressed size".
 
-So a member's compression ratio needs no check of its own.
+The compression ratio is judged on the whole archive (declared sizes over the
+file's size): it bounds the work one uploaded byte can ask for, which padding
+the archive with other members cannot dilute without uploading the padding.
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ _PARTS = {
     ".ods": ("content.xml",),
 }
 _REASON_LENGTH = 200
+#: An archive unpacking to no more than this is not judged by its compression ratio.
+_RATIO_FREE = 1024 * 1024
 
 
 def check_suffix(path: Path, suffixes: Collection[str]) -> str:
@@ -60,18 +64,26 @@ def check_suffix(path: Path, suffixes: Collection[str]) -> str:
     return suffix
 
 
-def check_size(path: Path, limit: int) -> None:
+def check_size(path: Path, limits: ReadLimits, setting: str = "max_file_bytes") -> int:
+    """The file's size, refused over `limits.max_file_bytes` (or the limit `setting` names)."""
     try:
         size = path.stat().st_size
     except OSError as error:
         raise unreadable(path, error) from None
+    limit: int = getattr(limits, setting)
     if size > limit:
-        raise SpreadsheetError("file.too_large", file=path.name, size=size, limit=limit)
+        raise SpreadsheetError(
+            "file.too_large", file=path.name, size=size, limit=limit, setting=setting
+        )
+    return size
 
 
-def check_workbook(path: Path, suffix: str, limits: ReadLimits, size_limit: int) -> None:
-    """Refuse a workbook whose size, magic bytes or zip directory is wrong."""
-    check_size(path, size_limit)
+def check_workbook(path: Path, suffix: str, limits: ReadLimits, loads_whole: bool) -> None:
+    """Refuse a workbook whose size, magic bytes or zip directory is wrong; a reader that
+    `loads_whole` files also refuses those over `limits.max_loaded_bytes`."""
+    size = check_size(path, limits)
+    if loads_whole:
+        check_size(path, limits, "max_loaded_bytes")
     try:
         with path.open("rb") as stream:
             magic = stream.read(len(_OLE_MAGIC))
@@ -96,17 +108,29 @@ def check_workbook(path: Path, suffix: str, limits: ReadLimits, size_limit: int)
             raise _not_a_workbook(path, suffix, f"the archive has no {part}")
     if any(member.flag_bits & 0x1 for member in members):
         raise SpreadsheetError("file.encrypted", file=path.name)
-    refuse_over_limit(path, sum(member.file_size for member in members), limits)
+    _check_unpacked(path, size, sum(member.file_size for member in members), limits)
 
 
-def refuse_over_limit(path: Path, unpacked: int, limits: ReadLimits) -> None:
-    """`file.unpacked_too_large` when `unpacked` bytes exceed the limit."""
+def _check_unpacked(path: Path, size: int, unpacked: int, limits: ReadLimits) -> None:
+    """Refuse an archive unpacking to more than `max_unpacked_bytes`, or (past 1 MiB) to
+    more than `max_compression_ratio` times its own size: a small upload may not ask for
+    much work."""
     if unpacked > limits.max_unpacked_bytes:
         raise SpreadsheetError(
             "file.unpacked_too_large",
             file=path.name,
             size=unpacked,
             limit=limits.max_unpacked_bytes,
+            setting="max_unpacked_bytes",
+        )
+    if unpacked > max(limits.max_compression_ratio * size, _RATIO_FREE):
+        raise SpreadsheetError(
+            "file.too_compressed",
+            file=path.name,
+            size=unpacked,
+            ratio=unpacked // max(size, 1),
+            limit=limits.max_compression_ratio,
+            setting="max_compression_ratio",
         )
 
 

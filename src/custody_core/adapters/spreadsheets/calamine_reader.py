@@ -33,9 +33,9 @@ from custody_core.adapters.spreadsheets.archive import (
     check_workbook,
     malformed,
     pick_sheet,
-    refuse_over_limit,
 )
 from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range, rows_hint
+from custody_core.adapters.spreadsheets.memory import MemoryBudget
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
@@ -64,7 +64,7 @@ class CalamineReader:
 
     def open(self, path: Path, request: SheetRequest, limits: ReadLimits) -> SheetRows:
         suffix = check_suffix(path, self.suffixes)
-        check_workbook(path, suffix, limits, min(limits.max_file_bytes, limits.max_loaded_bytes))
+        check_workbook(path, suffix, limits, loads_whole=True)
         with _reading(path):
             if suffix in _OOXML:
                 _check_grid(path, limits)
@@ -113,7 +113,7 @@ def _check_grid(path: Path, limits: ReadLimits) -> None:
             extent = _Extent()
             with archive.open(member) as stream:
                 extent.scan(stream)
-            refuse_over_limit(path, extent.cells() * _CELL_BYTES, limits)
+            MemoryBudget(path, limits).spend(extent.cells() * _CELL_BYTES)
 
 
 class _Extent:
