@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import struct
 import time
 import tracemalloc
 import zipfile
@@ -32,6 +33,10 @@ from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, Sprea
 from spreadsheet_files import (
     BILLION_LAUGHS,
     SHEET,
+    BiffRecord,
+    biff_dimension,
+    biff_number,
+    biff_shared,
     cache_formulas,
     edit_sheet,
     members,
@@ -41,6 +46,11 @@ from spreadsheet_files import (
     shared_strings,
     sheet_data,
     workbook,
+    xls,
+    xlsb,
+    xlsb_number,
+    xlsb_row,
+    xlsb_shared,
 )
 
 BOOKS = [OpenpyxlReader(), CalamineReader()]
@@ -654,6 +664,30 @@ def test_a_file_unpacking_to_too_many_times_its_size_is_refused(
     assert read(reader, small) == []
 
 
+@books
+@pytest.mark.parametrize(
+    ("names", "reason"),
+    [
+        ([f"p/{n}" for n in range(10_001)], "declares 10,010 members in"),
+        ([f"{n:03}" + "x" * 9_000 for n in range(120)], "members in 1,086,"),
+    ],
+    ids=["members", "directory"],
+)
+def test_a_zip_directory_no_workbook_has_is_refused_before_it_is_read(
+    reader: SpreadsheetReader, tmp_path: Path, names: list[str], reason: str
+) -> None:
+    """zipfile keeps about 600 bytes per member of the directory it reads."""
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    with zipfile.ZipFile(path, "a") as archive:
+        for name in names:
+            archive.writestr(name, b"")
+    error, peak = traced_peak(lambda: refused(reader, path))
+    assert isinstance(error, SpreadsheetError)
+    assert error.code == "file.malformed"
+    assert reason in error.details["reason"]
+    assert peak < 3 * 1024 * 1024
+
+
 # --- OpenDocument, through calamine ------------------------------------------------------------
 
 
@@ -686,6 +720,210 @@ def test_calamine_refuses_a_password_protected_ods(tmp_path: Path) -> None:
     )
     rewrite(path, {"META-INF/manifest.xml": manifest})
     assert refused(CalamineReader(), path).code == "file.encrypted"
+
+
+# --- what calamine may hold ---------------------------------------------------------------
+
+FILES = Path(__file__).parent / "files"
+REAL_ROWS = [
+    (1, ("№ заказа", "Дата доставки", "Получатель", "Мест", "Вес", None, "Комментарий")),
+    (2, ("R-1", date(2026, 12, 1), "Иванов И. И.", 2, Decimal("1.5"), None, "Позвонить")),
+    (3, ("R-2", date(2026, 12, 2), "Петрова А. С.", 1, Decimal("0.25"), None, None)),
+    (4, ("R-3", date(2026, 12, 2), "Петрова А. С.", 1, Decimal("0.25"), None, None)),
+    (6, ("R-4", None, "Сидоров", 3, 3, 3, "три")),
+]
+
+
+@pytest.mark.parametrize("name", ["registry-libreoffice.ods", "registry-libreoffice.xls"])
+def test_calamine_reads_files_libreoffice_saved(name: str) -> None:
+    """Saved by LibreOffice from a workbook of these rows: every .ods row ends in an empty
+    cell repeated to column 16,384, row 5 is one repeated 16,384 times, R-4's 3 stands
+    for three cells, and 1,048,569 empty rows follow: all read, none materialised."""
+    assert read(CalamineReader(), FILES / name, width=7) == REAL_ROWS
+
+
+def cell(value: str, attributes: str = "") -> str:
+    return f'<table:table-cell office:value-type="float" office:value="{value}"{attributes}/>'
+
+
+def text_cell(text: str, attributes: str = "") -> str:
+    cell = f'<table:table-cell office:value-type="string"{attributes}><text:p>'
+    return cell + text + "</text:p></table:table-cell>"
+
+
+def row(*cells: str, attributes: str = "") -> str:
+    return f"<table:table-row{attributes}>{''.join(cells)}</table:table-row>"
+
+
+def across(count: int | str) -> str:
+    return f' table:number-columns-repeated="{count}"'
+
+
+def down(count: int | str) -> str:
+    return f' table:number-rows-repeated="{count}"'
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        row(cell("1", across(16_000))) * 3_000,
+        row(cell("1", across(100)), attributes=down(1_000_000)),
+        row(f"<table:table-cell{across(15_999)}/>", cell("1"))
+        + row(attributes=down(100_000)) + row(cell("2")),
+        row(cell("1", across(16_000)), attributes=down(0)) * 2_000,
+        row(text_cell('<text:s text:c="1000000000"/>')),
+        row(text_cell("ж" * 10_000, across(100_000))),
+        row(cell("1"), attributes=down("&#49;000000000")),
+    ],
+    ids=["repeated cells in rows", "repeated rows", "empty rows between", "rows repeated 0 times",
+         "spaces", "a repeated string", "an escaped count"],
+)  # fmt: skip
+def test_calamine_refuses_an_ods_that_repeats_its_way_to_gigabytes(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    """The first is the 0.7 KiB file that took 5.9 GB: calamine materialises what the
+    repeats stand for (and 1.6 billion cells in one row abort the process)."""
+    path = ods(tmp_path / "t.ods", rows_xml)
+    limits = ReadLimits(max_compression_ratio=10_000)
+    (error, peak) = traced_peak(lambda: refused(CalamineReader(), path, limits=limits))
+    assert isinstance(error, SpreadsheetError)
+    assert (error.code, error.details["setting"]) == (
+        "file.needs_too_much_memory",
+        "max_memory_bytes",
+    )
+    assert error.details["size"] > ReadLimits().max_memory_bytes
+    assert peak < 8 * 1024 * 1024
+
+
+def test_calamine_reads_an_ods_whose_repeats_stay_small(tmp_path: Path) -> None:
+    rows_xml = (
+        row(cell("1", across(3)), text_cell("a"))
+        + row(attributes=down(2))
+        + row(text_cell("b", across(2)), attributes=down(2))
+        + row(f"<table:table-cell{across(1_000_000)}/>")
+        + row(attributes=down(1_000_000))
+    )  # fmt: skip
+    assert read(CalamineReader(), ods(tmp_path / "t.ods", rows_xml), width=5) == [
+        (1, (1, 1, 1, "a", None)),
+        (4, ("b", "b", None, None, None)),
+        (5, ("b", "b", None, None, None)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        row(text_cell("x", ' x="a</table:table-row><table:table-row>b"'), cell("1", across(9))),
+        "<!-- <table:table-row> -->" + row(cell("1")),
+        row(text_cell("<table:table-row><table:table-cell/></table:table-row>")),
+    ],
+    ids=["a row end in a value", "a comment", "a row in a cell"],
+)  # fmt: skip
+def test_calamine_refuses_an_ods_whose_rows_the_scan_cannot_tell(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    """quick-xml reads `x="a</table:table-row>b"` as a value, a plain search as a row's
+    end: markup inside values, comments or CDATA, and rows in rows, are refused."""
+    error = refused(CalamineReader(), ods(tmp_path / "t.ods", rows_xml))
+    assert error.code == "file.malformed"
+    assert error.details["reason"] in (
+        "its content.xml has markup inside a value, comment or CDATA",
+        "its content.xml nests a table or a row in a row",
+    )
+
+
+def test_calamine_pays_for_each_copy_of_a_shared_string(tmp_path: Path) -> None:
+    """1,000 cells naming one shared string of a million characters took 1 GB: calamine
+    copies it into every cell (here 2,000 cells and 800 KB)."""
+    rows_xml = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 2001))
+    path = shared_strings(sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml), ["я" * 400_000])
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.needs_too_much_memory"
+    assert error.details["size"] > 2_000 * 800_000
+    assert len(read(OpenpyxlReader(), path)) == 2_000  # openpyxl keeps the one string
+
+
+@pytest.mark.parametrize(
+    ("records", "dimension"),
+    [
+        ([biff_number(0, 0, 1)], biff_dimension(0, 0xFFFFFFFF, 0, 0xFFFF)),
+        ([biff_number(0, 0, 1), biff_number(65_535, 255, 2)], None),
+        ([biff_shared(row, 0, 0) for row in range(5_000)], None),
+    ],
+    ids=["a declared dimension", "cells far apart", "copies of a shared string"],
+)
+def test_calamine_refuses_an_xls_it_would_allocate_for(
+    tmp_path: Path, records: list[BiffRecord], dimension: BiffRecord | None
+) -> None:
+    """calamine reserves what DIMENSION declares (a 5 KB file aborted the process asking
+    for 11 PB), spans a grid from the first cell to the last (65,536 x 256 cells: 1 GB
+    with the copy handed over), and copies a shared string into each cell naming it."""
+    path = xls(tmp_path / "t.xls", records, strings=["ж" * 30_000], dimension=dimension)
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.needs_too_much_memory"
+
+
+#: The formula tokens of the number 1 (PtgInt); `\x19\x40\x00` + n: n spaces (PtgAttrSpace).
+ONE = b"\x1e\x01\x00"
+
+
+def formula(row: int, tokens: bytes) -> BiffRecord:
+    value = struct.pack("<d", 1.0)
+    return 0x0006, struct.pack("<3H8sHLH", row, 0, 0, value, 0, 0, len(tokens)) + tokens
+
+
+@pytest.mark.parametrize(
+    ("tokens", "reason"),
+    [
+        (ONE + b"\x19\x40\x00\x05" * 450, "a formula has 1,803 token bytes, over 1,800"),
+        (ONE + b"\x19\x40\x00\xff" * 5, "a formula inserts 1,275 spaces, over 1,024"),
+    ],
+    ids=["too long", "too many spaces"],
+)  # fmt: skip
+def test_calamine_refuses_an_xls_formula_it_would_spend_seconds_on(
+    tmp_path: Path, tokens: bytes, reason: str
+) -> None:
+    """calamine writes each formula as text when the workbook opens, inserting every
+    space at the front of what it wrote: 20 formulas of 2,000 x 255 spaces took 42 s."""
+    path = xls(tmp_path / "t.xls", [formula(0, tokens)])
+    error = refused(CalamineReader(), path)
+    assert (error.code, error.details["reason"]) == ("file.malformed", reason)
+
+
+def test_calamine_reads_an_xls_with_formulas_and_shared_strings(tmp_path: Path) -> None:
+    spaced = ONE + b"\x19\x40\x00\x03"  # 1, then three spaces
+    records = [formula(0, spaced), biff_shared(1, 1, 1), biff_number(2, 0, 2.5)]
+    path = xls(tmp_path / "t.xls", records, strings=["a", "Чай"])
+    assert read(CalamineReader(), path, width=2) == [
+        (1, (1, None)),
+        (2, (None, "Чай")),
+        (3, (Decimal("2.5"), None)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [xlsb_row(0), xlsb_number(0, 1), xlsb_row(20_000), xlsb_number(20_000, 2)],
+        [xlsb_row(0), *(xlsb_shared(column, 0) for column in range(2_000))],
+    ],
+    ids=["cells far apart", "copies of a shared string"],
+)
+def test_calamine_refuses_an_xlsb_it_would_allocate_for(tmp_path: Path, cells: list[bytes]) -> None:
+    """A 922-byte .xlsb with cells at A1 and at row and column 20,000 asked for 12.8 GB
+    and aborted the process (calamine takes any 32-bit column)."""
+    path = xlsb(tmp_path / "t.xlsb", cells, strings=["ж" * 100_000])
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.needs_too_much_memory"
+
+
+def test_calamine_reads_an_xlsb(tmp_path: Path) -> None:
+    cells = [xlsb_row(0), xlsb_number(0, 1.5), xlsb_shared(1, 1), xlsb_row(2), xlsb_number(2, 7)]
+    path = xlsb(tmp_path / "t.xlsb", cells, strings=["a", "Чай"], dimension=(0, 2, 0, 2))
+    assert read(CalamineReader(), path, width=3) == [
+        (1, (Decimal("1.5"), "Чай", None)),
+        (3, (None, None, 7)),
+    ]
 
 
 # --- CSV --------------------------------------------------------------------------------
