@@ -890,6 +890,14 @@ def test_calamine_refuses_an_xls_formula_it_would_spend_seconds_on(
     assert (error.code, error.details["reason"]) == ("file.malformed", reason)
 
 
+def test_a_formula_calamine_panics_on_is_a_damaged_file(tmp_path: Path) -> None:
+    """A 3-D reference cut short: calamine indexes past the tokens and panics."""
+    path = xls(tmp_path / "t.xls", [formula(0, b"\x3a\x01")])
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.malformed"
+    assert "out of range" in error.details["reason"]
+
+
 def test_calamine_reads_an_xls_with_formulas_and_shared_strings(tmp_path: Path) -> None:
     spaced = ONE + b"\x19\x40\x00\x03"  # 1, then three spaces
     records = [formula(0, spaced), biff_shared(1, 1, 1), biff_number(2, 0, 2.5)]

@@ -115,10 +115,19 @@ def _count_load(path: Path, suffix: str, budget: MemoryBudget) -> None:
 
 @contextmanager
 def _reading(path: Path) -> Iterator[None]:
-    """Where calamine (or the zip scan) runs: its failures become SpreadsheetError."""
+    """Where calamine (or a count of its load) runs: its failures become SpreadsheetError.
+
+    calamine panics on some damaged files (an .xls formula cut short indexes past its
+    end); pyo3 raises the panic as `pyo3_runtime.PanicException`, a BaseException that
+    cannot be imported before it is first raised, so it is known by its name.
+    """
     try:
         yield
     except PasswordError:
         raise SpreadsheetError("file.encrypted", file=path.name) from None
     except _FAILURES as error:
+        raise malformed(path, error) from error
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
+            raise
         raise malformed(path, error) from error
