@@ -1,5 +1,7 @@
-"""Spreadsheet files built in a test's temporary folder: openpyxl workbooks, and the
-hand-edited or hostile variants no library writes (no binary fixture is committed)."""
+"""Spreadsheet files built in a test's temporary folder: openpyxl workbooks, the hand-edited
+or hostile variants no library writes, and .xls and .xlsb files written record by record
+(nothing writes them here). The only binary files committed are two small ones saved by
+LibreOffice (tests/files), for what a real writer puts in an .ods and an .xls."""
 
 from __future__ import annotations
 
@@ -158,4 +160,184 @@ def ods(path: Path, rows_xml: str, name: str = "Лист1") -> Path:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return path
+
+
+#: Cell records of an Excel 97-2003 sheet: (record type, data), as `xls` writes them.
+BiffRecord = tuple[int, bytes]
+
+
+def biff_number(row: int, column: int, value: float) -> BiffRecord:
+    return 0x0203, struct.pack("<3Hd", row, column, 0, value)
+
+
+def biff_shared(row: int, column: int, index: int) -> BiffRecord:
+    """A LABELSST cell: the `index`-th string of the workbook's shared-string table."""
+    return 0x00FD, struct.pack("<3HL", row, column, 0, index)
+
+
+def biff_dimension(
+    first_row: int, rows_end: int, first_column: int, columns_end: int
+) -> BiffRecord:
+    """The sheet's claimed extent: `rows_end` and `columns_end` one past the last."""
+    return 0x0200, struct.pack("<2L3H", first_row, rows_end, first_column, columns_end, 0)
+
+
+def xls(
+    path: Path,
+    cells: Sequence[BiffRecord],
+    strings: Sequence[str] = (),
+    name: str = "Лист1",
+    dimension: BiffRecord | None = None,
+) -> Path:
+    """An Excel 97-2003 workbook (BIFF8 in an OLE compound file) of one sheet holding
+    `cells`, with `strings` as its shared-string table; the claimed `dimension` defaults
+    to none."""
+
+    def record(kind: int, data: bytes) -> bytes:
+        return struct.pack("<2H", kind, len(data)) + data
+
+    def bof(kind: int) -> bytes:
+        return record(0x0809, struct.pack("<4H2L", 0x0600, kind, 0, 1997, 0, 6))
+
+    sheet_name = name.encode("utf-16-le")
+    table = b"".join(
+        struct.pack("<HB", len(text), 1) + text.encode("utf-16-le") for text in strings
+    )
+    sst = record(0x00FC, struct.pack("<2l", len(strings), len(strings)) + table) if strings else b""
+    boundsheet_size = 4 + 8 + len(sheet_name)
+    globals_size = len(bof(5)) + boundsheet_size + len(sst) + 4
+    boundsheet = record(
+        0x0085, struct.pack("<L2B2B", globals_size, 0, 0, len(name), 1) + sheet_name
+    )
+    stream = bof(5) + boundsheet + sst + record(0x000A, b"")
+    stream += bof(0x10) + (record(*dimension) if dimension else b"")
+    stream += b"".join(record(kind, data) for kind, data in cells) + record(0x000A, b"")
+    path.write_bytes(_compound_file({"Workbook": stream.ljust(4096, b"\0")}))
+    return path
+
+
+def _compound_file(streams: Mapping[str, bytes]) -> bytes:
+    """An OLE compound file (version 3, 512-byte sectors) holding `streams` of 4,096 bytes
+    or more each (smaller ones would belong in the mini stream, not written here)."""
+    sector = 512
+    end, free, fat_mark, none = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+    data_sectors = [-(-len(data) // sector) for data in streams.values()]
+    fat_sectors = 1
+    while fat_sectors * sector // 4 < fat_sectors + 1 + sum(data_sectors):
+        fat_sectors += 1
+    fat = [fat_mark] * fat_sectors + [end]  # then the directory's one sector
+    entries = [_directory_entry("Root Entry", 5, child=1 if streams else none, start=end, size=0)]
+    for index, ((name, data), count) in enumerate(zip(streams.items(), data_sectors, strict=True)):
+        start = len(fat)
+        fat += [*range(start + 1, start + count), end]
+        right = index + 2 if index + 1 < len(streams) else none
+        entries.append(_directory_entry(name, 2, right=right, start=start, size=len(data)))
+    fat += [free] * (fat_sectors * sector // 4 - len(fat))
+    directory = b"".join(entries).ljust(sector, b"\0")
+    header = struct.pack(
+        "<8s16s5H6s9L",
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6),
+        0, fat_sectors, fat_sectors, 0, 4096, end, 0, end, 0,
+    )  # fmt: skip
+    difat = [*range(fat_sectors), *[free] * (109 - fat_sectors)]
+    header += struct.pack("<109L", *difat)
+    body = struct.pack(f"<{len(fat)}L", *fat) + directory
+    body += b"".join(
+        data.ljust(count * sector, b"\0")
+        for data, count in zip(streams.values(), data_sectors, strict=True)
+    )
+    return header + body
+
+
+def _directory_entry(
+    name: str, kind: int, *, child: int = 0xFFFFFFFF, right: int = 0xFFFFFFFF, start: int, size: int
+) -> bytes:
+    encoded = (name + "\0").encode("utf-16-le")
+    return struct.pack(
+        "<64sH2B3L16sL16sLQ",
+        encoded, len(encoded), kind, 1, 0xFFFFFFFF, right, child, bytes(16), 0, bytes(16),
+        start, size,
+    )  # fmt: skip
+
+
+def xlsb_record(kind: int, data: bytes = b"") -> bytes:
+    """An Excel binary (.xlsb) record: its type and size as 7-bit groups, then its data."""
+
+    def groups(value: int) -> bytes:
+        out = bytearray()
+        while True:
+            out.append(value & 0x7F | (0x80 if value > 0x7F else 0))
+            value >>= 7
+            if not value:
+                return bytes(out)
+
+    return groups(kind) + groups(len(data)) + data
+
+
+def xlsb_row(row: int) -> bytes:
+    return xlsb_record(0x0000, struct.pack("<LL", row, 0) + bytes(9))
+
+
+def xlsb_number(column: int, value: float) -> bytes:
+    return xlsb_record(0x0005, struct.pack("<LLd", column, 0, value))
+
+
+def xlsb_shared(column: int, index: int) -> bytes:
+    return xlsb_record(0x0007, struct.pack("<LLL", column, 0, index))
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<L", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb(
+    path: Path,
+    cells: Sequence[bytes],
+    strings: Sequence[str] = (),
+    dimension: tuple[int, int, int, int] = (0, 0, 0, 0),
+    name: str = "Лист1",
+) -> Path:
+    """An Excel binary workbook of one sheet holding `cells` (records made by `xlsb_row`,
+    `xlsb_number`, `xlsb_shared`), `strings` as its shared strings, claiming `dimension`
+    (first row, last row, first column, last column)."""
+    first_row, last_row, first_column, last_column = dimension
+    book = (
+        xlsb_record(0x0083)
+        + xlsb_record(0x008F)
+        + xlsb_record(0x009C, struct.pack("<LL", 0, 1) + _wide("rId1") + _wide(name))
+        + xlsb_record(0x0090)
+        + xlsb_record(0x009D, bytes(26))
+        + xlsb_record(0x0084)
+    )
+    sheet = (
+        xlsb_record(0x0081)
+        + xlsb_record(0x0094, struct.pack("<4L", first_row, last_row, first_column, last_column))
+        + xlsb_record(0x0091)
+        + b"".join(cells)
+        + xlsb_record(0x0092)
+        + xlsb_record(0x0082)
+    )
+    parts = {
+        "[Content_Types].xml": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            b'.org/package/2006/content-types"><Default Extension="bin" ContentType="application/'
+            b'vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>'
+        ),
+        "xl/workbook.bin": book,
+        "xl/_rels/workbook.bin.rels": (
+            b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+            b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http:'
+            b'//schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+            b'Target="worksheets/sheet1.bin"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.bin": sheet,
+    }
+    if strings:
+        items = b"".join(xlsb_record(0x0013, b"\0" + _wide(text)) for text in strings)
+        count = struct.pack("<LL", len(strings), len(strings))
+        parts["xl/sharedStrings.bin"] = xlsb_record(0x009F, count) + items + xlsb_record(0x00A0)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
     return path

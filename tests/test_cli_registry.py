@@ -126,3 +126,21 @@ def test_an_unreadable_file_is_one_line_of_error(
     assert len(err.strip().splitlines()) == 1
     assert "r.xlsx" in err
     assert "Traceback" not in err
+
+
+def test_over_a_thousand_problems_are_listed_to_the_cap_then_counted(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """1,100 orders with a bad quantity: the import keeps 1,000 problems (its default cap),
+    the command lists them and says how many more there were, refused or partial."""
+    rows = [[f"C-{n}", "Иванов", "Москва", "TEA-001", "много"] for n in range(1_100)]
+    path = registry(tmp_path / "r.xlsx", *rows)
+    load = ["registry", "import", str(path), "--template", "courier-sku"]
+    load += ["--counterparty", "ROMASHKA"]
+
+    for extra in ((), ("--partial",)):
+        code, _, err = custody(capsys, demo_db, *load, *extra, lang="ru")
+        lines = err.strip().splitlines()
+        assert code == 1
+        assert len(lines) == 1_001
+        assert lines[-1] == "custody: и ещё замечаний, не перечисленных здесь: 100"

@@ -7,6 +7,7 @@ values are written out by hand from the rows the test puts in.
 from __future__ import annotations
 
 import json
+import tracemalloc
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,7 +18,7 @@ import pytest
 from attrs import evolve
 
 from custody_core import LineDraft, Principal, ReceiptDraft
-from custody_core.domain.errors import NotFound, ValidationError
+from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.imports import OrderOutcome, OutcomeKind, RegistryRejected
 from custody_core.domain.orders import Cargo, OrderState
 from custody_core.domain.registry import (
@@ -495,3 +496,95 @@ def test_a_template_is_bounded_and_keeps_its_counterparty_as_data() -> None:
     many_formats = ColumnMapping("delivery_date", column="C", formats=["%d.%m.%Y"] * 11)
     [problem] = evolve(mine, columns=[*mine.columns, many_formats]).problems()
     assert (problem.field, problem.value) == ("columns[3].formats", 11)
+
+
+# --- how much of a hostile file a problem echoes ----------------------------------------
+
+
+def test_a_problem_echoes_at_most_a_hundred_characters_of_a_cell(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    huge = "Ю" * 1_000_000
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            SKU_HEADER,
+            ["J-1", huge, "Иванов", None, huge, "TEA", 1, None],
+            ["J-1", None, "Петров", None, None, "SUGAR", 1, None],
+        ],
+    )
+    result = office.import_registry(path, "courier-sku", "ROMASHKA", dry_run=True)
+
+    by_code = {p.code: p for p in result.problems}
+    assert set(by_code) == {"cell.not_date", "registry.order_field_differs"}
+    assert by_code["cell.not_date"].value == "Ю" * 99 + "…"
+    differs = by_code["registry.order_field_differs"]
+    assert differs.value == "Петров"
+    assert differs.expected == "Иванов (row 2)"
+    for problem in result.problems:
+        for locale in ("en", "ru"):
+            assert len(problem.message(locale)) < 400
+
+
+def test_an_echoed_header_and_value_are_cut_with_an_ellipsis() -> None:
+    problem = Problem("cell.not_date", "delivery_date", "x" * 101, header="Д" * 5000, row=7)
+    assert problem.value == "x" * 99 + "…"
+    assert problem.header == "Д" * 99 + "…"
+    assert Problem("cell.not_date", "delivery_date", "x" * 100).value == "x" * 100
+    assert Problem("cell.not_integer", "places", 10**200).value == 10**200
+
+
+def test_the_problem_cap_bounds_the_result_the_error_and_the_rows_of_one_order(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    """One order of 5,000 rows, each with six problems (a date that is none, a recipient
+    and an address other than the first row's, no SKU, no quantity, so no cargo), then
+    an order with a bad quantity: ten problems kept, the rest counted, and the run never
+    holds many more than that (an order's row problems were all kept until its end)."""
+    rows: list[list[object]] = [SKU_HEADER, ["K-1", None, "Иванов", None, "Москва", "TEA", 1, None]]
+    rows += [
+        ["K-1", "31.02.2026", f"Петров {n}", None, f"Тула {n}", None, None, None]
+        for n in range(5_000)
+    ]
+    rows.append(["K-2", None, "Петров", None, "Москва", "TEA", "два", None])
+    path = workbook(tmp_path / "r.xlsx", rows)
+
+    tracemalloc.start()
+    try:
+        result = office.import_registry(
+            path, "courier-sku", "ROMASHKA", dry_run=True, max_problems=10
+        )
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(result.problems) == 10
+    assert result.problems_omitted == 6 * 5_000 + 1 - 10
+    assert result.rejected == 2
+    assert peak < 3 * 1024 * 1024
+
+    with pytest.raises(RegistryRejected) as caught:
+        office.import_registry(path, "courier-sku", "ROMASHKA", max_problems=10)
+    error = caught.value
+    assert len(error.problems) == 10
+    assert str(error).endswith("; 29991 more problems, not listed")
+    assert error.message("ru").endswith("; и ещё замечаний, не перечисленных здесь: 29991")
+    assert office.orders("ROMASHKA").items == ()
+
+
+@pytest.mark.parametrize(
+    ("wrong", "code"),
+    [
+        (0, "value.invalid"),
+        (-1, "value.invalid"),
+        (True, "value.wrong_type"),
+        (2.5, "value.wrong_type"),
+        ("10", "value.wrong_type"),
+    ],
+)
+def test_the_problem_cap_is_a_whole_number_from_one(
+    office: BackOffice, tmp_path: Path, wrong: object, code: str
+) -> None:
+    path = sku_registry(tmp_path / "r.xlsx")
+    with pytest.raises(ValidationError) as caught:
+        office.import_registry(path, "courier-sku", "ROMASHKA", max_problems=wrong)  # type: ignore[arg-type]
+    assert [(p.code, p.field) for p in caught.value.problems] == [(code, "max_problems")]

@@ -7,9 +7,12 @@ row is written out by hand. Workbook tests run against openpyxl and calamine.
 from __future__ import annotations
 
 import os
+import re
+import struct
 import time
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
@@ -30,6 +33,10 @@ from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, Sprea
 from spreadsheet_files import (
     BILLION_LAUGHS,
     SHEET,
+    BiffRecord,
+    biff_dimension,
+    biff_number,
+    biff_shared,
     cache_formulas,
     edit_sheet,
     members,
@@ -39,6 +46,11 @@ from spreadsheet_files import (
     shared_strings,
     sheet_data,
     workbook,
+    xls,
+    xlsb,
+    xlsb_number,
+    xlsb_row,
+    xlsb_shared,
 )
 
 BOOKS = [OpenpyxlReader(), CalamineReader()]
@@ -450,7 +462,21 @@ def test_the_file_size_limit(reader: SpreadsheetReader, tmp_path: Path) -> None:
     path = workbook(tmp_path / "t.xlsx", [["a"]])
     error = refused(reader, path, limits=ReadLimits(max_file_bytes=1000))
     assert error.code == "file.too_large"
-    assert error.details == {"file": "t.xlsx", "size": path.stat().st_size, "limit": 1000}
+    size = path.stat().st_size
+    assert error.details == {
+        "file": "t.xlsx",
+        "size": size,
+        "limit": 1000,
+        "setting": "max_file_bytes",
+    }
+    assert error.message("en") == (
+        f"t.xlsx is {size} bytes, over the limit of 1000; "
+        "to read it, raise ReadLimits.max_file_bytes"
+    )
+    assert error.message("ru") == (
+        f"Файл t.xlsx занимает {size} байт, больше допустимых 1000; чтобы прочитать его, "
+        "увеличьте предел размера файла в настройках чтения"
+    )
 
 
 def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
@@ -458,6 +484,7 @@ def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
     limits = ReadLimits(max_loaded_bytes=1000)
     error = refused(CalamineReader(), path, limits=limits)
     assert (error.code, error.details["limit"]) == ("file.too_large", 1000)
+    assert error.details["setting"] == "max_loaded_bytes"
     assert read(OpenpyxlReader(), path, limits) == [(1, ("a",))]  # a streaming reader is not capped
 
 
@@ -475,15 +502,16 @@ def test_calamine_refuses_files_over_its_loading_limit(tmp_path: Path) -> None:
     ],
     ids=["far", "spaced", "unplaced", "prefixed"],
 )
-def test_calamine_refuses_a_sheet_grid_over_the_unpacked_limit(
-    tmp_path: Path, rows_xml: str
-) -> None:
+def test_calamine_refuses_a_sheet_grid_over_the_memory_limit(tmp_path: Path, rows_xml: str) -> None:
     # calamine builds a dense grid of 32-byte cells: 10,000 x 26 cells is 8.3 MB. With
     # cells at A1 and XFD1048576 it would ask for 512 GiB and abort the process.
     path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
-    limits = ReadLimits(max_unpacked_bytes=1_000_000)
+    limits = ReadLimits(max_memory_bytes=1_000_000)
     error = refused(CalamineReader(), path, limits=limits)
-    assert error.code == "file.unpacked_too_large"
+    assert (error.code, error.details["setting"]) == (
+        "file.needs_too_much_memory",
+        "max_memory_bytes",
+    )
     assert error.details["size"] >= 10_000 * 26 * 32
     assert [number for number, _ in read(OpenpyxlReader(), path, limits, width=26)] == [1, 10000]
 
@@ -520,6 +548,146 @@ def test_a_missing_file_is_unreadable(tmp_path: Path) -> None:
         assert (error.code, error.details["file"]) == ("file.unreadable", f"gone{suffix}")
 
 
+# --- what openpyxl may hold ---------------------------------------------------------------
+
+
+def traced_peak(action: Callable[[], object]) -> tuple[object, int]:
+    """What `action` returns, and the most memory Python allocated while it ran."""
+    tracemalloc.start()
+    try:
+        done = action()
+        return done, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("rows_xml", "first"),
+    [
+        ('<row r="1">' + "<c><v>7</v></c>" * 200_000 + "</row>", (1, (7, 7))),
+        ('<row r="1"><c r="A1"><v>7</v></c></row>' + "<junk><x/></junk>" * 100_000, (1, (7, None))),
+        (
+            "".join(
+                f'<row r="{r}" ht="13.8" customHeight="1" hidden="0"><c r="A{r}"><v>7</v></c></row>'
+                for r in range(1, 50_001)
+            ),
+            (1, (7, None)),
+        ),
+    ],
+    ids=["a wide row", "unknown elements", "row attributes"],
+)
+def test_openpyxl_walks_a_sheet_in_flat_memory(tmp_path: Path, rows_xml: str, first: Row) -> None:
+    """openpyxl built a row whole (a row of 200,000 cells: over 60 MB), kept elements it
+    does not know, and kept every row's attributes; the reader keeps none of them."""
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml, dimension=None)
+    limits = ReadLimits(max_compression_ratio=1_000)  # the rows compress 300 times
+    rows, peak = traced_peak(lambda: read(OpenpyxlReader(), path, limits, width=2))
+    assert isinstance(rows, list)
+    assert rows[0] == first
+    assert peak < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("cell", "reason"),
+    [
+        ('<c r="A1" t="inlineStr"><is>' + "<r><t>a</t></r>" * 5_000 + "</is></c>",
+         "an element holds over 10,000 elements"),
+        (f'<c r="A1" t="inlineStr"><is><t>{"я" * 600_000}</t></is></c>',
+         "it holds a text or tag of over 1,048,576 bytes"),
+        ('<c r="A1">' + "<x>" * 70 + "</x>" * 70 + "</c>", "its elements nest over 64 deep"),
+    ],
+    ids=["parts", "text", "depth"],
+)  # fmt: skip
+def test_openpyxl_refuses_a_cell_it_would_have_to_hold_whole(
+    tmp_path: Path, cell: str, reason: str
+) -> None:
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), f'<row r="1">{cell}</row>')
+    error = refused(OpenpyxlReader(), path)
+    assert (error.code, error.details["reason"]) == ("file.malformed", reason)
+
+
+def test_openpyxl_reads_a_long_rich_text_cell(tmp_path: Path) -> None:
+    cell = '<c r="A1" t="inlineStr"><is>' + "<r><t>ab</t></r>" * 3_000 + "</is></c>"
+    long = f'<c r="B1" t="inlineStr"><is><t>{"я" * 400_000}</t></is></c>'
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), f'<row r="1">{cell}{long}</row>')
+    assert read(OpenpyxlReader(), path, width=2) == [(1, ("ab" * 3_000, "я" * 400_000))]
+
+
+def test_openpyxl_spends_the_shared_strings_from_the_memory_budget(tmp_path: Path) -> None:
+    """50,000 strings of 10 to 15 characters take about 3.5 MB in openpyxl's list."""
+    strings = [f"строка {n}" for n in range(50_000)]
+    path = shared_strings(workbook(tmp_path / "t.xlsx"), strings)
+    sheet_data(path, '<row r="1"><c r="A1" t="s"><v>49999</v></c></row>')
+    assert read(OpenpyxlReader(), path) == [(1, ("строка 49999",))]
+    error = refused(OpenpyxlReader(), path, limits=ReadLimits(max_memory_bytes=3_000_000))
+    assert (error.code, error.details["setting"]) == (
+        "file.needs_too_much_memory",
+        "max_memory_bytes",
+    )
+
+
+def test_openpyxl_pays_for_the_styles_before_parsing_them(tmp_path: Path) -> None:
+    """100,000 `<xf/>` (500 KB) would take openpyxl about 65 MB: refused in a 20 MB budget
+    before openpyxl builds them."""
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    styles = members(path)["xl/styles.xml"].decode()
+    styles = re.sub(
+        r'<cellXfs count="\d+">', '<cellXfs count="100000">' + "<xf/>" * 100_000, styles
+    )
+    rewrite(path, {"xl/styles.xml": styles.encode()})
+    limits = ReadLimits(max_memory_bytes=20_000_000)
+    (error, peak) = traced_peak(lambda: refused(OpenpyxlReader(), path, limits=limits))
+    assert isinstance(error, SpreadsheetError)
+    assert error.code == "file.needs_too_much_memory"
+    assert error.details["size"] > 100_000 * 500
+    assert peak < 5 * 1024 * 1024
+    assert read(OpenpyxlReader(), path) == [(1, ("a",))]
+
+
+@books
+def test_a_file_unpacking_to_too_many_times_its_size_is_refused(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    """2 MB of one repeated element compresses about 300 times: refused by the ratio
+    unless the limit is raised; a file that unpacks to under 1 MiB is never judged by it."""
+    rows_xml = '<row r="1"><c r="A1"><v>1</v></c></row>' + "<x/>" * 500_000
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
+    error = refused(reader, path)
+    assert (error.code, error.details["setting"]) == (
+        "file.too_compressed",
+        "max_compression_ratio",
+    )
+    assert error.details["ratio"] > 250
+    assert "(refused as a possible zip bomb)" in error.message("en")
+    assert read(reader, path, ReadLimits(max_compression_ratio=2_000)) == [(1, (1,))]
+    small = sheet_data(workbook(tmp_path / "small.xlsx"), "<x/>" * 200_000)
+    assert read(reader, small) == []
+
+
+@books
+@pytest.mark.parametrize(
+    ("names", "reason"),
+    [
+        ([f"p/{n}" for n in range(10_001)], "declares 10,010 members in"),
+        ([f"{n:03}" + "x" * 9_000 for n in range(120)], "members in 1,086,"),
+    ],
+    ids=["members", "directory"],
+)
+def test_a_zip_directory_no_workbook_has_is_refused_before_it_is_read(
+    reader: SpreadsheetReader, tmp_path: Path, names: list[str], reason: str
+) -> None:
+    """zipfile keeps about 600 bytes per member of the directory it reads."""
+    path = workbook(tmp_path / "t.xlsx", [["a"]])
+    with zipfile.ZipFile(path, "a") as archive:
+        for name in names:
+            archive.writestr(name, b"")
+    error, peak = traced_peak(lambda: refused(reader, path))
+    assert isinstance(error, SpreadsheetError)
+    assert error.code == "file.malformed"
+    assert reason in error.details["reason"]
+    assert peak < 3 * 1024 * 1024
+
+
 # --- OpenDocument, through calamine ------------------------------------------------------------
 
 
@@ -552,6 +720,218 @@ def test_calamine_refuses_a_password_protected_ods(tmp_path: Path) -> None:
     )
     rewrite(path, {"META-INF/manifest.xml": manifest})
     assert refused(CalamineReader(), path).code == "file.encrypted"
+
+
+# --- what calamine may hold ---------------------------------------------------------------
+
+FILES = Path(__file__).parent / "files"
+REAL_ROWS = [
+    (1, ("№ заказа", "Дата доставки", "Получатель", "Мест", "Вес", None, "Комментарий")),
+    (2, ("R-1", date(2026, 12, 1), "Иванов И. И.", 2, Decimal("1.5"), None, "Позвонить")),
+    (3, ("R-2", date(2026, 12, 2), "Петрова А. С.", 1, Decimal("0.25"), None, None)),
+    (4, ("R-3", date(2026, 12, 2), "Петрова А. С.", 1, Decimal("0.25"), None, None)),
+    (6, ("R-4", None, "Сидоров", 3, 3, 3, "три")),
+]
+
+
+@pytest.mark.parametrize("name", ["registry-libreoffice.ods", "registry-libreoffice.xls"])
+def test_calamine_reads_files_libreoffice_saved(name: str) -> None:
+    """Saved by LibreOffice from a workbook of these rows: every .ods row ends in an empty
+    cell repeated to column 16,384, row 5 is one repeated 16,384 times, R-4's 3 stands
+    for three cells, and 1,048,569 empty rows follow: all read, none materialised."""
+    assert read(CalamineReader(), FILES / name, width=7) == REAL_ROWS
+
+
+def cell(value: str, attributes: str = "") -> str:
+    return f'<table:table-cell office:value-type="float" office:value="{value}"{attributes}/>'
+
+
+def text_cell(text: str, attributes: str = "") -> str:
+    cell = f'<table:table-cell office:value-type="string"{attributes}><text:p>'
+    return cell + text + "</text:p></table:table-cell>"
+
+
+def row(*cells: str, attributes: str = "") -> str:
+    return f"<table:table-row{attributes}>{''.join(cells)}</table:table-row>"
+
+
+def across(count: int | str) -> str:
+    return f' table:number-columns-repeated="{count}"'
+
+
+def down(count: int | str) -> str:
+    return f' table:number-rows-repeated="{count}"'
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        row(cell("1", across(16_000))) * 3_000,
+        row(cell("1", across(100)), attributes=down(1_000_000)),
+        row(f"<table:table-cell{across(15_999)}/>", cell("1"))
+        + row(attributes=down(100_000)) + row(cell("2")),
+        row(cell("1", across(16_000)), attributes=down(0)) * 2_000,
+        row(text_cell('<text:s text:c="1000000000"/>')),
+        row(text_cell("ж" * 10_000, across(100_000))),
+        row(cell("1"), attributes=down("&#49;000000000")),
+    ],
+    ids=["repeated cells in rows", "repeated rows", "empty rows between", "rows repeated 0 times",
+         "spaces", "a repeated string", "an escaped count"],
+)  # fmt: skip
+def test_calamine_refuses_an_ods_that_repeats_its_way_to_gigabytes(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    """The first is the 0.7 KiB file that took 5.9 GB: calamine materialises what the
+    repeats stand for (and 1.6 billion cells in one row abort the process)."""
+    path = ods(tmp_path / "t.ods", rows_xml)
+    limits = ReadLimits(max_compression_ratio=10_000)
+    (error, peak) = traced_peak(lambda: refused(CalamineReader(), path, limits=limits))
+    assert isinstance(error, SpreadsheetError)
+    assert (error.code, error.details["setting"]) == (
+        "file.needs_too_much_memory",
+        "max_memory_bytes",
+    )
+    assert error.details["size"] > ReadLimits().max_memory_bytes
+    assert peak < 8 * 1024 * 1024
+
+
+def test_calamine_reads_an_ods_whose_repeats_stay_small(tmp_path: Path) -> None:
+    rows_xml = (
+        row(cell("1", across(3)), text_cell("a"))
+        + row(attributes=down(2))
+        + row(text_cell("b", across(2)), attributes=down(2))
+        + row(f"<table:table-cell{across(1_000_000)}/>")
+        + row(attributes=down(1_000_000))
+    )  # fmt: skip
+    assert read(CalamineReader(), ods(tmp_path / "t.ods", rows_xml), width=5) == [
+        (1, (1, 1, 1, "a", None)),
+        (4, ("b", "b", None, None, None)),
+        (5, ("b", "b", None, None, None)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        row(text_cell("x", ' x="a</table:table-row><table:table-row>b"'), cell("1", across(9))),
+        "<!-- <table:table-row> -->" + row(cell("1")),
+        row(text_cell("<table:table-row><table:table-cell/></table:table-row>")),
+    ],
+    ids=["a row end in a value", "a comment", "a row in a cell"],
+)  # fmt: skip
+def test_calamine_refuses_an_ods_whose_rows_the_scan_cannot_tell(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    """quick-xml reads `x="a</table:table-row>b"` as a value, a plain search as a row's
+    end: markup inside values, comments or CDATA, and rows in rows, are refused."""
+    error = refused(CalamineReader(), ods(tmp_path / "t.ods", rows_xml))
+    assert error.code == "file.malformed"
+    assert error.details["reason"] in (
+        "its content.xml has markup inside a value, comment or CDATA",
+        "its content.xml nests a table or a row in a row",
+    )
+
+
+def test_calamine_pays_for_each_copy_of_a_shared_string(tmp_path: Path) -> None:
+    """1,000 cells naming one shared string of a million characters took 1 GB: calamine
+    copies it into every cell (here 2,000 cells and 800 KB)."""
+    rows_xml = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 2001))
+    path = shared_strings(sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml), ["я" * 400_000])
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.needs_too_much_memory"
+    assert error.details["size"] > 2_000 * 800_000
+    assert len(read(OpenpyxlReader(), path)) == 2_000  # openpyxl keeps the one string
+
+
+@pytest.mark.parametrize(
+    ("records", "dimension"),
+    [
+        ([biff_number(0, 0, 1)], biff_dimension(0, 0xFFFFFFFF, 0, 0xFFFF)),
+        ([biff_number(0, 0, 1), biff_number(65_535, 255, 2)], None),
+        ([biff_shared(row, 0, 0) for row in range(5_000)], None),
+    ],
+    ids=["a declared dimension", "cells far apart", "copies of a shared string"],
+)
+def test_calamine_refuses_an_xls_it_would_allocate_for(
+    tmp_path: Path, records: list[BiffRecord], dimension: BiffRecord | None
+) -> None:
+    """calamine reserves what DIMENSION declares (a 5 KB file aborted the process asking
+    for 11 PB), spans a grid from the first cell to the last (65,536 x 256 cells: 1 GB
+    with the copy handed over), and copies a shared string into each cell naming it."""
+    path = xls(tmp_path / "t.xls", records, strings=["ж" * 30_000], dimension=dimension)
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.needs_too_much_memory"
+
+
+#: The formula tokens of the number 1 (PtgInt); `\x19\x40\x00` + n: n spaces (PtgAttrSpace).
+ONE = b"\x1e\x01\x00"
+
+
+def formula(row: int, tokens: bytes) -> BiffRecord:
+    value = struct.pack("<d", 1.0)
+    return 0x0006, struct.pack("<3H8sHLH", row, 0, 0, value, 0, 0, len(tokens)) + tokens
+
+
+@pytest.mark.parametrize(
+    ("tokens", "reason"),
+    [
+        (ONE + b"\x19\x40\x00\x05" * 450, "a formula has 1,803 token bytes, over 1,800"),
+        (ONE + b"\x19\x40\x00\xff" * 5, "a formula inserts 1,275 spaces, over 1,024"),
+    ],
+    ids=["too long", "too many spaces"],
+)  # fmt: skip
+def test_calamine_refuses_an_xls_formula_it_would_spend_seconds_on(
+    tmp_path: Path, tokens: bytes, reason: str
+) -> None:
+    """calamine writes each formula as text when the workbook opens, inserting every
+    space at the front of what it wrote: 20 formulas of 2,000 x 255 spaces took 42 s."""
+    path = xls(tmp_path / "t.xls", [formula(0, tokens)])
+    error = refused(CalamineReader(), path)
+    assert (error.code, error.details["reason"]) == ("file.malformed", reason)
+
+
+def test_a_formula_calamine_panics_on_is_a_damaged_file(tmp_path: Path) -> None:
+    """A 3-D reference cut short: calamine indexes past the tokens and panics."""
+    path = xls(tmp_path / "t.xls", [formula(0, b"\x3a\x01")])
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.malformed"
+    assert "out of range" in error.details["reason"]
+
+
+def test_calamine_reads_an_xls_with_formulas_and_shared_strings(tmp_path: Path) -> None:
+    spaced = ONE + b"\x19\x40\x00\x03"  # 1, then three spaces
+    records = [formula(0, spaced), biff_shared(1, 1, 1), biff_number(2, 0, 2.5)]
+    path = xls(tmp_path / "t.xls", records, strings=["a", "Чай"])
+    assert read(CalamineReader(), path, width=2) == [
+        (1, (1, None)),
+        (2, (None, "Чай")),
+        (3, (Decimal("2.5"), None)),
+    ]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [xlsb_row(0), xlsb_number(0, 1), xlsb_row(20_000), xlsb_number(20_000, 2)],
+        [xlsb_row(0), *(xlsb_shared(column, 0) for column in range(2_000))],
+    ],
+    ids=["cells far apart", "copies of a shared string"],
+)
+def test_calamine_refuses_an_xlsb_it_would_allocate_for(tmp_path: Path, cells: list[bytes]) -> None:
+    """A 922-byte .xlsb with cells at A1 and at row and column 20,000 asked for 12.8 GB
+    and aborted the process (calamine takes any 32-bit column)."""
+    path = xlsb(tmp_path / "t.xlsb", cells, strings=["ж" * 100_000])
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.needs_too_much_memory"
+
+
+def test_calamine_reads_an_xlsb(tmp_path: Path) -> None:
+    cells = [xlsb_row(0), xlsb_number(0, 1.5), xlsb_shared(1, 1), xlsb_row(2), xlsb_number(2, 7)]
+    path = xlsb(tmp_path / "t.xlsb", cells, strings=["a", "Чай"], dimension=(0, 2, 0, 2))
+    assert read(CalamineReader(), path, width=3) == [
+        (1, (Decimal("1.5"), "Чай", None)),
+        (3, (None, None, 7)),
+    ]
 
 
 # --- CSV --------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from custody_core.cli.output import plain
 from custody_core.cli.phrases import PHRASES, TITLES
 from custody_core.cli.session import Session
-from custody_core.domain.imports import ImportResult, OrderOutcome, OutcomeKind
+from custody_core.domain.imports import ImportResult, OrderOutcome, OutcomeKind, omitted_message
 from custody_core.domain.registry import template_to_data
 from custody_core.services.registry import RowRange
 
@@ -60,6 +60,9 @@ def registry_import(session: Session) -> int:
     if result.problems:
         for problem in result.problems:
             print(f"custody: {problem.message(session.lang)}", file=sys.stderr)
+        omitted = omitted_message(result, session.lang)
+        if omitted:
+            print(f"custody: {omitted}", file=sys.stderr)
         return 1
     return 0
 

@@ -17,6 +17,7 @@ from custody_core.cli.phrases import PHRASES
 from custody_core.cli.session import Session, manager_desk
 from custody_core.demo import MAIN_CLIENT, build_demo, write_forms
 from custody_core.domain.errors import CustodyError, NotFound, StorageError, ValidationError
+from custody_core.domain.imports import RegistryRejected, omitted_message
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -44,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as error:
         for problem in error.problems:
             _complain(problem_text(problem, args.lang))
+        omitted = isinstance(error, RegistryRejected) and omitted_message(error.result, args.lang)
+        if omitted:
+            _complain(omitted)
     except (CustodyError, InputError) as error:
         _complain(error.message(args.lang))
         if isinstance(error, StorageError):

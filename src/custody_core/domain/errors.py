@@ -10,23 +10,36 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
 from attrs import frozen
 
 from custody_core.domain.messages import place, render
 
+#: Characters of a text a problem echoes back: enough to find the cell, never a whole
+#: cell of a hostile file (a 50 MiB cell would otherwise make a 50 MiB message).
+ECHOED = 100
+
+
+def echoed(value: Any) -> Any:
+    """`value` as a problem echoes it: text over ECHOED characters cut, an ellipsis at the cut."""
+    if isinstance(value, str) and len(value) > ECHOED:
+        return value[: ECHOED - 1] + "…"
+    return value
+
 
 @frozen
 class Problem:
-    """One thing wrong with the input, and where it is."""
+    """One thing wrong with the input, and where it is; the input's own text (`value`,
+    `header`) is kept cut to ECHOED characters."""
 
     code: str
     field: str
-    value: Any = None
+    value: Any = attrs.field(default=None, converter=echoed)
     expected: str | None = None
     row: int | None = None
     #: A spreadsheet column letter, and `header` the title of that column, if any.
     column: str | None = None
-    header: str | None = None
+    header: str | None = attrs.field(default=None, converter=echoed)
 
     def message(self, locale: str = "en") -> str:
         """The message, after "Row 5, column C «Телефон»: " when the problem has a place."""

@@ -11,6 +11,7 @@ from uuid import UUID
 from attrs import field, frozen
 
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import render
 
 
 class OutcomeKind(enum.StrEnum):
@@ -109,3 +110,16 @@ class RegistryRejected(ValidationError):
     def __init__(self, result: ImportResult) -> None:
         self.result = result
         super().__init__(result.problems)
+
+    def message(self, locale: str = "en") -> str:
+        """Every listed problem, then how many more were found but not kept."""
+        listed = super().message(locale)
+        omitted = omitted_message(self.result, locale)
+        return f"{listed}; {omitted}" if omitted else listed
+
+
+def omitted_message(result: ImportResult, locale: str) -> str | None:
+    """The line saying how many problems the import found but did not keep, if any."""
+    if not result.problems_omitted:
+        return None
+    return render("registry.problems_omitted", locale, {"count": result.problems_omitted})

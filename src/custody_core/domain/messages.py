@@ -88,14 +88,31 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "Файл {file} защищён паролем; сохраните его без пароля и загрузите снова",
     },
     "file.too_large": {
-        "en": "{file} is {size} bytes, over the limit of {limit}",
-        "ru": "Файл {file} занимает {size} байт, больше допустимых {limit}",
+        "en": "{file} is {size} bytes, over the limit of {limit}; "
+        "to read it, raise ReadLimits.{setting}",
+        "ru": "Файл {file} занимает {size} байт, больше допустимых {limit}; "
+        "чтобы прочитать его, увеличьте {setting} в настройках чтения",
     },
     "file.unpacked_too_large": {
         "en": "{file} unpacks to {size} bytes, over the limit of {limit} "
-        "(refused as a possible zip bomb)",
+        "(refused as a possible zip bomb); to read it, raise ReadLimits.{setting}",
         "ru": "Файл {file} распаковывается в {size} байт, больше допустимых {limit} "
-        "(отклонён как возможная zip-бомба)",
+        "(отклонён как возможная zip-бомба); чтобы прочитать его, увеличьте {setting} "
+        "в настройках чтения",
+    },
+    "file.too_compressed": {
+        "en": "{file} unpacks to {size} bytes, {ratio} times its own size, over the limit "
+        "of {limit} times (refused as a possible zip bomb); to read it, raise "
+        "ReadLimits.{setting}",
+        "ru": "Файл {file} распаковывается в {size} байт, в {ratio} раз больше себя самого, "
+        "а допустимо не больше чем в {limit} раз (отклонён как возможная zip-бомба); "
+        "чтобы прочитать его, увеличьте {setting} в настройках чтения",
+    },
+    "file.needs_too_much_memory": {
+        "en": "{file} would take about {size} bytes of memory to read, over the limit of "
+        "{limit}; to read it, raise ReadLimits.{setting}",
+        "ru": "Для чтения файла {file} нужно около {size} байт памяти, больше допустимых "
+        "{limit}; чтобы прочитать его, увеличьте {setting} в настройках чтения",
     },
     "file.malformed": {
         "en": "{file} is damaged or unsafe: {reason}",
@@ -302,6 +319,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "{field}: у контрагента не указан телефон; введите логин вручную",
     },
     "registry.rejected": {"en": "The registry was not imported", "ru": "Реестр не загружен"},
+    "registry.problems_omitted": {
+        "en": "{count} more problems, not listed",
+        "ru": "и ещё замечаний, не перечисленных здесь: {count}",
+    },
     "registry.required": {
         "en": "{field}: a value is required",
         "ru": "{field}: нужно значение",
@@ -444,6 +465,11 @@ TERMS_RU: Mapping[str, str] = {
     "fail_releasing_reserve": "отметить недоставку со снятием резерва",
     "cancel": "отменить",
     "reverse_delivery": "сторнировать доставку",
+    "max_file_bytes": "предел размера файла",
+    "max_loaded_bytes": "предел размера файла, читаемого целиком",
+    "max_unpacked_bytes": "предел распакованного размера",
+    "max_compression_ratio": "предел степени сжатия",
+    "max_memory_bytes": "предел памяти на чтение файла",
 }
 
 #: Names of the failure reasons (custody_core.domain.orders.FAILURE_REASONS).
@@ -454,7 +480,7 @@ FAILURE_REASON_NAMES: Mapping[str, Mapping[str, str]] = {
     "recipient_refused": {"en": "Recipient refused the order", "ru": "Получатель отказался"},
     "goods_damaged": {"en": "Goods damaged", "ru": "Товар повреждён"},
 }
-_TRANSLATED_KEYS = ("entity", "state", "change", "kind")
+_TRANSLATED_KEYS = ("entity", "state", "change", "kind", "setting")
 
 
 _PLACES = {

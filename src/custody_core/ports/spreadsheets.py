@@ -52,6 +52,8 @@ __all__ = [
 
 Row = tuple[int, tuple[Cell, ...]]
 
+_MIB = 1024 * 1024
+
 
 @frozen
 class SheetRequest:
@@ -67,14 +69,26 @@ class SheetRequest:
 
 @frozen
 class ReadLimits:
-    """Bounds a reader enforces before it parses anything."""
+    """Bounds a reader enforces before its library parses what they bound.
+
+    With the defaults no accepted file makes a workbook reader (openpyxl or
+    python-calamine, any format) hold more than about 256 MiB of resident
+    memory, the interpreter's own included; a refusal names the field to raise.
+    """
 
     #: Size of the file itself.
-    max_file_bytes: int = 200 * 1024 * 1024
+    max_file_bytes: int = 200 * _MIB
     #: Sum of the declared uncompressed sizes of an archive's members (zip bomb guard).
-    max_unpacked_bytes: int = 1024 * 1024 * 1024
-    #: Size cap of readers that load a whole sheet into memory (python-calamine).
-    max_loaded_bytes: int = 50 * 1024 * 1024
+    max_unpacked_bytes: int = 256 * _MIB
+    #: How many times its own size an archive may unpack to (zip bomb guard); real
+    #: workbooks stay under 200 (a registry of identical rows saved as .ods: 176).
+    max_compression_ratio: int = 250
+    #: Size cap of readers that load a whole file into memory (python-calamine).
+    max_loaded_bytes: int = 50 * _MIB
+    #: Memory a reader may take for one file, as estimated from what the file declares
+    #: before the library allocates it: calamine's cell grid and text, openpyxl's shared
+    #: strings and the parts it parses whole.
+    max_memory_bytes: int = 200 * _MIB
 
 
 class SheetRows(Protocol):

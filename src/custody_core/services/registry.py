@@ -27,7 +27,13 @@ from attrs import evolve, frozen
 
 from custody_core.domain import cells
 from custody_core.domain.checks import Checks
-from custody_core.domain.errors import Problem, SpreadsheetError, ValidationError
+from custody_core.domain.errors import (
+    Problem,
+    SpreadsheetError,
+    ValidationError,
+    echoed,
+    invalid,
+)
 from custody_core.domain.imports import (
     ImportResult,
     OrderOutcome,
@@ -117,6 +123,8 @@ def import_registry(
     raises RegistryRejected and stores nothing).
     """
     authorize(ctx.principal, Action.MANAGE_ORDERS)
+    if isinstance(max_problems, bool) or not isinstance(max_problems, int) or max_problems < 1:
+        raise invalid("value.invalid", "max_problems", max_problems, "a whole number from 1")
     source = Path(path)
     limits = limits or ReadLimits()
     spreadsheet = ctx.reader(reader, source.suffix.lower())
@@ -203,7 +211,11 @@ def _file_hash(source: Path, limits: ReadLimits) -> str:
         size = source.stat().st_size
         if size > limits.max_file_bytes:
             raise SpreadsheetError(
-                "file.too_large", file=source.name, size=size, limit=limits.max_file_bytes
+                "file.too_large",
+                file=source.name,
+                size=size,
+                limit=limits.max_file_bytes,
+                setting="max_file_bytes",
             )
         digest = hashlib.sha256()
         with source.open("rb") as stream:
@@ -250,6 +262,7 @@ class _Group:
         "first_row",
         "last_row",
         "lines",
+        "omitted",
         "oversize",
         "problems",
         "values",
@@ -261,9 +274,18 @@ class _Group:
         self.values = values
         self.lines: list[tuple[int, LineDraft]] = []
         self.cargo: list[tuple[int, CargoDraft]] = []
+        #: The order's row problems, at most the import's `max_problems`; `omitted` counts
+        #: the rest, so an order of a million bad rows holds no more than the result would.
         self.problems: list[Problem] = []
+        self.omitted = 0
         #: Whether the order outgrew the account's order limits: its later rows are not kept.
         self.oversize = False
+
+    def keep(self, problems: list[Problem], cap: int) -> None:
+        """Keep `problems` while the order holds fewer than `cap`; count the rest."""
+        room = max(cap - len(self.problems), 0)
+        self.problems.extend(problems[:room])
+        self.omitted += max(len(problems) - room, 0)
 
 
 class _Run:
@@ -452,7 +474,7 @@ class _Run:
                         )
                     )
         self._line(group, row, number, problems)
-        group.problems.extend(problems)
+        group.keep(problems, self._max_problems)
 
     def _line(
         self, group: _Group, row: tuple[Cell, ...], number: int, problems: list[Problem]
@@ -500,7 +522,8 @@ class _Run:
             group.oversize = True
             problem = Problem("lines.too_many", field, expected=str(limit), row=number)
             placed = self._column(column)
-            group.problems.append(problem if placed is None else self._at(problem, placed, number))
+            located = problem if placed is None else self._at(problem, placed, number)
+            group.keep([located], self._max_problems)
         return False
 
     def _column(self, name: str) -> _Column | None:
@@ -593,6 +616,7 @@ class _Run:
         if problems:
             for problem in problems:
                 self._problem(problem)
+            self._omitted += group.omitted
             if not self._partial:
                 self._writing = False
             return None
@@ -766,5 +790,5 @@ def _title_at(titles: dict[str, tuple[int, str]], index: int) -> str | None:
 
 
 def _shown(value: object) -> object:
-    """A cell value as a message shows it."""
-    return str(value) if isinstance(value, Decimal) else value
+    """A cell value as a message shows it (cut, as a problem echoes text)."""
+    return echoed(str(value) if isinstance(value, Decimal) else value)

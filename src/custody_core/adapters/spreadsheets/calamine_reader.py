@@ -1,24 +1,23 @@
 """python-calamine: the reader of .xls, .xlsb and .ods, and of .xlsx/.xlsm when named.
 
-calamine is many times faster than openpyxl but does not stream: it loads the
-whole sheet into a dense grid of 32-byte cells spanning the sheet's used range.
-So it reads files of at most `limits.max_loaded_bytes`, and the grid an .xlsx
-sheet would need is estimated from its cell references before calamine sees
-the file: two cells at A1 and XFD1048576, a 1 KB file, make python-calamine
-0.9 allocate 512 GiB and abort the whole process (found by experiment).
+calamine is many times faster than openpyxl but does not stream: it loads a
+whole sheet (for .ods and .xls, every sheet) into a dense grid spanning the
+sheet's used range, allocating by what the file declares (repeats, cell
+places, declared dimensions, strings named once and copied per cell). Out of
+memory, it aborts the whole process rather than raising. So before calamine
+sees a file, what it would hold is counted from the file (`xlsx_load`,
+`ods_load`, `xls_load`, `xlsb_load`) and spent from the read's memory budget:
+a file that would take more than `ReadLimits.max_memory_bytes` is refused.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import IO
 
 from python_calamine import (
     CalamineError,
@@ -33,28 +32,26 @@ from custody_core.adapters.spreadsheets.archive import (
     check_workbook,
     malformed,
     pick_sheet,
-    refuse_over_limit,
 )
 from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range, rows_hint
+from custody_core.adapters.spreadsheets.memory import MemoryBudget
+from custody_core.adapters.spreadsheets.ods_load import ods_load
+from custody_core.adapters.spreadsheets.xls_load import xls_load
+from custody_core.adapters.spreadsheets.xlsb_load import xlsb_load
+from custody_core.adapters.spreadsheets.xlsx_load import xlsx_load
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
-#: What calamine and the zip scan raise (RuntimeError: zipfile's unsupported compression).
-_FAILURES = (CalamineError, zipfile.BadZipFile, OSError, EOFError, RuntimeError, zlib.error)
-#: The size of calamine's cell (`Data`): 2**39 bytes for 1,048,576 x 16,384 cells.
-_CELL_BYTES = 32
-_OOXML = frozenset({".xlsx", ".xlsm"})
-_CHUNK = 1 << 20
-#: Past any sheet's last row or column: what a longer reference reads as.
-_HUGE = 10**12
-_DIGITS = 12
-_REFERENCE_ROW = re.compile(rb"""r\s*=\s*["'][A-Za-z]*([0-9]+)["']""")
-_REFERENCE_COLUMN = re.compile(rb"""r\s*=\s*["']([A-Za-z]+)[0-9]""")
-#: A `<c>` or `<row>` tag whose first attribute is not `r` (plain, then with a namespace
-#: prefix: two patterns with a literal start run three times faster than one).
-_UNPLACED = tuple(
-    re.compile(tag + rb"(?:c|row)(?:[/>]|\s(?!\s*r\s*=))")
-    for tag in (rb"<", rb"<[A-Za-z_][\w.-]*:")
+#: What calamine and the scans raise (RuntimeError: zipfile's unsupported compression;
+#: ValueError: a scan's refusal of what it cannot count).
+_FAILURES = (
+    CalamineError,
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    RuntimeError,
+    ValueError,
+    zlib.error,
 )
 
 
@@ -64,10 +61,9 @@ class CalamineReader:
 
     def open(self, path: Path, request: SheetRequest, limits: ReadLimits) -> SheetRows:
         suffix = check_suffix(path, self.suffixes)
-        check_workbook(path, suffix, limits, min(limits.max_file_bytes, limits.max_loaded_bytes))
+        check_workbook(path, suffix, limits, loads_whole=True)
         with _reading(path):
-            if suffix in _OOXML:
-                _check_grid(path, limits)
+            _count_load(path, suffix, MemoryBudget(path, limits))
             workbook = CalamineWorkbook.from_path(path)
         try:
             names = [
@@ -102,77 +98,36 @@ def _rows(path: Path, sheet: CalamineSheet, rows: range, width: int) -> Generato
                 yield number, row
 
 
-def _check_grid(path: Path, limits: ReadLimits) -> None:
-    """Refuse an .xlsx whose largest sheet grid would pass `max_unpacked_bytes`.
-
-    Every member holding a `sheetData` is judged, as a hostile workbook may
-    keep a sheet under any name.
-    """
+def _count_load(path: Path, suffix: str, budget: MemoryBudget) -> None:
+    """Spend what calamine will hold for the file at `path`, before it sees a byte."""
+    if suffix == ".xls":
+        xls_load(path, budget)
+        return
     with zipfile.ZipFile(path) as archive:
-        for member in archive.infolist():
-            extent = _Extent()
-            with archive.open(member) as stream:
-                extent.scan(stream)
-            refuse_over_limit(path, extent.cells() * _CELL_BYTES, limits)
-
-
-class _Extent:
-    """How far the cells of one XML part can reach, found without parsing it.
-
-    Whatever reads like a reference (`r="XFD9"`, even ending another attribute's
-    name, or in text) counts: that can only overestimate, as text cannot hide a
-    reference, only add one. A `<row>` or `<c>` without a leading `r` takes the
-    place after the one before it; the scan does not know which row a cell is in,
-    so each may push the grid one further, down and across (a sheet written
-    without references is overestimated).
-    """
-
-    def __init__(self) -> None:
-        self.sheet = False
-        self.bottom = self.right = self.unplaced = 0
-
-    def cells(self) -> int:
-        return (self.bottom + self.unplaced) * (self.right + self.unplaced) if self.sheet else 0
-
-    def scan(self, stream: IO[bytes]) -> None:
-        """Read in chunks that end before a tag left open, so no tag is cut in two."""
-        carry = b""
-        for chunk in iter(partial(stream.read, _CHUNK), b""):
-            data = carry + chunk
-            cut = data.rfind(b"<")
-            if cut <= data.rfind(b">"):
-                cut = len(data)
-            self._add(data[:cut])
-            carry = data[cut:]
-        self._add(carry)
-
-    def _add(self, data: bytes) -> None:
-        self.sheet = self.sheet or b"sheetData" in data
-        numbers = _REFERENCE_ROW.findall(data)
-        if max(map(len, numbers), default=0) > _DIGITS:
-            self.bottom = _HUGE
+        if suffix == ".ods":
+            with archive.open("content.xml") as content:
+                budget.spend(ods_load(content))
+        elif suffix == ".xlsb":
+            xlsb_load(archive, budget)
         else:
-            self.bottom = max(self.bottom, max(map(int, numbers), default=0))
-        letters = set(_REFERENCE_COLUMN.findall(data))
-        self.right = max(self.right, max(map(_column_number, letters), default=0))
-        self.unplaced += sum(len(pattern.findall(data)) for pattern in _UNPLACED)
-
-
-def _column_number(letters: bytes) -> int:
-    if len(letters) > 3:
-        return _HUGE
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + letter - ord("A") + 1
-    return number
+            xlsx_load(archive, budget)
 
 
 @contextmanager
 def _reading(path: Path) -> Iterator[None]:
-    """Where calamine (or the zip scan) runs: its failures become SpreadsheetError."""
+    """Where calamine (or a count of its load) runs: its failures become SpreadsheetError.
+
+    calamine panics on some damaged files (an .xls formula cut short indexes past its
+    end); pyo3 raises the panic as `pyo3_runtime.PanicException`, a BaseException that
+    cannot be imported before it is first raised, so it is known by its name.
+    """
     try:
         yield
     except PasswordError:
         raise SpreadsheetError("file.encrypted", file=path.name) from None
     except _FAILURES as error:
+        raise malformed(path, error) from error
+    except BaseException as error:
+        if type(error).__name__ != "PanicException":
+            raise
         raise malformed(path, error) from error

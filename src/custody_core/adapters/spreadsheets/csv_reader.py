@@ -46,7 +46,7 @@ class CsvReader:
         names its sheet; a CSV has none to match)."""
         check_suffix(path, self.suffixes)
         pick_sheet(path, [path.stem], request.sheet if isinstance(request.sheet, int) else 1)
-        check_size(path, limits.max_file_bytes)
+        check_size(path, limits)
         with _reading(path):
             encoding = _encoding(path)
             with path.open(encoding=encoding, newline="") as stream:

@@ -1,13 +1,23 @@
-"""The default .xlsx/.xlsm reader: openpyxl in read-only mode, which streams a sheet.
+"""The default .xlsx/.xlsm reader: openpyxl in read-only mode, its sheets walked in flat memory.
 
-Memory stays flat whatever the file's size: openpyxl parses one `<row>` at a
-time, and the rows asked for are bounded by the request, never by the
-dimension the sheet claims. openpyxl parses XML with defusedxml whenever it is
-installed (a dependency of this project), so entity bombs fail fast.
+openpyxl reads the workbook's structure, shared strings and styles, and types
+each cell (`WorkSheetParser.parse_cell`: shared strings, dates by number
+format, cached formula values). Its read-only sheet loop keeps what it does
+not know and a dict of every row's attributes, and builds a row whole before
+parsing it; so a sheet is walked here instead (`xml_stream.walk`), one cell
+at a time, keeping nothing it has passed. What openpyxl does hold is spent
+from the memory budget before it is built: each shared string as it is read
+(openpyxl keeps them all), and each part openpyxl parses whole (content
+types, workbook, relationships, styles, properties, theme: a styles part of a
+million `<xf/>` would take 650 MB) by its size and element count.
+
+openpyxl parses XML with defusedxml whenever it is installed (a dependency
+of this project), so entity bombs fail fast; the sheet walk does too.
 """
 
 from __future__ import annotations
 
+import sys
 import warnings
 import zipfile
 import zlib
@@ -15,14 +25,14 @@ from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from xml.etree.ElementTree import Element
 
-from openpyxl.cell.text import Text  # type: ignore[import-untyped]
 from openpyxl.reader.excel import ExcelReader  # type: ignore[import-untyped]
 from openpyxl.utils.cell import range_boundaries  # type: ignore[import-untyped]
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet  # type: ignore[import-untyped]
+from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-untyped]
 from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS  # type: ignore[import-untyped]
-from openpyxl.xml.functions import iterparse  # type: ignore[import-untyped]
 
 from custody_core.adapters.spreadsheets.archive import (
     check_suffix,
@@ -37,6 +47,8 @@ from custody_core.adapters.spreadsheets.cells import (
     row_range,
     rows_hint,
 )
+from custody_core.adapters.spreadsheets.memory import MemoryBudget
+from custody_core.adapters.spreadsheets.xml_stream import walk
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
 #: What openpyxl, zipfile and the XML parser raise on a damaged or hostile file
@@ -58,8 +70,16 @@ _FAILURES = (
 #: Small, as a step's cells stay alive for the garbage collector to trace (256 costs 10%).
 _BATCH = 32
 _STRING = f"{{{SHEET_MAIN_NS}}}si"
+_RUN = f"{{{SHEET_MAIN_NS}}}r"
+_TEXT = f"{{{SHEET_MAIN_NS}}}t"
+_ROW = f"{{{SHEET_MAIN_NS}}}row"
 _DIMENSION = f"{{{SHEET_MAIN_NS}}}dimension"
 _SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
+#: What openpyxl holds per element of a part it parses whole, its tree and its objects
+#: (570-665 bytes measured with styles of 200,000 `<font/>` or `<xf/>`).
+_ELEMENT_BYTES = 700
+#: A shared string's slot in openpyxl's list (a pointer, over-allocated by an eighth).
+_SLOT_BYTES = 9
 
 
 class OpenpyxlReader:
@@ -68,13 +88,14 @@ class OpenpyxlReader:
 
     def open(self, path: Path, request: SheetRequest, limits: ReadLimits) -> SheetRows:
         suffix = check_suffix(path, self.suffixes)
-        check_workbook(path, suffix, limits, limits.max_file_bytes)
+        check_workbook(path, suffix, limits, loads_whole=False)
+        budget = MemoryBudget(path, limits)
         # The reader owns the file: openpyxl leaves members open when parsing fails.
         with _reading(path):
             stream = path.open("rb")
         try:
             with _reading(path):
-                reader = _Reader(stream, read_only=True, data_only=True, keep_links=False)
+                reader = _Reader(stream, budget)
                 reader.read()
             workbook = reader.wb
             sheets = {sheet.title: sheet for sheet in workbook.worksheets}
@@ -93,7 +114,7 @@ class OpenpyxlReader:
 
 
 class _Reader(ExcelReader):  # type: ignore[misc]
-    """openpyxl's reader, reading less.
+    """openpyxl's reader, reading less, and nothing whole it has not paid for.
 
     Its shared-string table deletes every `x005F_` (half of Excel's escape for a
     literal `_x`), so `_x005F_x000D_` would come out as a carriage return: the
@@ -102,11 +123,18 @@ class _Reader(ExcelReader):  # type: ignore[misc]
     head (see `_Sheet`).
     """
 
+    archive: Any
+
+    def __init__(self, stream: IO[bytes], budget: MemoryBudget) -> None:
+        super().__init__(stream, read_only=True, data_only=True, keep_links=False)
+        self.archive = _PaidParts(self.archive, budget)
+        self.budget = budget
+
     def read_strings(self) -> None:
         part = self.package.find(SHARED_STRINGS)
         if part is not None:
             with self.archive.open(part.PartName[1:]) as source:
-                self.shared_strings = list(_strings(source))
+                self.shared_strings = list(_strings(source, self.budget))
 
     def read_worksheets(self) -> None:
         for sheet, rel in self.parser.find_sheets():
@@ -114,49 +142,143 @@ class _Reader(ExcelReader):  # type: ignore[misc]
                 self.wb._sheets.append(_Sheet(self.wb, sheet.name, rel.target, self.shared_strings))
 
 
+class _PaidParts:
+    """openpyxl's zip archive, spending from the budget what each part openpyxl reads whole
+    (`read`, then parses) will take before openpyxl has it; parts it streams (`open`)
+    pass unchanged."""
+
+    def __init__(self, archive: zipfile.ZipFile, budget: MemoryBudget) -> None:
+        self._archive = archive
+        self._budget = budget
+
+    def read(self, name: str) -> bytes:
+        self._budget.spend(self._archive.getinfo(name).file_size)
+        data = self._archive.read(name)
+        self._budget.spend(data.count(b"<") * _ELEMENT_BYTES)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._archive, name)
+
+
 class _Sheet(ReadOnlyWorksheet):  # type: ignore[misc]
     def _get_size(self) -> None:
         """The dimension the sheet claims, read from its head: openpyxl parses the whole
         sheet, at load time and for every sheet, when it finds none."""
         with self._get_source() as source:
-            for _, element in iterparse(source, events=("start",)):
+            for element, parent in walk(source, _nothing_whole):
                 if element.tag == _DIMENSION:
                     bounds = range_boundaries(element.get("ref"))
                     self._min_column, self._min_row, self._max_column, self._max_row = bounds
                     return
-                if element.tag == _SHEET_DATA:
+                if _SHEET_DATA in (element.tag, getattr(parent, "tag", None)):
                     return
 
 
-def _strings(source: Any) -> Iterator[str]:
-    for _, node in iterparse(source):
-        if node.tag == _STRING:
-            yield Text.from_tree(node).content
-            node.clear()
+def _strings(source: IO[bytes], budget: MemoryBudget) -> Iterator[str]:
+    """Each shared string, its size spent from the budget (openpyxl keeps them all)."""
+    for element, _ in walk(source, _string_whole):
+        if element.tag == _STRING:
+            text = _string_text(element)
+            budget.spend(sys.getsizeof(text) + _SLOT_BYTES)
+            yield text
+
+
+def _string_text(string: Element) -> str:
+    """A shared string's text as openpyxl's `Text.content` has it (its `<t>`, then each
+    rich-text run's `<t>`; phonetic runs left out), ten times faster."""
+    parts = []
+    for child in string:
+        text = child.find(_TEXT) if child.tag == _RUN else child if child.tag == _TEXT else None
+        if text is not None:
+            parts.append(text.text or "")
+    return "".join(parts)
 
 
 def _rows(path: Path, sheet: Any, rows: range, width: int) -> Generator[Row, None, None]:
-    if not rows or width < 1:  # openpyxl reads 0 as "up to the claimed dimension"
+    if not rows or width < 1:
         return
-    source = sheet.iter_rows(min_row=rows.start, max_row=rows.stop - 1, max_col=width)
-    number = rows.start
+    source = _sheet_rows(path, sheet, rows, width)
     while True:
         with _reading(path):
             batch = list(islice(source, _BATCH))
         if not batch:
             return
-        for cells in batch:
-            row = row_cells(map(_value, cells))
+        for number, values in batch:
+            row = row_cells(values)
             if row is not None:
                 yield number, row
-            number += 1
 
 
-def _value(cell: Any) -> object:
-    """The raw value of a read-only cell; an error cell (`#N/A`) is None, as calamine has it."""
-    if cell.data_type == "e":
+def _sheet_rows(
+    path: Path, sheet: Any, rows: range, width: int
+) -> Generator[tuple[int, list[object]], None, None]:
+    """The raw values of the first `width` cells of each `<row>` numbered in `rows`, as
+    openpyxl's read-only sheet gives them: a row numbered below one already read is
+    skipped, the walk stops at the first row past the range."""
+    workbook = sheet.parent
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=True,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        values: list[object] = []
+        following = rows.start
+        for element, parent in walk(source, _cell_whole):
+            if parent is not None and parent.tag == _ROW:
+                if not values:
+                    _start_row(parser, parent)
+                    values = [None] * width
+                cell = parser.parse_cell(element)
+                if 1 <= cell["column"] <= width:
+                    values[cell["column"] - 1] = _value(cell)
+            elif element.tag == _ROW:
+                if not values:
+                    _start_row(parser, element)
+                number, found, values = parser.row_counter, values, []
+                if number >= rows.stop:
+                    return
+                if number >= following:
+                    following = number + 1
+                    yield number, found or [None] * width
+
+
+def _start_row(parser: Any, row: Element) -> None:
+    """Number a row as openpyxl does (its `r`, else one past the row before) and restart
+    its column count."""
+    number = row.get("r")
+    if number is None:
+        parser.row_counter += 1
+    else:
+        value = float(number)
+        if not value.is_integer():
+            raise ValueError(f"{number} is not a valid row number")
+        parser.row_counter = int(value)
+    parser.col_counter = 0
+
+
+def _nothing_whole(element: Element, parent: Element | None) -> bool:
+    return False
+
+
+def _string_whole(element: Element, parent: Element | None) -> bool:
+    return element.tag == _STRING
+
+
+def _cell_whole(element: Element, parent: Element | None) -> bool:
+    """A row's children are its cells (openpyxl types every child as one)."""
+    return parent is not None and parent.tag == _ROW
+
+
+def _value(cell: dict[str, Any]) -> object:
+    """The raw value of a parsed cell; an error cell (`#N/A`) is None, as calamine has it."""
+    if cell["data_type"] == "e":
         return None
-    value = cell.value
+    value = cell["value"]
     return decode_escapes(value) if isinstance(value, str) else value
 
 
