@@ -38,6 +38,7 @@ from custody_core.domain.errors import (
     ValidationError,
 )
 from custody_core.domain.ledger import StockKey
+from custody_core.domain.parties import Account
 from custody_core.domain.units import KILOGRAM
 from custody_core.plugins import Plugins
 from custody_core.services.application import Application
@@ -379,5 +380,51 @@ def test_a_writer_waiting_too_long_for_a_lock_is_busy(new_schema: Callable[[], s
             thread.start()
             thread.join()
         assert [error.code for error in failures] == ["storage.busy"]
+    finally:
+        storage.close()
+
+
+def test_a_read_only_unit_locks_nothing_and_reads_one_snapshot(
+    new_schema: Callable[[], str],
+) -> None:
+    """A read-only unit reads an order and balances without the locks a writing unit takes
+    on them: a writer in another thread takes those locks and commits at once (it would
+    wait `lock_timeout`, then fail, behind a writing unit), and the reader goes on seeing
+    its snapshot."""
+    storage = open_postgres(new_schema(), {"lock_timeout": 0.2})
+    account = Account(uuid4(), "acme", "ACME")
+    key = StockKey(account.id, uuid4(), uuid4(), uuid4())
+    outcomes: list[str] = []
+
+    def writer() -> None:
+        try:
+            with storage.unit_of_work() as uow:
+                uow.ledger.lock_counterparty(account.id, key.counterparty_id)
+                uow.ledger.balances(account.id, [key])
+                uow.accounts.add(Account(uuid4(), "late", "Late"))
+                uow.commit()
+            outcomes.append("committed")
+        except StorageBusy as error:
+            outcomes.append(error.code)
+
+    try:
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(account)
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as reader:
+            assert reader.ledger.balances(account.id, [key]) == {}
+            assert reader.orders.by_number(account.id, 1) is None
+            assert reader.accounts.by_code("late") is None
+            connection = reader.connection  # type: ignore[attr-defined]
+            held = connection.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND pid = pg_backend_pid()"
+            ).fetchone()
+            assert held == (0,)
+            thread = threading.Thread(target=writer)
+            thread.start()
+            thread.join(10)
+            assert reader.accounts.by_code("late") is None
+        assert outcomes == ["committed"]
     finally:
         storage.close()

@@ -51,6 +51,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "Database {location} stayed locked by another writer: {reason}",
         "ru": "База {location} занята другим процессом: {reason}",
     },
+    "storage.read_only": {
+        "en": "Database {location}: a read-only unit of work may not write",
+        "ru": "База {location}: транзакция только для чтения не может изменять данные",
+    },
     "storage.unknown_backend": {
         "en": "No storage backend for URL scheme {scheme!r}; installed: {installed}",
         "ru": "Нет хранилища для схемы {scheme!r}; установлены: {installed}",
