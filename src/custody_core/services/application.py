@@ -55,7 +55,7 @@ class Application:
         return account
 
     def account(self, code: str) -> Account:
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(read_only=True) as uow:
             account = uow.accounts.by_code(code)
         if account is None:
             raise NotFound(entity="account", key=code)

@@ -61,7 +61,7 @@ def attach_file(
 
 def list_attachments(ctx: Context, order_number: int) -> list[Attachment]:
     authorize(ctx.principal, Action.READ_ATTACHMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         order = visible_order(ctx, uow, order_number)
         _require_setting(ctx, uow, order)
         return uow.attachments.of_order(ctx.account_id, order.id)
@@ -69,7 +69,7 @@ def list_attachments(ctx: Context, order_number: int) -> list[Attachment]:
 
 def attachment_content(ctx: Context, attachment_id: UUID) -> bytes:
     authorize(ctx.principal, Action.READ_ATTACHMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         attachment = (
             uow.attachments.get(ctx.account_id, attachment_id)
             if isinstance(attachment_id, UUID)

@@ -38,7 +38,7 @@ def list_audit(
             problems.append(Problem("value.invalid", "outcome", outcome, "done or denied"))
     if problems:
         raise ValidationError(problems)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = (
             None if counterparty_code is None else ctx.counterparty(uow, counterparty_code)
         )

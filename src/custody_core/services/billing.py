@@ -35,7 +35,7 @@ def set_requisites(
 def get_requisites(ctx: Context, counterparty_code: str | None = None) -> Requisites | None:
     """The stored requisites of the company, or of a counterparty; None if never set."""
     authorize(ctx.principal, Action.MANAGE_BILLING)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.requisites.get(ctx.account_id, _party_id(ctx, uow, counterparty_code))
 
 
@@ -61,7 +61,7 @@ def set_tariff(
 def get_tariff(ctx: Context, counterparty_code: str | None = None) -> Tariff | None:
     """The default tariff, or a counterparty's own (None when it has none of its own)."""
     authorize(ctx.principal, Action.MANAGE_BILLING)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.tariffs.get(ctx.account_id, _counterparty_id(ctx, uow, counterparty_code))
 
 

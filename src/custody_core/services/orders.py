@@ -179,7 +179,7 @@ def fail_order(
 
 def get_order(ctx: Context, number: int) -> DeliveryOrder:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return visible_order(ctx, uow, number)
 
 
@@ -191,7 +191,7 @@ def list_orders(
     page: PageRequest | None = None,
 ) -> Page[DeliveryOrder]:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = None
         if counterparty_code is not None or ctx.principal.is_client:
             counterparty = ctx.counterparty(uow, counterparty_code)

@@ -91,14 +91,14 @@ def list_receipts(
 ) -> Page[Receipt]:
     """Receipts by date; a client sees only its own, read-only."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         query = document_query(ctx, uow, counterparty_code, warehouse_code, date_from, date_to)
         return uow.receipts.find(ctx.account_id, query, page or PageRequest())
 
 
 def get_receipt(ctx: Context, counterparty_code: str | None, number: str, year: int) -> Receipt:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return visible_receipt(ctx, uow, counterparty_code, number, year)
 
 

@@ -19,7 +19,7 @@ MAX_LOCK_MINUTES = 7 * 24 * 60
 
 def get_settings(ctx: Context) -> AccountSettings:
     authorize(ctx.principal, Action.MANAGE_SETTINGS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.settings.get(ctx.account_id)
 
 

@@ -39,7 +39,7 @@ def load_template(path: Path | str) -> RegistryTemplate:
 def list_templates(ctx: Context) -> list[RegistryTemplate]:
     """Built-in templates, then the account's own, each group by name."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         stored = uow.templates.find_all(ctx.account_id)
     return [*built_in_templates().values(), *stored]
 
