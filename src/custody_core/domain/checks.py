@@ -6,7 +6,8 @@ A user fixing a form wants all of its mistakes at once, not one per attempt.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection
+import itertools
+from collections.abc import Callable, Collection, Iterable, Sized
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ParamSpec, TypeVar
@@ -21,6 +22,9 @@ E = TypeVar("E", bound=enum.Enum)
 
 CODE_LENGTH = 64
 NAME_LENGTH = 255
+#: Entries a use case takes in one list argument (the shipments of an act, the lines of a
+#: receipt) unless the application is opened with another `max_list_length`.
+MAX_LIST_LENGTH = 10_000
 #: The largest whole number storage keeps (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_WHOLE = 2**63 - 1
 
@@ -86,6 +90,18 @@ def whole_number(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WHOLE:
         raise ValidationError([Problem("value.invalid", field, value, "a whole number from 1")])
     return value
+
+
+def bounded(values: Iterable[T], field: str, limit: int) -> tuple[T, ...]:
+    """`values`, refused when there are more than `limit`: what one call costs must not
+    grow without bound with what a client sends. Checked before anything is looked up;
+    an iterator is read no further than one entry past the limit."""
+    if isinstance(values, Sized) and len(values) > limit:
+        raise ValidationError([Problem("list.too_long", field, len(values), str(limit))])
+    taken = tuple(itertools.islice(values, limit + 1))
+    if len(taken) > limit:
+        raise ValidationError([Problem("list.too_long", field, f"{limit + 1}+", str(limit))])
+    return taken
 
 
 def optional_day(value: object, field: str) -> date | None:

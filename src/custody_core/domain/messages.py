@@ -170,6 +170,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: a document needs at least one line",
         "ru": "{field}: в документе должна быть хотя бы одна строка",
     },
+    "list.too_long": {
+        "en": "{field}: {value} entries, more than the {expected} one call takes"
+        " (custody_core.open(max_list_length=...) raises it)",
+        "ru": "{field}: передано значений: {value}, а за один вызов допускается не больше"
+        " {expected}",
+    },
     "lines.repeated": {
         "en": "{field}: item {value!r} appears in more than one line",
         "ru": "{field}: товар {value!r} указан в нескольких строках",

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from attrs import evolve
 
+from custody_core.domain.checks import bounded, whole_number
 from custody_core.domain.errors import NotFound, Problem, RenderError, ValidationError
 from custody_core.domain.form_building import goods_form, goods_lines, header, services_form
 from custody_core.domain.forms import Form, FormKind, GoodsForm, IssuedForm, Rendered, ServicesForm
@@ -114,10 +115,10 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
         raise ValidationError(
             [Problem("value.invalid", "shipments", shipment_numbers, "shipment numbers")]
         )
+    listed = bounded(shipment_numbers, "shipments", ctx.max_list_length)
+    wanted = dict.fromkeys(whole_number(n, "shipments") for n in listed)  # each once
     with ctx.storage.unit_of_work(read_only=True) as uow:
-        shipments = _same_counterparty(
-            [visible_shipment(ctx, uow, n, "shipments") for n in shipment_numbers]
-        )
+        shipments = _same_counterparty([visible_shipment(ctx, uow, n, "shipments") for n in wanted])
         counterparty = _counterparty(ctx, uow, shipments[0].counterparty_id)
         tariff = _tariff(ctx, uow, counterparty.id)
         if tariff is None:
@@ -228,7 +229,7 @@ def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:
         raise ValidationError(
             [Problem("value.invalid", "shipments", numbers, "shipments of one counterparty")]
         )
-    return sorted({shipment.id: shipment for shipment in shipments}.values(), key=_number)
+    return sorted(shipments, key=_number)
 
 
 def _number(shipment: Shipment) -> int:

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from custody_core.domain.checks import Checks, members, whole_number
+from custody_core.domain.checks import Checks, bounded, members, whole_number
 from custody_core.domain.errors import (
     Conflict,
     NotFound,
@@ -108,6 +108,7 @@ def deliver_order(
     if refused is not None and not isinstance(refused, Mapping):
         expected = "a mapping of SKU to refused quantity"
         raise ValidationError([Problem("value.invalid", "refused", refused, expected)])
+    bounded(refused or {}, "refused", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
         order.next_state(OrderChange.DELIVER)  # judge the state before the refusals
