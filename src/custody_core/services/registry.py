@@ -384,7 +384,7 @@ class _Run:
 
     @property
     def problems(self) -> bool:
-        """Whether the check pass found any problem (listed or not)."""
+        """Whether the check pass found a problem (an all-or-nothing run then stores nothing)."""
         return bool(self._problems)
 
     # Reading ------------------------------------------------------------------------
@@ -675,7 +675,9 @@ class _Run:
         numbered with one block apart from the unit, confirmed if the template says so."""
         account_id, counterparty_id = self._ctx.account_id, self.counterparty.id
         checked = {d.external for d in batch if isinstance(d.built, CheckedOrder)}
-        taken = uow.orders.by_external_numbers(account_id, counterparty_id, checked)
+        taken = (
+            uow.orders.by_external_numbers(account_id, counterparty_id, checked) if checked else {}
+        )
         batch = [evolve(d, built=taken[d.external]) if d.external in taken else d for d in batch]
         count = sum(isinstance(decided.built, CheckedOrder) for decided in batch)
         numbers = iter(uow.orders.next_numbers_apart(account_id, count) if count else ())
