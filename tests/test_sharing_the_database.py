@@ -32,11 +32,13 @@ from custody_core.domain.errors import InvalidCredentials
 from custody_core.domain.imports import OrderOutcome, OutcomeKind
 from custody_core.plugins import ReaderRegistry
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
+from custody_core.ports.storage import StorageBackend, UnitOfWork
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice, Cabinet
 from custody_core.testing.clock import ManualClock
 from custody_core.testing.hashing import fast_hasher
 from custody_core.testing.isolation_machine import everything
+from custody_core.testing.sample_forms import CLIENT, COMPANY
 from spreadsheet_files import workbook
 from test_postgres import new_schema, server  # noqa: F401 (fixtures)
 
@@ -375,3 +377,47 @@ def _wait_for(condition: Callable[[], bool]) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+class WaitingToWrite:
+    """A backend whose writing units are handed out only once `parties` callers ask for
+    one at the same time: use cases that first read, then write, all reach their writing
+    unit having read the same state."""
+
+    def __init__(self, storage: StorageBackend, parties: int) -> None:
+        self._storage = storage
+        self.url = storage.url
+        self._together = threading.Barrier(parties, timeout=PATIENCE)
+
+    def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
+        if not read_only:
+            self._together.wait()
+        return self._storage.unit_of_work(read_only)
+
+    def close(self) -> None:
+        self._storage.close()
+
+
+def test_a_form_printed_twice_at_the_same_moment_takes_one_number(url: str) -> None:
+    """Two printings of the same receipt's MX-1 both build the form unnumbered (read-only
+    units), then both ask to number it at once (on PostgreSQL both writing units run side
+    by side): the first stores number 1, the second finds it and prints 1 as well, with
+    one audit entry between them. Had the second looked for a stored number before taking
+    the kind's numbering, it would have taken number 2 and broken the form's unique key
+    (a Conflict)."""
+    with open_app(url, ManualClock(NOW)) as app:
+        set_up(app)
+        account = app.account("acme")
+        office = app.back_office(Principal.administrator(account.id, "admin"))
+        office.set_requisites(COMPANY)
+        office.set_requisites(CLIENT, "ROMASHKA")
+        app.storage = WaitingToWrite(app.storage, parties=2)  # type: ignore[assignment]
+        printer = app.back_office(Principal.administrator(account.id, "printer"))
+        printings = [in_thread(lambda: printer.mx1("R-ROMASHKA", 2026, "ROMASHKA")) for _ in "ab"]
+        numbers = [finished(*printing).header.number for printing in printings]
+        app.storage = app.storage._storage  # type: ignore[attr-defined]
+        issued = office.audit_log(action="issue_form").items
+        again = office.mx1("R-ROMASHKA", 2026, "ROMASHKA").header.number
+    assert numbers == [1, 1]
+    assert [entry.target for entry in issued] == ["mx1 1/2026"]
+    assert again == 1

@@ -177,9 +177,11 @@ class _Issue:
             return form
         ctx = self._ctx
         with ctx.storage.unit_of_work() as uow:
+            # The next number first: taking it holds the kind and year's numbering (on
+            # PostgreSQL, a lock), so a number stored meanwhile for this document is seen.
+            number = uow.form_numbers.next_number(ctx.account_id, self._kind, self._year)
             issued = uow.form_numbers.get(ctx.account_id, self._kind, self._source)
             if issued is None:
-                number = uow.form_numbers.next_number(ctx.account_id, self._kind, self._year)
                 issued = IssuedForm(
                     ctx.account_id,
                     self._kind,
