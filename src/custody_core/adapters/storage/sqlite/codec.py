@@ -11,7 +11,7 @@ from custody_core.domain.numbers import MONEY_SCALE, QUANTITY_SCALE, from_scaled
 
 #: Ids whose text form is cached: the same few ids (accounts, counterparties, items)
 #: recur in every transaction. Few, so that the one-off ids of a large import do not
-#: keep the cache growing with the file (65,536 of them held about 20 MB).
+#: keep the cache growing with the file (65,536 of them held about 25 MiB).
 _CACHED_IDS = 1 << 12
 
 
