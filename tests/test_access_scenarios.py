@@ -910,9 +910,9 @@ def test_a_login_that_cannot_be_one_is_refused_before_it_reaches_storage(
     unit_of_work = storage.unit_of_work
     opened: list[object] = []
 
-    def counted() -> Any:
+    def counted(read_only: bool = False) -> Any:
         opened.append(login)
-        return unit_of_work()
+        return unit_of_work(read_only=read_only)
 
     with monkeypatch.context() as patched:
         patched.setattr(storage, "unit_of_work", counted)

@@ -221,7 +221,11 @@ def recorded(app: Application, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
     storage = app.storage
     with monkeypatch.context() as patch:
         opened = storage.unit_of_work
-        patch.setattr(storage, "unit_of_work", lambda: _RecordedUnit(opened(), log))
+        patch.setattr(
+            storage,
+            "unit_of_work",
+            lambda read_only=False: _RecordedUnit(opened(read_only=read_only), log, read_only),
+        )
         if isinstance(storage, SQLiteStorage):
             # SQLite traces statements with their values in place: keep the statement only.
             storage.connection().set_trace_callback(lambda sql: log.append(LITERAL.sub("?", sql)))
@@ -241,12 +245,12 @@ def recorded(app: Application, monkeypatch: pytest.MonkeyPatch) -> Iterator[list
 
 
 class _RecordedUnit:
-    def __init__(self, unit: Any, log: list[str]) -> None:
-        self._unit, self._log = unit, log
+    def __init__(self, unit: Any, log: list[str], read_only: bool) -> None:
+        self._unit, self._log, self._read_only = unit, log, read_only
 
     def __enter__(self) -> _RecordedUnit:
         self._unit.__enter__()
-        self._log.append("begin")
+        self._log.append("begin reading" if self._read_only else "begin")
         return self
 
     def __exit__(self, *exc: Any) -> Any:

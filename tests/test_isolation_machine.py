@@ -25,8 +25,8 @@ from custody_core.testing.isolation_machine import assert_indistinguishable, iso
 class LeakyStorage(MemoryStorage):
     """Memory storage whose order lists ignore the counterparty asked for."""
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        uow = super().unit_of_work()
+    def unit_of_work(self, read_only: bool = False) -> MemoryUnitOfWork:
+        uow = super().unit_of_work(read_only)
         find = uow.orders.find
 
         def every_counterpartys(

@@ -210,8 +210,8 @@ class WatchedStorage:
         self.storage = storage
         self.busy = threading.Event()
 
-    def unit_of_work(self) -> WatchedUnit:
-        return WatchedUnit(self.storage.unit_of_work(), self.busy)
+    def unit_of_work(self, read_only: bool = False) -> WatchedUnit:
+        return WatchedUnit(self.storage.unit_of_work(read_only=read_only), self.busy)
 
     def close(self) -> None:
         self.storage.close()

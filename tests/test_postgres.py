@@ -444,3 +444,49 @@ def test_a_value_the_server_refuses_is_a_validation_error_naming_no_server_or_in
         assert_names_no_server(error, storage.url)
         assert "warehouses" not in str(error)
         assert isinstance(error.__cause__, psycopg.Error)
+
+
+def test_a_read_only_unit_locks_nothing_and_reads_one_snapshot(
+    new_schema: Callable[[], str],
+) -> None:
+    """A read-only unit reads an order and balances without the locks a writing unit takes
+    on them: a writer in another thread takes those locks and commits at once (it would
+    wait `lock_timeout`, then fail, behind a writing unit), and the reader goes on seeing
+    its snapshot."""
+    storage = open_postgres(new_schema(), {"lock_timeout": 0.2})
+    account = Account(uuid4(), "acme", "ACME")
+    key = StockKey(account.id, uuid4(), uuid4(), uuid4())
+    outcomes: list[str] = []
+
+    def writer() -> None:
+        try:
+            with storage.unit_of_work() as uow:
+                uow.ledger.lock_counterparty(account.id, key.counterparty_id)
+                uow.ledger.balances(account.id, [key])
+                uow.accounts.add(Account(uuid4(), "late", "Late"))
+                uow.commit()
+            outcomes.append("committed")
+        except StorageBusy as error:
+            outcomes.append(error.code)
+
+    try:
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(account)
+            uow.commit()
+        with storage.unit_of_work(read_only=True) as reader:
+            assert reader.ledger.balances(account.id, [key]) == {}
+            assert reader.orders.by_number(account.id, 1) is None
+            assert reader.accounts.by_code("late") is None
+            connection = reader.connection  # type: ignore[attr-defined]
+            held = connection.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+                " AND pid = pg_backend_pid()"
+            ).fetchone()
+            assert held == (0,)
+            thread = threading.Thread(target=writer)
+            thread.start()
+            thread.join(10)
+            assert reader.accounts.by_code("late") is None
+        assert outcomes == ["committed"]
+    finally:
+        storage.close()

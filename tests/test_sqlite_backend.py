@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+import threading
 import time
 import traceback
 from collections.abc import Iterator
@@ -338,6 +339,38 @@ def test_units_of_work_do_not_nest_in_one_thread(sqlite_app: Application) -> Non
     assert not sqlite_storage(sqlite_app).connection().in_transaction
     with storage.unit_of_work() as uow:
         assert uow.accounts.by_code("outer") is None
+
+
+def test_a_read_only_unit_reads_its_snapshot_while_another_connection_writes(
+    db_path: Path,
+) -> None:
+    """A read-only unit neither waits for the write lock nor holds it: a writer in another
+    thread commits at once (a writing unit would keep it out until the busy timeout), and
+    the reader goes on seeing the database as it was when it first read."""
+    storage = SQLiteStorage(url_of(db_path), db_path, busy_timeout=0.2)
+    outcomes: list[str] = []
+
+    def writer() -> None:
+        try:
+            with storage.unit_of_work() as uow:
+                uow.accounts.add(Account(uuid4(), "late", "Late"))
+                uow.commit()
+            outcomes.append("committed")
+        except StorageError as error:
+            outcomes.append(error.code)
+
+    try:
+        with storage.unit_of_work(read_only=True) as reader:
+            assert reader.accounts.by_code("late") is None
+            thread = threading.Thread(target=writer)
+            thread.start()
+            thread.join()
+            assert reader.accounts.by_code("late") is None
+        assert outcomes == ["committed"]
+        with storage.unit_of_work(read_only=True) as reader:
+            assert reader.accounts.by_code("late") is not None
+    finally:
+        storage.close()
 
 
 # The append-only ledger --------------------------------------------------------------------

@@ -38,8 +38,8 @@ class PickleStorage(MemoryStorage):
         if path.exists():
             self._load()
 
-    def unit_of_work(self) -> PickleUnitOfWork:
-        return PickleUnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> PickleUnitOfWork:
+        return PickleUnitOfWork(self, read_only)
 
     def _tables(self) -> dict[str, Any]:
         return {name: value for name, value in vars(self).items() if hasattr(value, "rows")}
@@ -76,13 +76,15 @@ class PickleStorage(MemoryStorage):
 
 
 class PickleUnitOfWork(MemoryUnitOfWork):
-    def __init__(self, storage: PickleStorage) -> None:
-        super().__init__(storage)
+    def __init__(self, storage: PickleStorage, read_only: bool = False) -> None:
+        super().__init__(storage, read_only)
         self._pickled = storage
+        self._writes = not read_only
 
     def commit(self) -> None:
         # Saved first: if writing fails, the unit of work still rolls back in memory.
-        self._pickled.save()
+        if self._writes:
+            self._pickled.save()
         super().commit()
 
 

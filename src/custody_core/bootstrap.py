@@ -7,6 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from custody_core.adapters.clock import SystemClock
+from custody_core.domain.checks import MAX_LIST_LENGTH, whole_number
 from custody_core.plugins import Plugins
 from custody_core.ports.auth import IdentityProvider, PasswordHasher
 from custody_core.ports.clock import Clock
@@ -28,6 +29,7 @@ def open(
     hasher_options: Mapping[str, Any] | None = None,
     identity_provider: str | IdentityProvider | None = None,
     provider_options: Mapping[str, Any] | None = None,
+    max_list_length: int = MAX_LIST_LENGTH,
     **options: Any,
 ) -> Application:
     """Open the storage at `url` (its scheme picks the backend) and return the application.
@@ -36,9 +38,12 @@ def open(
     `entry_points` is false) those installed under entry-point group
     `custody_core`. `password_hasher` names a registered hasher ("argon2",
     the default, or "scrypt") or is one; `identity_provider`, when given,
-    authenticates logins instead of local passwords. Remaining keyword
-    `options` go to the storage backend.
+    authenticates logins instead of local passwords. `max_list_length` is the most
+    entries a use case takes in one list argument (shipments of an act or invoice,
+    lines of a receipt, refused items of a delivery, rates of a tariff). Remaining
+    keyword `options` go to the storage backend.
     """
+    whole_number(max_list_length, "max_list_length")  # before anything is opened
     registry = Plugins(plugins, entry_points=entry_points)
     hasher = (
         registry.password_hasher(password_hasher, hasher_options or {})
@@ -58,4 +63,5 @@ def open(
         new_id,
         readers=lambda name, suffix: registry.reader(name, suffix, {}),
         renderers=lambda name: registry.renderer(name, {}),
+        max_list_length=max_list_length,
     )

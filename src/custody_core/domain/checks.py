@@ -6,7 +6,8 @@ A user fixing a form wants all of its mistakes at once, not one per attempt.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection
+import itertools
+from collections.abc import Callable, Collection, Iterable, Sized
 from datetime import date, datetime
 from decimal import Decimal
 from typing import ParamSpec, TypeVar
@@ -23,6 +24,9 @@ CODE_LENGTH = 64
 NAME_LENGTH = 255
 #: Free text: an address, a comment, a cargo description, a reason.
 TEXT_LENGTH = 1000
+#: Entries a use case takes in one list argument (the shipments of an act, the lines of a
+#: receipt) unless the application is opened with another `max_list_length`.
+MAX_LIST_LENGTH = 10_000
 #: The largest whole number storage keeps (SQLite INTEGER, PostgreSQL BIGINT).
 MAX_WHOLE = 2**63 - 1
 
@@ -148,6 +152,18 @@ def text_problem(
     if control_characters(value, multiline=multiline):
         return Problem("text.control_characters", field)
     return None
+
+
+def bounded(values: Iterable[T], field: str, limit: int) -> tuple[T, ...]:
+    """`values`, refused when there are more than `limit`: what one call costs must not
+    grow without bound with what a client sends. Checked before anything is looked up;
+    an iterator is read no further than one entry past the limit."""
+    if isinstance(values, Sized) and len(values) > limit:
+        raise ValidationError([Problem("list.too_long", field, len(values), str(limit))])
+    taken = tuple(itertools.islice(values, limit + 1))
+    if len(taken) > limit:
+        raise ValidationError([Problem("list.too_long", field, f"{limit + 1}+", str(limit))])
+    return taken
 
 
 def optional_day(value: object, field: str) -> date | None:

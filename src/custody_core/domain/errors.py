@@ -153,6 +153,13 @@ class StorageBusy(StorageError):
     code = "storage.busy"
 
 
+class StorageReadOnly(StorageError):
+    """A write tried in a read-only unit of work: a mistake of the caller, refused by the
+    backend before anything changed."""
+
+    code = "storage.read_only"
+
+
 class UnknownBackend(StorageError):
     code = "storage.unknown_backend"
 

@@ -55,6 +55,10 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "The database stayed locked by another writer; try again",
         "ru": "База данных занята другим процессом; повторите попытку",
     },
+    "storage.read_only": {
+        "en": "A read-only unit of work may not write",
+        "ru": "Транзакция только для чтения не может изменять данные",
+    },
     "storage.unknown_backend": {
         "en": "No storage backend for URL scheme {scheme!r}; installed: {installed}",
         "ru": "Нет хранилища для схемы {scheme!r}; установлены: {installed}",
@@ -213,6 +217,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "lines.too_many": {
         "en": "{field}: one order may carry at most {expected} (the account's order limits)",
         "ru": "{field}: в одном заказе может быть не больше {expected} (ограничение аккаунта)",
+    },
+    "list.too_long": {
+        "en": "{field}: {value} entries, more than the {expected} one call takes"
+        " (custody_core.open(max_list_length=...) raises it)",
+        "ru": "{field}: передано значений: {value}, а за один вызов допускается не больше"
+        " {expected}",
     },
     "lines.repeated": {
         "en": "{field}: item {value!r} appears in more than one line",

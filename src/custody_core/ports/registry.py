@@ -21,6 +21,12 @@ class TemplateRepository(Protocol):
 
 
 class ImportRepository(Protocol):
+    def lock(self, account_id: UUID, counterparty_id: UUID) -> None:
+        """Hold the counterparty's registry imports until the unit of work ends: another
+        import storing for it waits here, then reads what this one stored. A backend whose
+        writing units never overlap has nothing to do."""
+        ...
+
     def add(self, record: RegistryImport) -> None: ...
     def with_hash(
         self, account_id: UUID, counterparty_id: UUID, file_hash: str

@@ -1,9 +1,13 @@
 """The storage port: backend -> unit of work -> repositories returning domain objects.
 
 Every query is scoped by account. A unit of work is one transaction: it is a
-context manager that rolls back unless `commit()` was called, and while it is
-open it has the exclusive right to write (SQLite: BEGIN IMMEDIATE;
-PostgreSQL: row locks taken by `ledger.balances(..., for_update=True)`).
+context manager that rolls back unless `commit()` was called. A writing unit
+has the right to write what it read without anyone changing it meanwhile
+(SQLite: BEGIN IMMEDIATE; PostgreSQL: the locks its repositories take). A
+read-only unit (`unit_of_work(read_only=True)`) reads one consistent snapshot,
+waits for no writer and keeps none waiting, and refuses every write with
+`StorageReadOnly` (SQLite: a deferred BEGIN under `PRAGMA query_only`;
+PostgreSQL: a READ ONLY, REPEATABLE READ transaction).
 Adapters raise only `custody_core.domain.errors` types.
 """
 
@@ -231,9 +235,18 @@ class OrderRepository(Protocol):
         ...
 
     def next_numbers(self, account_id: UUID, count: int) -> range:
-        """The next `count` order numbers of the account, taken at once (a registry
-        numbers a batch of orders together). Taking numbers, even none, holds the
-        account's numbering until the unit of work ends: a concurrent writer waits."""
+        """The next `count` order numbers of the account, taken at once. Taking numbers,
+        even none, holds the account's numbering until the unit of work ends: a
+        concurrent writer waits."""
+        ...
+
+    def next_numbers_apart(self, account_id: UUID, count: int) -> range:
+        """The next `count` order numbers, taken in a transaction of their own that ends
+        before this call returns: a concurrent writer waits for this call, not for the
+        unit of work. A registry numbers its batches so; the price is that numbers taken
+        by a unit that then rolls back are never used (a gap). A backend whose writing
+        units never overlap (SQLite, memory) takes them in the unit, like `next_numbers`,
+        and gives them back with it."""
         ...
 
     def add(self, order: DeliveryOrder) -> None: ...
@@ -345,5 +358,9 @@ class StorageBackend(Protocol):
 
     url: str
 
-    def unit_of_work(self) -> UnitOfWork: ...
+    def unit_of_work(self, read_only: bool = False) -> UnitOfWork:
+        """A writing unit of work, or with `read_only` one that reads a consistent snapshot
+        without holding up writers and refuses every write (`StorageReadOnly`)."""
+        ...
+
     def close(self) -> None: ...

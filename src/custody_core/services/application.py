@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
-from custody_core.domain.checks import CODE_LENGTH, Checks, reference
+from custody_core.domain.checks import CODE_LENGTH, MAX_LIST_LENGTH, Checks, reference, whole_number
 from custody_core.domain.errors import NotFound, Problem, ValidationError, invalid
 from custody_core.domain.parties import Account, zone
 from custody_core.domain.principal import Principal
@@ -31,6 +31,7 @@ class Application:
         new_id: Callable[[], UUID] = time_ordered_id,
         readers: ReaderChoice | None = None,
         renderers: RendererChoice | None = None,
+        max_list_length: int = MAX_LIST_LENGTH,
     ) -> None:
         self.storage = storage
         self.clock = clock
@@ -38,6 +39,7 @@ class Application:
         self._new_id = new_id
         self._readers = readers
         self._renderers = renderers
+        self._max_list_length = whole_number(max_list_length, "max_list_length")
 
     def create_account(self, code: str, name: str, time_zone: str = "Europe/Moscow") -> Account:
         """Create a tenant. This is an operator's act, not a use case of any principal."""
@@ -57,7 +59,7 @@ class Application:
     def account(self, code: str) -> Account:
         if not isinstance(code, str):
             raise invalid("value.wrong_type", "account", type(code).__name__, "str")
-        with self.storage.unit_of_work() as uow:
+        with self.storage.unit_of_work(read_only=True) as uow:
             account = uow.accounts.by_code(reference(code, "account"))
         if account is None:
             raise NotFound(entity="account", key=code)
@@ -91,6 +93,7 @@ class Application:
             self.identity,
             self._readers,
             self._renderers,
+            self._max_list_length,
         )
 
     def close(self) -> None:

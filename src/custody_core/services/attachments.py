@@ -61,7 +61,7 @@ def attach_file(
 
 def list_attachments(ctx: Context, order_number: int) -> list[Attachment]:
     authorize(ctx.principal, Action.READ_ATTACHMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         order = visible_order(ctx, uow, order_number)
         _require_setting(ctx, uow, order)
         return uow.attachments.of_order(ctx.account_id, order.id)
@@ -69,7 +69,7 @@ def list_attachments(ctx: Context, order_number: int) -> list[Attachment]:
 
 def attachment_content(ctx: Context, attachment_id: UUID) -> bytes:
     authorize(ctx.principal, Action.READ_ATTACHMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         if ctx.principal.is_client:
             # Read like `visible_order`: nothing more of an attachment the client may not see.
             owner = uow.attachments.counterparty_of(ctx.account_id, attachment_id)

@@ -41,7 +41,7 @@ def list_audit(
         raise ValidationError(problems)
     actor = optional_reference(actor, "actor", MAX_TEXT)
     action = optional_reference(action, "action", CODE_LENGTH)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = (
             None if counterparty_code is None else ctx.counterparty(uow, counterparty_code)
         )

@@ -109,8 +109,9 @@ def log_in(gate: Gate, account_code: str, login: str, password: str) -> Principa
 
 def _look_up(gate: Gate, account_code: str, key: str) -> _Found:
     """The account, the user a login names (its own login, or a connection card's), its
-    card, the account's lockout policy."""
-    with gate.storage.unit_of_work() as uow:
+    card, the account's lockout policy: read in a read-only unit, so a login waits for no
+    writer before its attempt is taken."""
+    with gate.storage.unit_of_work(read_only=True) as uow:
         account = uow.accounts.by_code(account_code)
         if account is None:
             raise NotFound(entity="account", key=account_code)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from custody_core.domain.checks import bounded
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.requisites import Requisites, checked_requisites
 from custody_core.domain.tariffs import Rate, Tariff, checked_tariff
@@ -35,7 +36,7 @@ def set_requisites(
 def get_requisites(ctx: Context, counterparty_code: str | None = None) -> Requisites | None:
     """The stored requisites of the company, or of a counterparty; None if never set."""
     authorize(ctx.principal, Action.MANAGE_BILLING)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.requisites.get(ctx.account_id, _party_id(ctx, uow, counterparty_code))
 
 
@@ -50,9 +51,10 @@ def set_tariff(
     if not isinstance(vat, Vat):
         raise ValidationError([Problem("value.invalid", "vat", vat, "a Vat")])
     checked_vat = Vat.checked(vat.mode, vat.rate)
+    listed = bounded(rates, "rates", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:
         counterparty_id = _counterparty_id(ctx, uow, counterparty_code)
-        tariff = checked_tariff(Tariff(ctx.account_id, counterparty_id, tuple(rates), checked_vat))
+        tariff = checked_tariff(Tariff(ctx.account_id, counterparty_id, listed, checked_vat))
         uow.tariffs.put(tariff)
         ctx.commit(uow, "set_tariff", target=counterparty_code or "default")
     return tariff
@@ -61,7 +63,7 @@ def set_tariff(
 def get_tariff(ctx: Context, counterparty_code: str | None = None) -> Tariff | None:
     """The default tariff, or a counterparty's own (None when it has none of its own)."""
     authorize(ctx.principal, Action.MANAGE_BILLING)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.tariffs.get(ctx.account_id, _counterparty_id(ctx, uow, counterparty_code))
 
 

@@ -65,7 +65,7 @@ def create_card(ctx: Context, draft: CardDraft) -> ConnectionCard:
 
 def list_cards(ctx: Context, counterparty_code: str) -> list[ConnectionCard]:
     authorize(ctx.principal, Action.MANAGE_USERS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         return uow.cards.of_counterparty(ctx.account_id, counterparty.id)
 

@@ -123,21 +123,21 @@ def add_item(
 def list_counterparties(ctx: Context) -> list[Counterparty]:
     """Counterparties by code; a client sees only its own."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         found = uow.counterparties.find_all(ctx.account_id)
     return [counterparty for counterparty in found if may_see(ctx.principal, counterparty.id)]
 
 
 def list_warehouses(ctx: Context) -> list[Warehouse]:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.warehouses.find_all(ctx.account_id)
 
 
 def list_contracts(ctx: Context, counterparty_code: str | None = None) -> list[Contract]:
     """Contracts of one counterparty (a client's own when `counterparty_code` is None)."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         return uow.contracts.for_counterparty(ctx.account_id, counterparty.id)
 
@@ -145,6 +145,6 @@ def list_contracts(ctx: Context, counterparty_code: str | None = None) -> list[C
 def list_items(ctx: Context, counterparty_code: str | None = None) -> list[Item]:
     """Items of one counterparty by SKU (a client's own when `counterparty_code` is None)."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         return uow.items.for_counterparty(ctx.account_id, counterparty.id)

@@ -9,7 +9,7 @@ from uuid import UUID
 from attrs import field, frozen
 
 from custody_core.domain.audit import AuditEntry, Outcome
-from custody_core.domain.checks import optional_day, reference
+from custody_core.domain.checks import MAX_LIST_LENGTH, optional_day, reference
 from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, ValidationError
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
@@ -35,6 +35,8 @@ class Context:
     #: Chooses a spreadsheet reader: (reader name or None for the default, file suffix).
     readers: ReaderChoice | None = None
     renderers: RendererChoice | None = None
+    #: The most entries a use case takes in one list argument (`checks.bounded`).
+    max_list_length: int = MAX_LIST_LENGTH
     #: The principal's account, read once: accounts never change after creation.
     _account: list[Account] = field(factory=list, init=False, eq=False, repr=False)
 

@@ -1,18 +1,24 @@
 """Printed forms of posted documents: MX-1 of a receipt; MX-3, the service act and the
 invoice of shipments.
 
-Building a form reads the document, the parties' requisites and the tariff,
-and gives the form its number the first time it is printed (in the same
-unit of work, so a form that cannot be built takes no number). Rendering is
-separate and needs no storage: any renderer draws the same form value.
+Building a form reads the document, the parties' requisites and the tariff
+in a read-only unit of work, so printing never holds up writers. A form
+printed before keeps its number; the first time, once the form is built, a
+short unit of work of its own gives it the next number (a form that cannot
+be built takes none). Rendering is separate and needs no storage: any
+renderer draws the same form value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID
 
+from attrs import evolve
+
+from custody_core.domain.checks import bounded, whole_number
 from custody_core.domain.errors import NotFound, Problem, RenderError, ValidationError
 from custody_core.domain.form_building import goods_form, goods_lines, header, services_form
 from custody_core.domain.forms import Form, FormKind, GoodsForm, IssuedForm, Rendered, ServicesForm
@@ -34,6 +40,8 @@ from custody_core.services.receipts import visible_receipt
 from custody_core.services.shipments import visible_shipment
 from custody_core.services.wording import RussianWording
 
+F = TypeVar("F", GoodsForm, ServicesForm)
+
 _WORDS = RussianWording()
 _ON_HAND_KINDS = frozenset(kind for kind, (on_hand, _) in EFFECTS.items() if on_hand)
 _HISTORY_PAGE = 1000
@@ -42,7 +50,7 @@ _HISTORY_PAGE = 1000
 def mx1(ctx: Context, number: str, year: int, counterparty_code: str | None = None) -> GoodsForm:
     """MX-1 of the receipt `number` of `year` (a client's own counterparty by default)."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         receipt = visible_receipt(ctx, uow, counterparty_code, number, year)
         counterparty = _counterparty(ctx, uow, receipt.counterparty_id)
         issue = _Issue(ctx, uow, FormKind.MX1, f"receipt:{receipt.id}", receipt.date.year)
@@ -62,14 +70,13 @@ def mx1(ctx: Context, number: str, year: int, counterparty_code: str | None = No
             goods_lines(receipt.lines, items),
             _WORDS,
         )
-        issue.done(counterparty.id)
-        return form
+    return issue.done(form, counterparty.id)
 
 
 def mx3(ctx: Context, shipment_number: int) -> GoodsForm:
     """MX-3 of a shipment: the goods returned and the storage services for them."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         shipment = visible_shipment(ctx, uow, shipment_number, "shipment")
         counterparty = _counterparty(ctx, uow, shipment.counterparty_id)
         issue = _Issue(ctx, uow, FormKind.MX3, f"shipment:{shipment.id}", shipment.date.year)
@@ -93,8 +100,7 @@ def mx3(ctx: Context, shipment_number: int) -> GoodsForm:
             services=storage_charges(tariff, lots) if tariff else (),
             vat=tariff.vat if tariff else NO_VAT,
         )
-        issue.done(counterparty.id)
-        return form
+    return issue.done(form, counterparty.id)
 
 
 def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]) -> ServicesForm:
@@ -109,10 +115,10 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
         raise ValidationError(
             [Problem("value.invalid", "shipments", shipment_numbers, "shipment numbers")]
         )
-    with ctx.storage.unit_of_work() as uow:
-        shipments = _same_counterparty(
-            [visible_shipment(ctx, uow, n, "shipments") for n in shipment_numbers]
-        )
+    listed = bounded(shipment_numbers, "shipments", ctx.max_list_length)
+    wanted = dict.fromkeys(whole_number(n, "shipments") for n in listed)  # each once
+    with ctx.storage.unit_of_work(read_only=True) as uow:
+        shipments = _same_counterparty([visible_shipment(ctx, uow, n, "shipments") for n in wanted])
         counterparty = _counterparty(ctx, uow, shipments[0].counterparty_id)
         tariff = _tariff(ctx, uow, counterparty.id)
         if tariff is None:
@@ -137,8 +143,7 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
             else _shipment_title(shipments[0]),
         )
         form = services_form(head, charged, tariff.vat, _WORDS)
-        issue.done(counterparty.id)
-        return form
+    return issue.done(form, counterparty.id)
 
 
 def render(ctx: Context, form: Form, format_name: str) -> Rendered:
@@ -152,32 +157,44 @@ def render(ctx: Context, form: Form, format_name: str) -> Rendered:
 
 
 class _Issue:
-    """A form's number: the one it was first printed with, else the next free one,
-    stored by `done` once the form is built."""
+    """A form's number: the one it was first printed with (read with the form), else
+    none (0) until `done` takes the next free one for the built form."""
 
     def __init__(self, ctx: Context, uow: UnitOfWork, kind: FormKind, source: str, year: int):
-        self._ctx, self._uow = ctx, uow
+        self._ctx = ctx
+        self._kind, self._source, self._year = kind, source, year
         self._issued = uow.form_numbers.get(ctx.account_id, kind, source)
-        self._new = IssuedForm(
-            ctx.account_id,
-            kind,
-            source,
-            year,
-            uow.form_numbers.next_number(ctx.account_id, kind, year) if not self._issued else 0,
-            ctx.now(),
-            ctx.principal.user,
-        )
 
     @property
     def number(self) -> int:
-        return self._issued.number if self._issued else self._new.number
+        return self._issued.number if self._issued else 0
 
-    def done(self, counterparty_id: UUID) -> None:
+    def done(self, form: F, counterparty_id: UUID) -> F:
+        """`form`, numbered: a form printed before has its number already; otherwise a
+        unit of work of its own stores the next free one (or the number another printing
+        stored meanwhile) with its audit entry."""
         if self._issued is not None:
-            return
-        self._uow.form_numbers.add(self._new)
-        target = f"{self._new.kind} {self._new.number}/{self._new.year}"
-        self._ctx.commit(self._uow, "issue_form", counterparty_id=counterparty_id, target=target)
+            return form
+        ctx = self._ctx
+        with ctx.storage.unit_of_work() as uow:
+            # The next number first: taking it holds the kind and year's numbering (on
+            # PostgreSQL, a lock), so a number stored meanwhile for this document is seen.
+            number = uow.form_numbers.next_number(ctx.account_id, self._kind, self._year)
+            issued = uow.form_numbers.get(ctx.account_id, self._kind, self._source)
+            if issued is None:
+                issued = IssuedForm(
+                    ctx.account_id,
+                    self._kind,
+                    self._source,
+                    self._year,
+                    number,
+                    ctx.now(),
+                    ctx.principal.user,
+                )
+                uow.form_numbers.add(issued)
+                target = f"{issued.kind} {issued.number}/{issued.year}"
+                ctx.commit(uow, "issue_form", counterparty_id=counterparty_id, target=target)
+        return evolve(form, header=evolve(form.header, number=issued.number))
 
 
 def _company(ctx: Context, uow: UnitOfWork) -> Requisites:
@@ -214,7 +231,7 @@ def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:
         raise ValidationError(
             [Problem("value.invalid", "shipments", numbers, "shipments of one counterparty")]
         )
-    return sorted({shipment.id: shipment for shipment in shipments}.values(), key=_number)
+    return sorted(shipments, key=_number)
 
 
 def _number(shipment: Shipment) -> int:

@@ -26,7 +26,7 @@ def list_movements(
 ) -> Page[Movement]:
     """Movements of a counterparty by business date, then in the order they were posted."""
     authorize(ctx.principal, Action.READ_STOCK)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         item_id = None
         if sku is not None:

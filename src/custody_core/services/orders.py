@@ -9,6 +9,7 @@ from uuid import UUID
 from custody_core.domain.checks import (
     CODE_LENGTH,
     Checks,
+    bounded,
     is_reference,
     members,
     reference,
@@ -119,6 +120,7 @@ def deliver_order(
     if refused is not None and not isinstance(refused, Mapping):
         expected = "a mapping of SKU to refused quantity"
         raise ValidationError([Problem("value.invalid", "refused", refused, expected)])
+    bounded(refused or {}, "refused", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
         order.next_state(OrderChange.DELIVER)  # judge the state before the refusals
@@ -190,7 +192,7 @@ def fail_order(
 
 def get_order(ctx: Context, number: int) -> DeliveryOrder:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return visible_order(ctx, uow, number)
 
 
@@ -202,7 +204,7 @@ def list_orders(
     page: PageRequest | None = None,
 ) -> Page[DeliveryOrder]:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = None
         if counterparty_code is not None or ctx.principal.is_client:
             counterparty = ctx.counterparty(uow, counterparty_code)

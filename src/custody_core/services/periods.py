@@ -43,5 +43,5 @@ def close_periods(ctx: Context, through: date | None = None) -> list[date]:
 def closed_periods(ctx: Context) -> list[date]:
     """Ends of the closed months, oldest first."""
     authorize(ctx.principal, Action.READ_STOCK)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.periods.closings(ctx.account_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from custody_core.domain.checks import CODE_LENGTH, Checks, reference, whole_number
+from custody_core.domain.checks import CODE_LENGTH, Checks, bounded, reference, whole_number
 from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
@@ -24,6 +24,7 @@ from custody_core.services.stock_moves import record_movements
 def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
     """Post a receipt: stock goes on hand; the same number twice in a year is refused."""
     authorize(ctx.principal, Action.POST_RECEIPT)
+    bounded(draft.lines, "lines", ctx.max_list_length)
     checks = Checks()
     number = checks.text(draft.number, "number", CODE_LENGTH)
     dated = isinstance(draft.date, date) and not isinstance(draft.date, datetime)
@@ -91,14 +92,14 @@ def list_receipts(
 ) -> Page[Receipt]:
     """Receipts by date; a client sees only its own, read-only."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         query = document_query(ctx, uow, counterparty_code, warehouse_code, date_from, date_to)
         return uow.receipts.find(ctx.account_id, query, page or PageRequest())
 
 
 def get_receipt(ctx: Context, counterparty_code: str | None, number: str, year: int) -> Receipt:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return visible_receipt(ctx, uow, counterparty_code, number, year)
 
 

@@ -2,26 +2,32 @@
 
 The file is read once, as a stream: rows are parsed by the template's
 columns, consecutive rows with one external order number are gathered into
-one order, and orders are checked and created in batches, so memory holds a
-batch, not the file. An external number met again after other orders is an
-error naming both rows; grouping therefore never needs to look back.
+one order, and orders are checked in batches, each against the storage in a
+short read-only unit of work, so memory holds a batch, not the file, and no
+writer waits while the file is read. An external number met again after
+other orders is an error naming both rows; grouping therefore never needs to
+look back.
 
-A real run creates its orders in one unit of work: all or nothing by
-default, or (`partial=True`) every valid order with the rest reported. A dry
-run reads the same way and stores nothing. Orders are keyed by (counterparty,
-external number): rows whose number the counterparty already has are skipped,
-so uploading a registry twice creates nothing twice.
+A dry run decides each batch as it is checked and stores nothing. A real run
+checks the whole file first, keeping the checked batches in a temporary file
+(`_Spill`), then stores them in one writing unit of work that parses
+nothing: all or nothing by default, or (`partial=True`) every valid order
+with the rest reported. Orders are keyed by (counterparty, external number):
+rows whose number the counterparty already has are skipped, so uploading a
+registry twice creates nothing twice.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-from collections.abc import Callable
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import TypedDict
+from types import TracebackType
+from typing import Self, TypedDict
 
 from attrs import evolve, frozen
 
@@ -70,8 +76,11 @@ from custody_core.services.templates import template_for
 Progress = Callable[[int, int | None], None]
 OutcomeListener = Callable[[OrderOutcome], None]
 
-#: Orders checked and stored together: one query per batch for SKUs and external numbers.
+#: Orders checked and stored together: one query per batch for SKUs and external numbers,
+#: one block of order numbers per batch.
 BATCH = 500
+#: Bytes of checked batches a real run keeps in memory before it spills them to disk.
+SPILL_IN_MEMORY = 4 * 1024 * 1024
 #: Columns searched for header titles when a template finds columns by title.
 HEADER_WIDTH = 100
 #: Progress is reported every this many rows (and once at the end).
@@ -118,9 +127,11 @@ def import_registry(
 ) -> ImportResult:
     """Import the registry at `path` for `counterparty` (a client's own when None).
 
-    `on_order` hears of each order as it is decided; a real run's orders exist
-    only once this function returns (an all-or-nothing run with problems
-    raises RegistryRejected and stores nothing).
+    `on_order` hears of each order in file order as it is decided: a dry run's as
+    its batch is checked, a real run's as its batch is stored. A real run's
+    orders exist only once this function returns; an all-or-nothing run with
+    problems announces every order once the file is checked (planned, skipped
+    or rejected), raises RegistryRejected and stores nothing.
     """
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     if isinstance(max_problems, bool) or not isinstance(max_problems, int) or max_problems < 1:
@@ -128,18 +139,9 @@ def import_registry(
     source = Path(path)
     limits = limits or ReadLimits()
     spreadsheet = ctx.reader(reader, source.suffix.lower())
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         owner = ctx.counterparty(uow, counterparty)
-        if not dry_run:
-            # Hold the account's order numbering from the start, not from the first batch's
-            # numbers: an import of the same rows running at the same time waits here, then
-            # finds them loaded (skipped, the earlier import named), not taken (Conflict).
-            uow.orders.next_numbers(ctx.account_id, 0)
         layout = _layout(ctx, uow, template, owner, rows)
-        if not dry_run and layout.reserves_stock:
-            # Batches reserve items in file order, not in the order writers lock balances: hold
-            # the counterparty's stock whole, or a confirmation could deadlock with the import.
-            uow.ledger.lock_counterparty(ctx.account_id, owner.id)
         digest = _file_hash(source, limits)
         earlier = tuple(uow.imports.with_hash(ctx.account_id, owner.id, digest))
         run = _Run(
@@ -147,36 +149,60 @@ def import_registry(
             OrderBuilder(ctx, uow, owner),
             layout,
             _default_warehouse(ctx, uow, layout, warehouse),
-            # A real run works in this one unit of work; a dry run opens a short one per
-            # batch, so it never holds the write lock while the file is read.
-            (lambda: contextlib.nullcontext(uow)) if not dry_run else ctx.storage.unit_of_work,
             dry_run=dry_run,
             partial=partial,
             max_problems=max_problems,
             on_order=on_order,
         )
-        # A file's name is the uploader's text: recorded and shown with its controls escaped.
-        summary = _Summary(escaped(source.name), digest, owner.code, earlier)
-        if not dry_run:
-            result = run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
-            if result.problems and not partial:
-                raise RegistryRejected(result)
-            record = RegistryImport(
-                id=ctx.new_id(),
-                account_id=ctx.account_id,
-                counterparty_id=owner.id,
-                template=layout.name,
-                file_name=summary.file_name,
-                file_hash=digest,
-                imported_at=ctx.now(),
-                imported_by=ctx.principal.user,
-                orders_created=result.orders,
-            )
-            uow.imports.add(record)
-            target = f"registry {summary.file_name}: {result.orders} orders"
-            ctx.commit(uow, "registry.import", counterparty_id=owner.id, target=target)
-            return evolve(result, import_id=record.id)
-    return run.read(spreadsheet.open(source, run.request(), limits), progress, summary)
+    # A file's name is the uploader's text: recorded and shown with its controls escaped.
+    summary = _Summary(escaped(source.name), digest, owner.code, earlier)
+    sheet = spreadsheet.open(source, run.request(), limits)
+    if dry_run:
+        run.check(sheet, progress, run.plan)
+        return run.result(summary)
+    with _Spill() as spill:
+        run.check(sheet, progress, lambda _, batch: spill.add(batch))
+        if run.problems and not partial:
+            for batch in spill:
+                with ctx.storage.unit_of_work(read_only=True) as uow:
+                    run.plan(uow, batch)
+            raise RegistryRejected(run.result(summary))
+        return _store(ctx, run, spill, summary)
+
+
+def _store(ctx: Context, run: _Run, spill: _Spill, summary: _Summary) -> ImportResult:
+    """The store pass of a real run: the checked batches in one unit of work, with the
+    import's record and audit entry. It parses nothing, so it holds the write lock (on
+    SQLite) for the storing alone. It first takes the counterparty's import lock, so a
+    second import of the same rows waits, then finds them made and its earlier import;
+    and, when the orders reserve stock, the counterparty's stock whole (batches meet items
+    in file order, writers lock balances in key order: a deadlock otherwise). Orders are
+    numbered per batch apart from the unit (`orders.next_numbers_apart`), so writers
+    creating orders meanwhile wait for one batch's numbers, not for the whole import."""
+    owner = run.counterparty
+    with ctx.storage.unit_of_work() as uow:
+        uow.imports.lock(ctx.account_id, owner.id)
+        if run.layout.reserves_stock:
+            uow.ledger.lock_counterparty(ctx.account_id, owner.id)
+        earlier = tuple(uow.imports.with_hash(ctx.account_id, owner.id, summary.file_hash))
+        for batch in spill:
+            run.store(uow, batch)
+        result = run.result(evolve(summary, earlier=earlier))
+        record = RegistryImport(
+            id=ctx.new_id(),
+            account_id=ctx.account_id,
+            counterparty_id=owner.id,
+            template=run.layout.name,
+            file_name=summary.file_name,
+            file_hash=summary.file_hash,
+            imported_at=ctx.now(),
+            imported_by=ctx.principal.user,
+            orders_created=result.orders,
+        )
+        uow.imports.add(record)
+        target = f"registry {summary.file_name}: {result.orders} orders"
+        ctx.commit(uow, "registry.import", counterparty_id=owner.id, target=target)
+    return evolve(result, import_id=record.id)
 
 
 @frozen
@@ -288,9 +314,62 @@ class _Group:
         self.omitted += max(len(problems) - room, 0)
 
 
+@frozen
+class _Decided:
+    """An order of the file as checked: its rows, and what it is to become (a checked
+    order, to be made; the number of the counterparty's order that has its external
+    number, to be skipped; None, rejected for its problems)."""
+
+    external: str
+    first_row: int
+    last_row: int
+    built: CheckedOrder | int | None
+
+
+Batch = list[_Decided]
+
+
+class _Spill:
+    """The checked batches of a real run, in file order, kept off the heap until the store
+    pass reads them back: a 100,000-order file must not hold every checked order in
+    memory. Pickled into a temporary file that stays in memory while it is small; it only
+    ever holds what this process wrote, and is gone when closed."""
+
+    def __init__(self) -> None:
+        self._file = tempfile.SpooledTemporaryFile(max_size=SPILL_IN_MEMORY)  # noqa: SIM115
+
+    def add(self, batch: Batch) -> None:
+        pickle.dump(batch, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def __iter__(self) -> Iterator[Batch]:
+        self._file.seek(0)
+        while True:
+            try:
+                batch: Batch = pickle.load(self._file)  # noqa: S301 (written by add)
+            except EOFError:
+                return
+            yield batch
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._file.close()
+
+
+#: What the check pass does with each checked batch, in the read-only unit it was checked in.
+Decide = Callable[[UnitOfWork, Batch], None]
+
+
 class _Run:
-    """One pass over a registry: parse rows, group them, check and (unless a dry run)
-    store the orders batch by batch, and count what happened."""
+    """One registry import: the check pass (parse rows, group them, check the orders batch
+    by batch), then deciding each checked batch (planned in a dry run, stored in a real
+    one), counting what happened."""
 
     def __init__(
         self,
@@ -298,7 +377,6 @@ class _Run:
         builder: OrderBuilder,
         layout: RegistryTemplate,
         warehouse: object,
-        open_batch: Callable[[], contextlib.AbstractContextManager[UnitOfWork]],
         *,
         dry_run: bool,
         partial: bool,
@@ -307,9 +385,8 @@ class _Run:
     ) -> None:
         self._ctx = ctx
         self._builder = builder
-        self._layout = layout
+        self.layout = layout
         self._warehouse = warehouse
-        self._open_batch = open_batch
         self._dry_run = dry_run
         self._partial = partial
         self._max_problems = max_problems
@@ -331,24 +408,34 @@ class _Run:
         self._spans: list[list[int]] = []
         self._requested: dict[StockKey, Decimal] = {}
         self._free: dict[StockKey, Decimal] = {}
-        self._writing = not dry_run
         #: Whether the last order announced was made (or planned): spans run on while so.
         self._contiguous = False
+        self._decide: Decide = self.plan
+
+    @property
+    def counterparty(self) -> Counterparty:
+        return self._builder.counterparty
+
+    @property
+    def problems(self) -> bool:
+        """Whether the check pass found a problem (an all-or-nothing run then stores nothing)."""
+        return bool(self._problems)
 
     # Reading ------------------------------------------------------------------------
 
     def request(self) -> SheetRequest:
-        settings: RowSettings = self._layout.rows
+        settings: RowSettings = self.layout.rows
         first = settings.header_row or settings.first_row
-        letters = [column_index(c.column) for c in self._layout.columns if c.column]
+        letters = [column_index(c.column) for c in self.layout.columns if c.column]
         width = max(letters, default=1)
-        if any(column.header for column in self._layout.columns):
+        if any(column.header for column in self.layout.columns):
             width = max(width, HEADER_WIDTH)
         return SheetRequest(settings.sheet, first, settings.last_row, width)
 
-    def read(self, sheet: SheetRows, progress: Progress | None, summary: _Summary) -> ImportResult:
-        """Read every row of `sheet`, then the summary of what was (or would be) done."""
-        settings = self._layout.rows
+    def check(self, sheet: SheetRows, progress: Progress | None, decide: Decide) -> None:
+        """Read and check every row of `sheet`, handing each checked batch to `decide`."""
+        self._decide = decide
+        settings = self.layout.rows
         with sheet:
             hint = sheet.total_hint
             total = None if hint is None else max(hint - settings.first_row + 1, 0)
@@ -374,13 +461,12 @@ class _Run:
             self._problem(Problem("registry.empty", "rows", f"{settings.first_row}:{last}"))
         if progress is not None:
             progress(self._rows, total if total is None else max(total, self._rows))
-        return self._result(summary)
 
     def _place_columns(self, titles: dict[str, tuple[int, str]]) -> None:
         """Find every column: by letter, or by its title in the header row. A title that is
         missing is an error for a required column; otherwise the field is left unmapped."""
         problems = []
-        for mapping in self._layout.columns:
+        for mapping in self.layout.columns:
             if mapping.column is not None:
                 index = column_index(mapping.column) - 1
                 header = _title_at(titles, index)
@@ -389,7 +475,7 @@ class _Run:
                 found = titles.get(_title_key(mapping.header))
                 if found is None:
                     if mapping.required:
-                        row = self._layout.rows.header_row
+                        row = self.layout.rows.header_row
                         problems.append(
                             Problem(
                                 "registry.header_missing", mapping.field, mapping.header, row=row
@@ -404,15 +490,15 @@ class _Run:
                     column_letter(index + 1),
                     header,
                     _reader(mapping),
-                    _default(mapping, self._layout),
+                    _default(mapping, self.layout),
                 )
             )
         if problems:
             raise ValidationError(problems)
         mapped = {column.mapping.field for column in self._columns}
         self._defaults = {
-            name: _default(ColumnMapping(name, column="A"), self._layout)
-            for name in self._layout.defaults
+            name: _default(ColumnMapping(name, column="A"), self.layout)
+            for name in self.layout.defaults
             if name not in mapped and name != "warehouse"
         }
         for column in self._columns:
@@ -579,19 +665,25 @@ class _Run:
                 self._flush()
 
     def _flush(self) -> None:
-        batch, self._batch = self._batch, []
-        if not batch:
+        """Check the gathered batch in a read-only unit of work of its own, then decide it."""
+        groups, self._batch = self._batch, []
+        if not groups:
             return
-        with self._open_batch() as uow:
+        with self._ctx.storage.unit_of_work(read_only=True) as uow:
             builder = self._builder
             builder.uow = uow
-            taken = builder.look_up_external_numbers(group.external for group in batch)
-            builder.look_up_skus(sku.sku for group in batch for _, sku in group.lines)
-            decided = [
-                (group, taken[group.external] if group.external in taken else self._check(group))
-                for group in batch
+            taken = builder.look_up_external_numbers(group.external for group in groups)
+            builder.look_up_skus(sku.sku for group in groups for _, sku in group.lines)
+            batch = [
+                _Decided(
+                    group.external,
+                    group.first_row,
+                    group.last_row,
+                    taken[group.external] if group.external in taken else self._check(group),
+                )
+                for group in groups
             ]
-            self._store(uow, decided)
+            self._decide(uow, batch)
 
     def _check(self, group: _Group) -> CheckedOrder | None:
         checks = Checks()
@@ -617,8 +709,6 @@ class _Run:
             for problem in problems:
                 self._problem(problem)
             self._omitted += group.omitted
-            if not self._partial:
-                self._writing = False
             return None
         return order
 
@@ -637,54 +727,66 @@ class _Run:
             return evolve(problem, row=row, field=name)
         return evolve(problem, field=name, row=row, column=column.letter, header=column.header)
 
-    def _store(
-        self, uow: UnitOfWork, decided: list[tuple[_Group, CheckedOrder | int | None]]
-    ) -> None:
-        """Count the batch's orders (an existing order's number: skipped; None: rejected) and
-        their reserve, in file order; number and store them unless nothing may be stored."""
-        confirm = self._layout.confirm
+    # Deciding ----------------------------------------------------------------------
+
+    def plan(self, uow: UnitOfWork, batch: Batch) -> None:
+        """Count a checked batch's orders and their reserve, and announce them, storing
+        nothing: a dry run's, or a rejected all-or-nothing run's."""
+        for decided in batch:
+            self._count(decided)
+        self._remember_free(uow)
+
+    def store(self, uow: UnitOfWork, batch: Batch) -> None:
+        """Make a checked batch's orders in the writing unit `uow`, in file order: skipped
+        now if the counterparty took their external numbers since they were checked,
+        numbered with one block apart from the unit, confirmed if the template says so."""
+        account_id, counterparty_id = self._ctx.account_id, self.counterparty.id
+        checked = {d.external for d in batch if isinstance(d.built, CheckedOrder)}
+        taken = (
+            uow.orders.by_external_numbers(account_id, counterparty_id, checked) if checked else {}
+        )
+        batch = [evolve(d, built=taken[d.external]) if d.external in taken else d for d in batch]
+        count = sum(isinstance(decided.built, CheckedOrder) for decided in batch)
+        numbers = iter(uow.orders.next_numbers_apart(account_id, count) if count else ())
+        confirm = self.layout.confirm
         now = self._ctx.now()
         day = self._ctx.account(uow).business_date(now)
-        numbers = iter(self._numbers(uow, decided))
         orders: list[DeliveryOrder] = []
         movements = []
-        for group, built in decided:
+        for decided in batch:
+            built = decided.built
             if not isinstance(built, CheckedOrder):
-                kind = OutcomeKind.REJECTED if built is None else OutcomeKind.SKIPPED
-                self._outcome(group, kind, built)
-                continue
-            self._orders += 1
-            self._lines += len(built.lines) + len(built.cargo)
-            for line in built.lines if confirm else ():
-                key = StockKey(
-                    self._ctx.account_id,
-                    self._builder.counterparty.id,
-                    built.warehouse.id,
-                    line.item_id,
-                )
-                self._requested[key] = self._requested.get(key, ZERO) + line.quantity
-            if not self._writing:
-                self._outcome(group, OutcomeKind.PLANNED)
+                self._count(decided)
                 continue
             order = self._builder.make(built, next(numbers))
             if confirm:
                 order, moved = order.change(OrderChange.CONFIRM, now, day)
                 movements.extend(moved)
             orders.append(order)
-            self._outcome(group, OutcomeKind.CREATED, order.number)
+            self._count(decided, order.number)
         uow.orders.add_many(orders)
         self._remember_free(uow)
         if movements:
-            record_movements(uow, self._ctx.account_id, movements)
+            record_movements(uow, account_id, movements)
 
-    def _numbers(
-        self, uow: UnitOfWork, decided: list[tuple[_Group, CheckedOrder | int | None]]
-    ) -> range:
-        """One block of numbers for the orders of a batch that will be stored."""
-        count = sum(isinstance(built, CheckedOrder) for _, built in decided)
-        if not self._writing or not count:
-            return range(0)
-        return uow.orders.next_numbers(self._ctx.account_id, count)
+    def _count(self, decided: _Decided, number: int | None = None) -> None:
+        """Count and announce one order: made (as `number`), planned, skipped or rejected."""
+        built = decided.built
+        if not isinstance(built, CheckedOrder):
+            kind = OutcomeKind.REJECTED if built is None else OutcomeKind.SKIPPED
+            self._outcome(decided, kind, built)
+            return
+        self._orders += 1
+        self._lines += len(built.lines) + len(built.cargo)
+        for line in built.lines if self.layout.confirm else ():
+            key = StockKey(
+                self._ctx.account_id, self.counterparty.id, built.warehouse.id, line.item_id
+            )
+            self._requested[key] = self._requested.get(key, ZERO) + line.quantity
+        if number is None:
+            self._outcome(decided, OutcomeKind.PLANNED)
+        else:
+            self._outcome(decided, OutcomeKind.CREATED, number)
 
     def _remember_free(self, uow: UnitOfWork) -> None:
         """Free stock of each newly met item before this import reserves any."""
@@ -696,27 +798,27 @@ class _Run:
             balance = balances.get(key)
             self._free[key] = balance.on_hand - balance.reserved if balance else ZERO
 
-    def _outcome(self, group: _Group, kind: OutcomeKind, number: int | None = None) -> None:
+    def _outcome(self, order: _Decided, kind: OutcomeKind, number: int | None = None) -> None:
         if kind is OutcomeKind.SKIPPED:
             self._skipped += 1
         elif kind is OutcomeKind.REJECTED:
             self._rejected += 1
         else:
             last = self._spans[-1] if self._spans else None
-            if last is not None and self._contiguous and last[1] < group.first_row:
-                last[1] = group.last_row
+            if last is not None and self._contiguous and last[1] < order.first_row:
+                last[1] = order.last_row
                 last[2] += 1
             else:
-                self._spans.append([group.first_row, group.last_row, 1])
+                self._spans.append([order.first_row, order.last_row, 1])
         self._contiguous = kind in (OutcomeKind.CREATED, OutcomeKind.PLANNED)
         if self._on_order is not None:
             self._on_order(
-                OrderOutcome(kind, group.external, group.first_row, group.last_row, number)
+                OrderOutcome(kind, order.external, order.first_row, order.last_row, number)
             )
 
     # Summary ------------------------------------------------------------------------
 
-    def _result(self, summary: _Summary) -> ImportResult:
+    def result(self, summary: _Summary) -> ImportResult:
         reserved: dict[str, Decimal] = {}
         shortages = []
         items, warehouses = self._builder.items_by_id, self._builder.warehouses_by_id
@@ -729,7 +831,7 @@ class _Run:
         return ImportResult(
             file_name=summary.file_name,
             file_hash=summary.file_hash,
-            template=self._layout.name,
+            template=self.layout.name,
             counterparty=summary.counterparty,
             dry_run=self._dry_run,
             partial=self._partial,

@@ -47,7 +47,7 @@ def stock_report(
         raise ValidationError(
             [Problem("value.invalid", "as_of", as_of, "either a day or a period, not both")]
         )
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         now = ctx.now()
         account = ctx.account(uow)
@@ -113,7 +113,7 @@ def pick_list(
 ) -> list[PickLine]:
     """Every item of the counterparty with what is free of it at the warehouse (the pick form)."""
     authorize(ctx.principal, Action.READ_STOCK)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         warehouse = ctx.warehouse(uow, warehouse_code)
         balances = {

@@ -72,7 +72,7 @@ def list_reversals(
     ctx: Context, counterparty_code: str | None = None, page: PageRequest | None = None
 ) -> Page[Reversal]:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         query = document_query(ctx, uow, counterparty_code)
         return uow.reversals.find(ctx.account_id, query, page or PageRequest())
 

@@ -21,7 +21,7 @@ MAX_ORDER_ENTRIES = 10_000
 
 def get_settings(ctx: Context) -> AccountSettings:
     authorize(ctx.principal, Action.MANAGE_SETTINGS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.settings.get(ctx.account_id)
 
 

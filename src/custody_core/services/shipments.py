@@ -25,7 +25,7 @@ def list_shipments(
 ) -> Page[Shipment]:
     """Shipments by number; a client sees only its own."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         order = None if order_number is None else visible_order(ctx, uow, order_number)
         query = document_query(
             ctx,
@@ -41,7 +41,7 @@ def list_shipments(
 
 def get_shipment(ctx: Context, number: int) -> Shipment:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return visible_shipment(ctx, uow, number)
 
 

@@ -43,7 +43,7 @@ def list_templates(ctx: Context) -> list[RegistryTemplate]:
     """Built-in templates, then the account's own, each group by name; a client lists
     the account-wide ones and its own counterparty's."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         stored = uow.templates.find_all(ctx.account_id)
         if ctx.principal.is_client:
             own = ctx.counterparty(uow, None).code

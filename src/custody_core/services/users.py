@@ -93,7 +93,7 @@ def set_disabled(ctx: Context, login: str, disabled: bool) -> User:
 
 def get_user(ctx: Context, login: str) -> User:
     authorize(ctx.principal, Action.MANAGE_USERS)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return existing_user(ctx, uow, login)
 
 
@@ -105,7 +105,7 @@ def list_users(
 ) -> Page[User]:
     authorize(ctx.principal, Action.MANAGE_USERS)
     query = UserQuery(None if role is None else _roles([role]).pop(), disabled)
-    with ctx.storage.unit_of_work() as uow:
+    with ctx.storage.unit_of_work(read_only=True) as uow:
         return uow.users.find(ctx.account_id, query, page or PageRequest())
 
 

@@ -1,7 +1,10 @@
 """In-memory storage: a real adapter (it passes the conformance suite), for tests and demos.
 
-One lock serialises units of work, like SQLite's BEGIN IMMEDIATE; every change
-is journaled so that a unit of work left without `commit()` is undone exactly.
+One lock serialises units of work, read-only ones included (there are no
+snapshots to read while another unit writes); every change is journaled so
+that a unit of work left without `commit()` is undone exactly, and a
+read-only unit has no journal: its writes are refused before they change
+anything.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from custody_core.adapters.storage.memory_access import MemoryRepository
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry
 from custody_core.domain.cards import ConnectionCard
-from custody_core.domain.errors import Conflict, DuplicateDocument
+from custody_core.domain.errors import Conflict, DuplicateDocument, StorageReadOnly
 from custody_core.domain.forms import IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
@@ -82,13 +85,14 @@ class _Table(Generic[Row]):
         return None
 
     def put(self, row: Row) -> None:
+        journal = self._journal()
         key = self._key(row)
         previous = self.rows.get(key)
         if previous is not None:
             self._unindex(previous)
         self.rows[key] = row
         self._index(row)
-        self._journal().append(lambda: self._restore(key, row, previous))
+        journal.append(lambda: self._restore(key, row, previous))
 
     def _restore(self, key: Hashable, row: Row, previous: Row | None) -> None:
         self._unindex(row)
@@ -124,8 +128,8 @@ class MemoryStorage:
         self.url = url
         self._lock = threading.Lock()
         self._owner: int | None = None
-        self._journal: Journal = []
-        journal = self._current_journal
+        self._journal: Journal | None = []
+        journal = self.journal
         self.accounts = _Table[Account](journal, lambda a: a.id, code=lambda a: a.code)
         self.counterparties = _Table[Counterparty](
             journal, lambda c: c.id, code=lambda c: (c.account_id, c.code)
@@ -190,19 +194,24 @@ class MemoryStorage:
             number=lambda f: (f.account_id, f.kind, f.year, f.number),
         )
 
-    def _current_journal(self) -> Journal:
+    def journal(self) -> Journal:
+        """The open unit's journal; every change asks for it before it is made, so that a
+        read-only unit (which has none) refuses the change with nothing changed."""
+        if self._journal is None:
+            raise StorageReadOnly(location=self.url)
         return self._journal
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self, read_only)
 
     def close(self) -> None:
         """Nothing to release; the data lives as long as this object."""
 
 
 class MemoryUnitOfWork:
-    def __init__(self, storage: MemoryStorage) -> None:
+    def __init__(self, storage: MemoryStorage, read_only: bool = False) -> None:
         self._storage = storage
+        self._read_only = read_only
         self.accounts = _Accounts(storage)
         self.counterparties = _Counterparties(storage)
         self.contracts = _Contracts(storage)
@@ -231,7 +240,7 @@ class MemoryUnitOfWork:
             raise RuntimeError("a unit of work is already open in this thread; units do not nest")
         self._storage._lock.acquire()
         self._storage._owner = threading.get_ident()
-        self._storage._journal = []
+        self._storage._journal = None if self._read_only else []
         return self
 
     def __exit__(
@@ -247,7 +256,8 @@ class MemoryUnitOfWork:
             self._storage._lock.release()
 
     def commit(self) -> None:
-        self._storage._journal = []
+        if not self._read_only:
+            self._storage._journal = []
 
     def rollback(self) -> None:
         journal = self._storage._journal
@@ -339,10 +349,10 @@ class _Ledger(MemoryRepository):
         return {key: balance for key, balance in found.items() if balance is not None}
 
     def append(self, movements: Sequence[Movement], balances: Iterable[Balance]) -> None:
-        log = self._s.movements
+        journal, log = self._s.journal(), self._s.movements
         for movement in movements:
             log.append(movement)
-            self._s._journal.append(log.pop)  # type: ignore[arg-type]
+            journal.append(log.pop)  # type: ignore[arg-type]
         for balance in balances:
             self._s.balances.put(balance)
 
@@ -433,6 +443,10 @@ class _Orders(MemoryRepository):
         last = current[1] if current else 0
         self._s.order_numbers.put((account_id, last + count))
         return range(last + 1, last + count + 1)
+
+    def next_numbers_apart(self, account_id: UUID, count: int) -> range:
+        """In the unit itself: units of work never overlap here."""
+        return self.next_numbers(account_id, count)
 
     def add(self, order: DeliveryOrder) -> None:
         taken = self._s.orders.taken(order)

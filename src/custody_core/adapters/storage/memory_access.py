@@ -138,10 +138,10 @@ class Attachments(MemoryRepository):
 
 class Audit(MemoryRepository):
     def append(self, entry: AuditEntry) -> AuditEntry:
-        log = self._s.audit
+        journal, log = self._s.journal(), self._s.audit
         stored = evolve(entry, seq=len(log) + 1)
         log.append(stored)
-        self._s._journal.append(log.pop)  # type: ignore[arg-type]
+        journal.append(log.pop)  # type: ignore[arg-type]
         return stored
 
     def find(self, account_id: UUID, query: AuditQuery, page: PageRequest) -> Page[AuditEntry]:

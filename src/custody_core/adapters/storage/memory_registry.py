@@ -24,6 +24,9 @@ class Templates(MemoryRepository):
 
 
 class Imports(MemoryRepository):
+    def lock(self, account_id: UUID, counterparty_id: UUID) -> None:
+        """Nothing to do: a unit of work holds the whole storage."""
+
     def add(self, record: RegistryImport) -> None:
         if self._s.imports.get(record.id) is not None:
             raise Conflict(reason=f"import id {record.id} is taken")

@@ -6,7 +6,9 @@ lock per key for balances that have no row yet), reading an order for a change
 locks its row, and number counters are rows taken with INSERT ... ON CONFLICT
 DO UPDATE. Each lock is held until the unit of work commits or rolls back; a
 writer that waits longer than `lock_timeout`, or that PostgreSQL picks to break
-a deadlock, fails with `storage.busy`.
+a deadlock, fails with `storage.busy`. A read-only unit is a READ ONLY,
+REPEATABLE READ transaction: one snapshot, no locks, every write refused by
+the server.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from custody_core.domain.errors import (
     CustodyError,
     StorageBusy,
     StorageError,
+    StorageReadOnly,
     unstorable,
 )
 
@@ -101,6 +104,8 @@ class PostgresStorage:
         self.location = location_of(url)
         self._lock_timeout = f"{round(lock_timeout * 1000)}ms"
         self._units = threading.local()
+        self._apart: Connection | None = None
+        self._apart_guard = threading.Lock()
         with translated_errors(self.location):
             with psycopg.connect(url, autocommit=True) as connection:
                 #: The schema version the database had when this object opened it.
@@ -130,12 +135,28 @@ class PostgresStorage:
         with translated_errors(self.location), self.pool.connection() as connection:
             return schema_version(connection, self.location)
 
-    def unit_of_work(self) -> PostgresUnitOfWork:
-        return PostgresUnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self, read_only)
+
+    @contextlib.contextmanager
+    def apart(self) -> Iterator[Connection]:
+        """The connection apart: outside every unit of work, each statement committed at
+        once (autocommit), for what must not wait for the caller's unit to end (order
+        numbers of a registry's batch). One per backend, opened on first use and lent to
+        one thread at a time; it is not a pooled connection, so a unit holding the pool's
+        last one still gets it."""
+        with self._apart_guard:
+            if self._apart is None or self._apart.closed or self._apart.broken:
+                self._apart = psycopg.connect(self.url, autocommit=True)
+                self._configure(self._apart)
+            yield self._apart
 
     def close(self) -> None:
-        """Close the pool and every connection in it."""
+        """Close the pool, every connection in it, and the connection apart."""
         self.pool.close()
+        with self._apart_guard:
+            if self._apart is not None:
+                self._apart.close()
 
 
 def _repository(factory: Callable[[Connection], R]) -> functools.cached_property[R]:
@@ -158,7 +179,6 @@ class PostgresUnitOfWork:
     items = _repository(repos.Items)
     ledger = _repository(repos.Ledger)
     receipts = _repository(Receipts)
-    orders = _repository(Orders)
     shipments = _repository(Shipments)
     reversals = _repository(Reversals)
     periods = _repository(Periods)
@@ -174,17 +194,33 @@ class PostgresUnitOfWork:
     tariffs = _repository(forms.Tariffs)
     form_numbers = _repository(forms.FormNumbers)
 
-    def __init__(self, storage: PostgresStorage) -> None:
+    def __init__(self, storage: PostgresStorage, read_only: bool = False) -> None:
         self._storage = storage
         self._location = storage.location
+        self._read_only = read_only
         self.connection: Connection | None = None
+
+    @functools.cached_property
+    def orders(self) -> Orders:
+        assert self.connection is not None, "repositories live inside the unit of work"
+        return Orders(self.connection, None if self._read_only else self._storage.apart)
 
     def __enter__(self) -> Self:
         units = self._storage._units
         if getattr(units, "open", False):
             raise RuntimeError("a unit of work is already open in this thread; units do not nest")
         with translated_errors(self._location):
-            self.connection = self._storage.pool.getconn()
+            connection = self._storage.pool.getconn()
+            try:
+                # Every unit sets both: none inherits what the connection's last unit was.
+                connection.read_only = True if self._read_only else None
+                connection.isolation_level = (
+                    psycopg.IsolationLevel.REPEATABLE_READ if self._read_only else None
+                )
+            except BaseException:
+                self._storage.pool.putconn(connection)
+                raise
+            self.connection = connection
         units.open = True
         return self
 
@@ -203,6 +239,8 @@ class PostgresUnitOfWork:
             finally:
                 if connection is not None:
                     self._storage.pool.putconn(connection)
+            if self._read_only and isinstance(exc, psycopg.errors.ReadOnlySqlTransaction):
+                raise StorageReadOnly(location=self._location) from exc
             if isinstance(exc, psycopg.Error):
                 raise exc
 

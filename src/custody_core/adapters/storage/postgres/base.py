@@ -22,6 +22,13 @@ class Repository:
     def __init__(self, connection: Connection) -> None:
         self._db = connection
 
+    @property
+    def _locking(self) -> bool:
+        """Whether the unit may write, and so locks what it reads in order to change it. A
+        read-only unit reads its snapshot and locks nothing (PostgreSQL would refuse a
+        FOR UPDATE in it)."""
+        return self._db.read_only is not True
+
     def _one(self, sql: str, *params: object) -> Row | None:
         return self._db.execute(sql, params).fetchone()
 

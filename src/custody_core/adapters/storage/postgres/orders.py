@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from uuid import UUID
 
@@ -12,6 +13,7 @@ from psycopg.types.json import Jsonb
 from custody_core.adapters.storage.cursors import number_cursor, paged
 from custody_core.adapters.storage.order_details import details_data, details_from_data
 from custody_core.adapters.storage.postgres.base import (
+    Connection,
     Repository,
     Row,
     Where,
@@ -35,6 +37,10 @@ _SHIPPED = {state.value for state in SHIPPED_STATES}
 
 
 class Orders(Repository):
+    """Orders; `apart` lends a connection outside the unit of work, which
+    `next_numbers_apart` takes numbers on (see `PostgresStorage.apart`). A read-only
+    unit has none: its numbers are asked of its own transaction, which refuses them."""
+
     _COLUMNS = (
         "o.id, o.account_id, o.number, o.counterparty_id, o.warehouse_id, o.created_at, o.state,"
         " o.version, o.confirmed_at, o.closed_at, o.recipient, o.address, o.comment,"
@@ -42,21 +48,28 @@ class Orders(Repository):
     )
     _SELECT = f"SELECT {_COLUMNS} FROM orders o"
 
+    def __init__(
+        self,
+        connection: Connection,
+        apart: Callable[[], AbstractContextManager[Connection]] | None,
+    ) -> None:
+        super().__init__(connection)
+        self._apart = apart
+
     def next_number(self, account_id: UUID) -> int:
         return self.next_numbers(account_id, 1).start
 
     def next_numbers(self, account_id: UUID, count: int) -> range:
         """A block of numbers; the counter row stays locked until the unit of work ends."""
-        row = self._one(
-            "INSERT INTO order_numbers (account_id, last) VALUES (%s, %s)"
-            " ON CONFLICT (account_id) DO UPDATE SET last = order_numbers.last + excluded.last"
-            " RETURNING last",
-            account_id,
-            count,
-        )
-        assert row is not None
-        last = int(row[0])
-        return range(last - count + 1, last + 1)
+        return _take_numbers(self._db, account_id, count)
+
+    def next_numbers_apart(self, account_id: UUID, count: int) -> range:
+        """A block of numbers taken and committed on the connection apart: the counter row
+        is locked for this statement only."""
+        if self._apart is None:
+            return self.next_numbers(account_id, count)
+        with self._apart() as connection:
+            return _take_numbers(connection, account_id, count)
 
     def add(self, order: DeliveryOrder) -> None:
         try:
@@ -156,11 +169,12 @@ class Orders(Repository):
 
     def _single(self, where: str, *params: object) -> DeliveryOrder | None:
         """One order with its cargo in one statement: every change of an order starts here,
-        so the order's row is locked (as an UPDATE would) until the unit of work ends."""
+        so a writing unit locks the order's row (as an UPDATE would) until it ends."""
+        lock = "FOR NO KEY UPDATE OF o" if self._locking else ""
         rows = self._all(
             f"SELECT {self._COLUMNS}, l.item_id, l.quantity, i.unit_scale FROM orders o"
             " LEFT JOIN order_lines l ON l.order_id = o.id LEFT JOIN items i ON i.id = l.item_id"
-            f" WHERE o.account_id = %s AND {where} ORDER BY l.line_no FOR NO KEY UPDATE OF o",
+            f" WHERE o.account_id = %s AND {where} ORDER BY l.line_no {lock}",
             *params,
         )
         if not rows:
@@ -232,6 +246,18 @@ class Orders(Repository):
         shipped = [row[0] for row in rows if row[6] in _SHIPPED]
         handed = load_lines(self._db, "order_handed_over", "order_id", shipped)
         return [_order(row, lines, handed) for row in rows]
+
+
+def _take_numbers(db: Connection, account_id: UUID, count: int) -> range:
+    row = db.execute(
+        "INSERT INTO order_numbers (account_id, last) VALUES (%s, %s)"
+        " ON CONFLICT (account_id) DO UPDATE SET last = order_numbers.last + excluded.last"
+        " RETURNING last",
+        (account_id, count),
+    ).fetchone()
+    assert row is not None
+    last = int(row[0])
+    return range(last - count + 1, last + 1)
 
 
 def _details(order: DeliveryOrder) -> Jsonb | None:

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from psycopg.types.json import Jsonb
 
-from custody_core.adapters.storage.postgres.base import Repository, Row
+from custody_core.adapters.storage.postgres.base import Repository, Row, lock_key, lock_keys
 from custody_core.adapters.storage.postgres.codec import instant_out
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.registry import RegistryTemplate, template_from_data, template_to_data
@@ -36,6 +36,9 @@ class Templates(Repository):
 
 
 class Imports(Repository):
+    def lock(self, account_id: UUID, counterparty_id: UUID) -> None:
+        lock_keys(self._db, [lock_key("registry", account_id, counterparty_id)])
+
     def add(self, record: RegistryImport) -> None:
         r = record
         self._db.execute(

@@ -211,7 +211,7 @@ class Ledger(Repository):
         if not wanted:
             return {}
         loose = [key for key in wanted if (account_id, key.counterparty_id) not in self._held]
-        if loose:
+        if loose and self._locking:
             counterparties = {key.counterparty_id for key in loose}
             lock_keys(self._db, (_stock_lock(account_id, c) for c in counterparties), shared=True)
             lock_keys(self._db, (lock_key("balance", *_parts(key)) for key in loose))
@@ -221,7 +221,7 @@ class Ledger(Repository):
             " JOIN unnest(%s::uuid[], %s::uuid[], %s::uuid[]) AS k (counterparty_id,"
             " warehouse_id, item_id) ON (k.counterparty_id, k.warehouse_id, k.item_id)"
             " = (b.counterparty_id, b.warehouse_id, b.item_id)"
-            " WHERE b.account_id = %s FOR UPDATE OF b",
+            f" WHERE b.account_id = %s {'FOR UPDATE OF b' if self._locking else ''}",
             [key.counterparty_id for key in wanted],
             [key.warehouse_id for key in wanted],
             [key.item_id for key in wanted],

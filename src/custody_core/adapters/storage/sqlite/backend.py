@@ -1,9 +1,12 @@
-"""The SQLite backend: one connection per thread, BEGIN IMMEDIATE per unit of work.
+"""The SQLite backend: one connection per thread, BEGIN IMMEDIATE per writing unit of work.
 
 Python's sqlite3 module would open transactions implicitly at the first write,
 so a read-check-write could interleave with another writer; connections run
-with `isolation_level=None` and every unit of work starts with an explicit
-`BEGIN IMMEDIATE`, taking the write lock before it reads.
+with `isolation_level=None` and every writing unit of work starts with an
+explicit `BEGIN IMMEDIATE`, taking the write lock before it reads. A
+read-only unit starts with a deferred `BEGIN` under `PRAGMA query_only`: in
+WAL mode it reads one snapshot of the database while writers go on, and the
+database itself refuses its writes.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from custody_core.domain.errors import (
     SchemaTooNew,
     StorageBusy,
     StorageError,
+    StorageReadOnly,
     ValidationError,
     unstorable,
 )
@@ -186,8 +190,8 @@ class SQLiteStorage:
         finally:
             partial.unlink(missing_ok=True)
 
-    def unit_of_work(self) -> SQLiteUnitOfWork:
-        return SQLiteUnitOfWork(self)
+    def unit_of_work(self, read_only: bool = False) -> SQLiteUnitOfWork:
+        return SQLiteUnitOfWork(self, read_only)
 
     def close(self) -> None:
         """Close every connection this backend opened (call from the owning process)."""
@@ -210,7 +214,8 @@ def _repository(factory: Callable[[sqlite3.Connection], R]) -> functools.cached_
 
 
 class SQLiteUnitOfWork:
-    """One transaction: BEGIN IMMEDIATE on enter, ROLLBACK on exit unless committed."""
+    """One transaction: BEGIN IMMEDIATE (read-only: a deferred BEGIN under query_only) on
+    enter, ROLLBACK on exit unless committed."""
 
     accounts = _repository(repos.Accounts)
     counterparties = _repository(repos.Counterparties)
@@ -235,9 +240,10 @@ class SQLiteUnitOfWork:
     tariffs = _repository(forms.Tariffs)
     form_numbers = _repository(forms.FormNumbers)
 
-    def __init__(self, storage: SQLiteStorage) -> None:
+    def __init__(self, storage: SQLiteStorage, read_only: bool = False) -> None:
         self._storage = storage
         self._location = str(storage.path)
+        self._read_only = read_only
         self.connection: sqlite3.Connection | None = None
 
     def __enter__(self) -> Self:
@@ -247,7 +253,11 @@ class SQLiteUnitOfWork:
                 raise RuntimeError(
                     "a unit of work is already open in this thread; units do not nest"
                 )
-            connection.execute("BEGIN IMMEDIATE")
+            if self._read_only:
+                connection.execute("PRAGMA query_only = ON")
+                connection.execute("BEGIN")
+            else:
+                connection.execute("BEGIN IMMEDIATE")
         self.connection = connection
         return self
 
@@ -257,7 +267,14 @@ class SQLiteUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.rollback()
+        try:
+            self.rollback()
+        finally:
+            if self._read_only and self.connection is not None:
+                with translated_errors(self._location):
+                    self.connection.execute("PRAGMA query_only = OFF")
+        if self._read_only and isinstance(exc, sqlite3.Error) and _refused(exc):
+            raise StorageReadOnly(location=self._location) from exc
         if isinstance(exc, sqlite3.Error):
             with translated_errors(self._location):
                 raise exc
@@ -271,3 +288,8 @@ class SQLiteUnitOfWork:
         if self.connection is not None and self.connection.in_transaction:
             with translated_errors(self._location):
                 self.connection.execute("ROLLBACK")
+
+
+def _refused(error: sqlite3.Error) -> bool:
+    """Whether `error` is SQLite refusing a write (in a read-only unit: `query_only`)."""
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_READONLY

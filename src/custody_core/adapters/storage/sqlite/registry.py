@@ -36,6 +36,9 @@ class Templates(Repository):
 
 
 class Imports(Repository):
+    def lock(self, account_id: UUID, counterparty_id: UUID) -> None:
+        """Nothing to do: a writing unit holds the database's only write lock."""
+
     def add(self, record: RegistryImport) -> None:
         r = record
         self._db.execute(
