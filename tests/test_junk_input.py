@@ -257,6 +257,11 @@ def test_a_cursor_no_list_handed_out_is_refused_on_field_after(account: Account,
         (lambda app: app.account("ju\x00nk"), "account"),
         (lambda app: app.create_account("ju\x00nk", "Junk"), "code"),
         (lambda app: app.create_account("junk", "J\ud800"), "name"),
+        (lambda app: app.log_in([1], "login", "password-1"), "account"),  # type: ignore[arg-type]
+        (lambda app: app.log_in("ac\ud800", "login", "password-1"), "account"),
+        (lambda app: app.log_in("a\nb", "login", "password-1"), "account"),
+        (lambda app: app.log_in("acme", 5, "password-1"), "login"),  # type: ignore[arg-type]
+        (lambda app: app.log_in("a" * 100_000, "login", "password-1"), "account"),
     ],
 )
 def test_the_applications_own_arguments_are_checked_too(

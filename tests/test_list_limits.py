@@ -158,6 +158,24 @@ def test_an_endless_iterator_of_shipments_is_refused_unread(app: Application) ->
     assert taken == []
 
 
+class Unread(list[int]):
+    """A list whose entries must not be looked at: a call costing one check per entry of
+    a huge list would."""
+
+    def __iter__(self) -> Iterator[int]:
+        raise AssertionError("an entry of an over-long list was read")
+
+    def __getitem__(self, index: object) -> Any:
+        raise AssertionError("an entry of an over-long list was read")
+
+
+def test_an_over_long_list_is_refused_before_any_entry_is_checked(app: Application) -> None:
+    office, (number,) = delivered(app, 1)
+    with pytest.raises(ValidationError) as refused:
+        office.service_act(Unread([number] * (LIMIT + 1)))
+    assert refusal(refused.value) == ("list.too_long", "shipments", LIMIT + 1, str(LIMIT))
+
+
 def test_bounded_reads_an_iterator_no_further_than_one_past_the_limit() -> None:
     taken: list[int] = []
 

@@ -37,6 +37,7 @@ from custody_core.domain.principal import Role
 from custody_core.domain.settings import LockoutPolicy
 from custody_core.domain.users import UserDraft
 from custody_core.ports.storage import StorageBackend, UnitOfWork
+from custody_core.services import authentication
 from custody_core.services.application import Application
 from custody_core.services.identity import Identity
 from custody_core.testing.clock import ManualClock
@@ -118,11 +119,11 @@ def test_threads_guessing_at_once_check_no_more_passwords_than_the_policy_allows
             runs = [pool.submit(guess) for _ in range(THREADS)]
             refused = sum((run.result() for run in runs), Counter[str]())
 
-        assert hasher.checked <= MAX_FAILURES
+        assert hasher.checked == MAX_FAILURES
         assert refused["auth.invalid_credentials"] == hasher.checked
         assert refused["auth.locked"] == THREADS * GUESSES - hasher.checked
         assert type(refusal(lambda: app.log_in(ACCOUNT, LOGIN, PASSWORD))) is LoginLocked
-        assert hasher.checked <= MAX_FAILURES, "a right password during the lock is not checked"
+        assert hasher.checked == MAX_FAILURES, "a right password during the lock is not checked"
         assert [e.detail for e in denied(admin)].count("auth.locked") == 1
 
 
@@ -138,7 +139,7 @@ def test_processes_guessing_at_once_check_no_more_passwords_than_the_policy_allo
 
     checked = sum(count for count, _ in reports)
     refused = sum((Counter(codes) for _, codes in reports), Counter[str]())
-    assert checked <= MAX_FAILURES
+    assert checked == MAX_FAILURES
     assert refused["auth.invalid_credentials"] == checked
     assert refused["auth.locked"] == PROCESSES * GUESSES - checked
     hasher = CountingHasher()
@@ -299,9 +300,13 @@ def test_a_failed_login_during_a_held_lock_is_counted_and_audited_once_it_is_rel
     backend: str,
     option: str,
     hold: Callable[[str], contextlib.AbstractContextManager[None]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The wrong password is checked, then someone else holds the lock its bookkeeping
-    needs for longer than the backend waits; the login waits it out and records it."""
+    needs for longer than the backend waits; the login waits it out and records it.
+    (More tries than the default, so a loaded machine releasing the lock late cannot
+    run them out: what is tested is that a busy try is tried again.)"""
+    monkeypatch.setattr(authentication, "BOOKKEEPING_TRIES", 20)
     url = database(backend)
     hasher = HeldWrongPassword()
     clock = ManualClock(NOW)

@@ -109,3 +109,11 @@ def test_a_login_that_nfkc_makes_too_long_is_refused() -> None:
     assert len(unicodedata.normalize("NFKC", ligature)) == 18
     assert [p.code for p in login_problems(ligature * 10)] == ["text.too_long"]
     assert len(login_key(ligature * 5)) <= LOGIN_LENGTH
+
+
+def test_an_overlong_login_is_named_with_its_limit_in_either_language() -> None:
+    [problem] = login_problems("x" * (LOGIN_LENGTH + 1))
+    assert problem.message("en") == f"login is too long (at most {LOGIN_LENGTH} characters)"
+    assert problem.message("ru") == (
+        f"login: слишком длинное значение (не больше {LOGIN_LENGTH} символов)"
+    )

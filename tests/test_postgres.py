@@ -490,3 +490,37 @@ def test_a_read_only_unit_locks_nothing_and_reads_one_snapshot(
         assert outcomes == ["committed"]
     finally:
         storage.close()
+
+
+def test_the_numbering_connection_is_waited_for_no_longer_than_a_lock(
+    new_schema: Callable[[], str],
+) -> None:
+    """While one import takes its batch's numbers on the connection apart, another waits
+    for that connection at most `lock_timeout`, then is told the database is busy, as it
+    would be by a lock; it never waits behind a stuck numbering for good."""
+    storage = open_postgres(new_schema(), {"lock_timeout": 0.2})
+    assert isinstance(storage, PostgresStorage)
+    account = Account(uuid4(), "acme", "ACME")
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_connection() -> None:
+        with storage.apart():
+            held.set()
+            release.wait(10)
+
+    try:
+        with storage.unit_of_work() as uow:
+            uow.accounts.add(account)
+            uow.commit()
+        holder = threading.Thread(target=hold_the_connection)
+        holder.start()
+        assert held.wait(10)
+        with pytest.raises(StorageBusy), storage.unit_of_work() as uow:
+            uow.orders.next_numbers_apart(account.id, 3)
+        release.set()
+        holder.join(10)
+        with storage.unit_of_work() as uow:
+            assert list(uow.orders.next_numbers_apart(account.id, 3)) == [1, 2, 3]
+    finally:
+        release.set()
+        storage.close()

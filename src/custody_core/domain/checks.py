@@ -126,7 +126,7 @@ def reference(value: object, field: str, max_length: int = CODE_LENGTH) -> str:
     stored one could be it: not a string, longer than `max_length`, or with a control
     character."""
     if not isinstance(value, str):
-        raise ValidationError([Problem("value.invalid", field, value, "a string")])
+        raise ValidationError([Problem("value.wrong_type", field, type(value).__name__, "str")])
     problem = text_problem(value, field, max_length)
     if problem is not None:
         raise ValidationError([problem])

@@ -37,7 +37,7 @@ def login_problems(login: str, field: str = "login") -> list[Problem]:
     """Why the typed `login` cannot be a login; none when it can. `login` has passed
     `Checks.text` (trimmed, non-blank, no control characters)."""
     if len(login) > LOGIN_LENGTH or len(login_key(login)) > LOGIN_LENGTH:
-        return [Problem("text.too_long", field, expected=f"at most {LOGIN_LENGTH} characters")]
+        return [Problem("text.too_long", field, expected=str(LOGIN_LENGTH))]
     hidden = hidden_character(login)
     if hidden is not None:
         return [Problem("text.hidden_characters", field, code_point(hidden))]

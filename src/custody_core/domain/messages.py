@@ -101,7 +101,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{file} unpacks to {size} bytes, over the limit of {limit} "
         "(refused as a possible zip bomb); to read it, raise ReadLimits.{setting}",
         "ru": "Файл {file} распаковывается в {size} байт, больше допустимых {limit} "
-        "(отклонён как возможная zip-бомба); чтобы прочитать его, увеличьте {setting} "
+        "(отклонён как возможная архивная бомба); чтобы прочитать его, увеличьте {setting} "
         "в настройках чтения",
     },
     "file.too_compressed": {
@@ -109,7 +109,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "of {limit} times (refused as a possible zip bomb); to read it, raise "
         "ReadLimits.{setting}",
         "ru": "Файл {file} распаковывается в {size} байт, в {ratio} раз больше себя самого, "
-        "а допустимо не больше чем в {limit} раз (отклонён как возможная zip-бомба); "
+        "а допустимо не больше чем в {limit} раз (отклонён как возможная архивная бомба); "
         "чтобы прочитать его, увеличьте {setting} в настройках чтения",
     },
     "file.needs_too_much_memory": {
@@ -262,7 +262,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     },
     "auth.provider_failed": {
         "en": "Identity provider {plugin} failed ({error}); the login counts as failed",
-        "ru": "Поставщик учётных записей {plugin} не смог проверить вход ({error});"
+        "ru": "Поставщик учётных записей {plugin} не смог проверить вход;"
         " попытка засчитана как неудачная",
     },
     "auth.provider_identity_invalid": {
@@ -304,9 +304,9 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "{field}: этот пароль из числа самых распространённых; выберите другой",
     },
     "hasher.too_weak": {
-        "en": "{field}: {value} is too weak for hashing passwords (expected {expected})",
+        "en": "{field}: {value} is too weak for hashing passwords (at least {expected})",
         "ru": "{field}: значение {value} слишком слабое для хеширования паролей"
-        " (ожидается {expected})",
+        " (нужно не меньше {expected})",
     },
     "password.mismatch": {
         "en": "{field}: the confirmation differs from the password",

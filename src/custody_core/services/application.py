@@ -57,8 +57,6 @@ class Application:
         return account
 
     def account(self, code: str) -> Account:
-        if not isinstance(code, str):
-            raise invalid("value.wrong_type", "account", type(code).__name__, "str")
         with self.storage.unit_of_work(read_only=True) as uow:
             account = uow.accounts.by_code(reference(code, "account"))
         if account is None:

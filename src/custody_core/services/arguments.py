@@ -21,20 +21,36 @@ import functools
 import inspect
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sized
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any, TypeVar
 
 import attrs
 
-from custody_core.domain.checks import storable
+from custody_core.domain.checks import MAX_LIST_LENGTH, storable
 from custody_core.domain.errors import Problem, ValidationError
 
 T = TypeVar("T")
 #: The problems of a value (none when it is right), given the field it came in as.
 Check = Callable[[Any, str], list[Problem]]
 _UNIONS = (typing.Union, types.UnionType)
+#: The most entries a collection argument may hold: longer ones are refused before any
+#: of their entries is checked, so a huge list costs nothing. The application's
+#: `max_list_length`, set for a call by `list_limit`.
+_LIST_LIMIT: ContextVar[int] = ContextVar("list_limit", default=MAX_LIST_LENGTH)
+
+
+@contextmanager
+def list_limit(limit: int) -> Iterator[None]:
+    """Within this block, collection arguments longer than `limit` are refused."""
+    token = _LIST_LIMIT.set(limit)
+    try:
+        yield
+    finally:
+        _LIST_LIMIT.reset(token)
 
 
 def checking_arguments(method: Callable[..., T]) -> Callable[..., T]:
@@ -115,7 +131,11 @@ def _compile(hint: Any, nested: bool = True) -> Check:
 
 
 def _element_problems(value: Any, field: str, elements: tuple[Check, ...]) -> list[Problem]:
-    """The problems of the first wrong element (or key and value) of a collection."""
+    """The problems of the first wrong element (or key and value) of a collection, after
+    refusing one longer than the list limit."""
+    limit = _LIST_LIMIT.get()
+    if isinstance(value, Sized) and len(value) > limit:
+        return [Problem("list.too_long", field, len(value), str(limit))]
     if len(elements) == 2:
         check_key, check_value = elements
         for key, item in value.items():

@@ -28,9 +28,7 @@ def attach_file(
     media_type = checks.text(media_type, "media_type", 100)
     if media_type and not _MEDIA_TYPE.match(media_type):
         checks.add(Problem("value.invalid", "media_type", media_type, "type/subtype"))
-    if not isinstance(content, bytes | bytearray | memoryview):
-        checks.add(Problem("value.invalid", "content", type(content).__name__, "bytes"))
-    elif len(content) > MAX_ATTACHMENT_BYTES:
+    if len(content) > MAX_ATTACHMENT_BYTES:
         checks.add(
             Problem("attachment.too_large", "content", len(content), str(MAX_ATTACHMENT_BYTES))
         )

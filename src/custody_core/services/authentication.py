@@ -24,7 +24,7 @@ from attrs import evolve, frozen
 
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.cards import ConnectionCard
-from custody_core.domain.checks import Checks
+from custody_core.domain.checks import Checks, reference
 from custody_core.domain.errors import (
     InvalidCredentials,
     LoginLocked,
@@ -79,11 +79,13 @@ def log_in(gate: Gate, account_code: str, login: str, password: str) -> Principa
     a ValidationError for a login that cannot be one, a PluginError when the identity
     provider fails (counted as a failed attempt all the same)."""
     checks = Checks()
+    code = checks.attempt(reference, account_code, "account")
     key = contacts.login(checks, login)
     checks.done()
+    assert code is not None
     if not isinstance(password, str):
         raise InvalidCredentials()
-    found = _bookkept(lambda: _look_up(gate, account_code, key))
+    found = _bookkept(lambda: _look_up(gate, code, key))
     account_id = found.account_id
     provider = gate.identity.provider
     failure: PluginError | None = None

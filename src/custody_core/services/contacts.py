@@ -132,6 +132,9 @@ def login(checks: Checks, value: object, field: str = "login") -> str:
     """A login in canonical form; "" after recording why `value` cannot be one (blank, too
     long, invisible characters, letters of several scripts). Cheap whatever `value` is:
     its length is checked before anything else looks at it."""
+    if not isinstance(value, str):
+        checks.add(Problem("value.wrong_type", field, type(value).__name__, "str"))
+        return ""
     text = checks.text(value, field, LOGIN_LENGTH)
     if not text:
         return ""

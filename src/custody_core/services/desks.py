@@ -58,7 +58,7 @@ from custody_core.services import (
     templates,
     users,
 )
-from custody_core.services.arguments import checking_arguments
+from custody_core.services.arguments import checking_arguments, list_limit
 from custody_core.services.context import Context
 from custody_core.services.registry import ImportOptions
 
@@ -73,7 +73,7 @@ def _recording_denials(name: str, method: Callable[..., T]) -> Callable[..., T]:
 
     @functools.wraps(method)
     def run(desk: _Desk, *args: Any, **kwargs: Any) -> T:
-        with refusals.Refusals() as refused:
+        with refusals.Refusals() as refused, list_limit(desk._ctx.max_list_length):
             try:
                 return method(desk, *args, **kwargs)
             except CustodyError as error:

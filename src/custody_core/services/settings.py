@@ -6,7 +6,7 @@ from __future__ import annotations
 from attrs import evolve
 
 from custody_core.domain.checks import Checks
-from custody_core.domain.errors import Problem, invalid
+from custody_core.domain.errors import Problem
 from custody_core.domain.passwords import MAX_PASSWORD_LENGTH, PasswordPolicy
 from custody_core.domain.settings import AccountSettings, LockoutPolicy, OrderLimits
 from custody_core.services.authorization import Action, authorize
@@ -35,9 +35,7 @@ def update_settings(ctx: Context, settings: AccountSettings) -> AccountSettings:
     return checked
 
 
-def _checked(settings: object) -> AccountSettings:
-    if not isinstance(settings, AccountSettings):
-        raise invalid("value.invalid", "settings", type(settings).__name__, "AccountSettings")
+def _checked(settings: AccountSettings) -> AccountSettings:
     checks = Checks()
     _flag(checks, settings.clients_see_attachments, "clients_see_attachments")
     url = checks.optional_text(settings.cabinet_url, "cabinet_url", URL_LENGTH)

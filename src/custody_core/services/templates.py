@@ -58,11 +58,9 @@ def template_for(
     template is NotFound to a client, as if it did not exist, and refused to staff."""
     if isinstance(template, RegistryTemplate):
         found: RegistryTemplate | None = template
-    elif isinstance(template, str):
+    else:
         name = reference(template, "template")
         found = built_in_templates().get(name) or uow.templates.get(ctx.account_id, name)
-    else:
-        raise ValidationError([Problem("value.invalid", "template", template, "a template name")])
     #: The code of the other counterparty the template belongs to, if it is another's.
     foreign = None if found is None or found.counterparty == owner.code else found.counterparty
     if ctx.principal.is_client and (found is None or foreign is not None):
@@ -83,10 +81,6 @@ def template_for(
 def save_template(ctx: Context, template: RegistryTemplate) -> RegistryTemplate:
     """Store (or replace) one of the account's templates, after checking it whole."""
     authorize(ctx.principal, Action.MANAGE_TEMPLATES)
-    if not isinstance(template, RegistryTemplate):
-        raise ValidationError(
-            [Problem("value.invalid", "template", template, "a RegistryTemplate")]
-        )
     problems = template.problems()
     if template.name in built_in_templates():
         problems.append(Problem("reference.duplicate", "name", template.name))

@@ -14,7 +14,7 @@ def refuse_below(floor: Mapping[str, int] | None, given: Mapping[str, int]) -> N
     if floor is None:
         return
     problems = [
-        Problem("hasher.too_weak", name, given[name], f"at least {minimum}")
+        Problem("hasher.too_weak", name, given[name], str(minimum))
         for name, minimum in floor.items()
         if given[name] < minimum
     ]

@@ -103,6 +103,7 @@ class PostgresStorage:
         self.url = url
         self.location = location_of(url)
         self._lock_timeout = f"{round(lock_timeout * 1000)}ms"
+        self._lock_wait = lock_timeout
         self._units = threading.local()
         self._apart: Connection | None = None
         self._apart_guard = threading.Lock()
@@ -143,13 +144,18 @@ class PostgresStorage:
         """The connection apart: outside every unit of work, each statement committed at
         once (autocommit), for what must not wait for the caller's unit to end (order
         numbers of a registry's batch). One per backend, opened on first use and lent to
-        one thread at a time; it is not a pooled connection, so a unit holding the pool's
+        one thread at a time, which waits for it no longer than for a lock (`lock_timeout`,
+        then StorageBusy); it is not a pooled connection, so a unit holding the pool's
         last one still gets it."""
-        with self._apart_guard:
+        if not self._apart_guard.acquire(timeout=self._lock_wait):
+            raise StorageBusy(location=self.location, reason="the numbering connection is busy")
+        try:
             if self._apart is None or self._apart.closed or self._apart.broken:
                 self._apart = psycopg.connect(self.url, autocommit=True)
                 self._configure(self._apart)
             yield self._apart
+        finally:
+            self._apart_guard.release()
 
     def close(self) -> None:
         """Close the pool, every connection in it, and the connection apart."""
