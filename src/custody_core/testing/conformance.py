@@ -61,7 +61,7 @@ from custody_core.domain.receipts import Receipt
 from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
 from custody_core.domain.requisites import BankAccount, Requisites, Signatory
 from custody_core.domain.reversals import Reversal
-from custody_core.domain.settings import AccountSettings, LockoutPolicy
+from custody_core.domain.settings import AccountSettings, LockoutPolicy, OrderLimits
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.tariffs import Charge, Rate, Tariff
 from custody_core.domain.units import KILOGRAM
@@ -989,8 +989,11 @@ class StorageConformance:
         chosen = AccountSettings(
             clients_see_attachments=True,
             cabinet_url="https://cabinet.example/",
-            password_policy=PasswordPolicy(16, require_letter=False, forbid_login=False),
+            password_policy=PasswordPolicy(
+                16, require_letter=False, forbid_login=False, forbid_common=False
+            ),
             lockout=LockoutPolicy(max_failures=3, lock_minutes=60),
+            order_limits=OrderLimits(max_lines=20, max_cargo=3),
         )
         with storage.unit_of_work() as uow:
             world, other = _World(uow, "first"), _World(uow, "second")
@@ -1310,17 +1313,20 @@ class StorageConformance:
             {"warehouse": "W", "fragile": True},
             confirm=False,
         )
+        owned = evolve(template, name="theirs", counterparty="C1")
         with storage.unit_of_work() as uow:
             world = _World(uow)
             other = _World(uow, "other")
             uow.templates.put(world.account.id, template)
             uow.templates.put(world.account.id, evolve(template, name="a-first"))
+            uow.templates.put(world.account.id, owned)
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.templates.get(world.account.id, "mine") == template
+            assert uow.templates.get(world.account.id, "theirs") == owned
             assert uow.templates.get(other.account.id, "mine") is None
             names = [t.name for t in uow.templates.find_all(world.account.id)]
-            assert names == ["a-first", "mine"]
+            assert names == ["a-first", "mine", "theirs"]
             uow.templates.put(world.account.id, evolve(template, title="Новое"))
             uow.commit()
         with storage.unit_of_work() as uow:
@@ -1352,6 +1358,37 @@ class StorageConformance:
             found = uow.imports.with_hash(world.account.id, world.counterparty.id, "aa")
             assert found == [records[1], records[0]]
             assert uow.imports.with_hash(world.account.id, uuid4(), "aa") == []
+
+    def test_imports_of_one_counterparty_wait_for_each_other(self, storage: StorageBackend) -> None:
+        """`imports.lock` is what keeps one file from being imported twice at once: each
+        racer locks, looks for the file's hash and stores it only when it finds none;
+        whatever the backend's isolation, one racer stores it and the others see it."""
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            uow.commit()
+        account, counterparty = world.account.id, world.counterparty.id
+        start = threading.Barrier(LOGIN_RACERS)
+
+        def race(racer: int) -> bool:
+            start.wait(timeout=60)
+            with storage.unit_of_work() as uow:
+                uow.imports.lock(account, counterparty)
+                if uow.imports.with_hash(account, counterparty, "same"):
+                    return False
+                time.sleep(0.02)
+                uow.imports.add(
+                    RegistryImport(
+                        uuid4(), account, counterparty, "t", f"{racer}.xlsx", "same", NOW, "m", 1
+                    )
+                )
+                uow.commit()
+            return True
+
+        with ThreadPoolExecutor(LOGIN_RACERS) as pool:
+            stored = list(pool.map(race, range(LOGIN_RACERS)))
+        assert stored.count(True) == 1
+        with storage.unit_of_work(read_only=True) as uow:
+            assert len(uow.imports.with_hash(account, counterparty, "same")) == 1
 
     # Printed forms: requisites, tariffs, form numbers -------------------------------------
 
