@@ -63,15 +63,20 @@ class Gate:
 
 
 class HoldingClock(ManualClock):
-    """A fixed clock that stops the first call made from the thread it is told to hold."""
+    """A fixed clock that, once armed, stops the first call made from any thread other
+    than the one that armed it (armed before that thread starts, so it cannot slip by)."""
 
     def __init__(self) -> None:
         super().__init__(NOW)
         self.gate = Gate()
-        self.held: threading.Thread | None = None
+        self.armed_in: threading.Thread | None = None
+
+    def arm(self) -> None:
+        self.armed_in = threading.current_thread()
 
     def now(self) -> datetime:
-        if threading.current_thread() is self.held and not self.gate.reached.is_set():
+        caller = threading.current_thread()
+        if self.armed_in not in (None, caller) and not self.gate.reached.is_set():
             self.gate.stop_here()
         return super().now()
 
@@ -203,9 +208,8 @@ def test_writers_go_on_while_a_report_reads(url: str) -> None:
     clock = HoldingClock()
     with open_app(url, clock) as app:
         office, cabinet = set_up(app)
-        clock.held = None
+        clock.arm()
         report, reported = in_thread(lambda: office.stock_report("ROMASHKA"))
-        clock.held = report
         assert clock.gate.reached.wait(PATIENCE)
 
         order = cabinet.create_order(OrderDraft("W1", [LineDraft("TEA", 2)]))
