@@ -616,7 +616,10 @@ class StorageConformance:
     ) -> None:
         with storage.unit_of_work() as uow:
             world, other = _World(uow), _World(uow, "other")
-            receipts = [world.receipt(f"R-{n}") for n in (1, 2, 3)]
+            receipts = [
+                evolve(world.receipt(f"R-{n}"), posted_at=NOW + timedelta(minutes=n))
+                for n in (1, 2, 3)
+            ]
             for receipt in receipts:
                 uow.receipts.add(receipt)
             order = world.order(uow.orders.next_number(world.account.id))
