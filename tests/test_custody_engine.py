@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from printed_forms import FORMATS, PDF_WARNING, printed_pages, rendered, xlsx_page_header
 
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
 from custody_core.domain.errors import (
@@ -26,10 +25,10 @@ from custody_core.domain.errors import (
     PermissionDenied,
     ValidationError,
 )
+from custody_core.domain.forms import ANNULLED
 from custody_core.domain.ledger import MovementKind
 from custody_core.domain.messages import FAILURE_REASON_NAMES
 from custody_core.domain.orders import FAILURE_REASONS
-from custody_core.domain.forms import ANNULLED
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.reversals import ReversalNote
 from custody_core.domain.tariffs import Charge, Rate
@@ -38,6 +37,7 @@ from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice, Cabinet
 from custody_core.testing.clock import ManualClock
 from custody_core.testing.sample_forms import CLIENT, COMPANY
+from printed_forms import FORMATS, PDF_WARNING, printed_pages, rendered, xlsx_page_header
 
 
 @pytest.fixture
@@ -343,9 +343,7 @@ def test_a_reversed_shipment_is_shown_in_lists_and_never_prints_or_bills_as_vali
 
     clock.advance(timedelta(days=1))
     office.reverse_shipment(wrong.number, "handed to the wrong person")
-    note = ReversalNote(
-        1, date(2026, 11, 21), clock.now(), "handed to the wrong person", "manager"
-    )
+    note = ReversalNote(1, date(2026, 11, 21), clock.now(), "handed to the wrong person", "manager")
     cabinet = cabinet_of(app, office, "ROMASHKA")
 
     # Every list and lookup shows the reversal, and lists filter on it.
