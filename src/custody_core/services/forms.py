@@ -246,20 +246,18 @@ def _tariff(ctx: Context, uow: UnitOfWork, counterparty_id: UUID) -> Tariff | No
 def _reversals(ctx: Context, documents: Sequence[Receipt | Shipment]) -> list[ReversalNote]:
     """The reversals of `documents`, which annul their form; a client is refused the form of
     a reversed document."""
-    reversals = [document.reversal for document in documents if document.reversal]
-    if reversals and ctx.principal.is_client:
-        document = next(document for document in documents if document.reversal)
-        assert document.reversal is not None
-        key = document.number
-        if isinstance(document, Receipt):
-            key = f"{document.number}/{document.year}"
-        raise DocumentReversed(
-            kind=document.kind.value,
-            number=key,
-            reversal=document.reversal.number,
-            date=document.reversal.date.isoformat(),
-        )
-    return reversals
+    for document in documents:
+        if document.reversal is not None and ctx.principal.is_client:
+            number = document.number
+            if isinstance(document, Receipt):
+                number = f"{document.number}/{document.year}"
+            raise DocumentReversed(
+                kind=document.kind.value,
+                number=number,
+                reversal=document.reversal.number,
+                date=document.reversal.date.isoformat(),
+            )
+    return [document.reversal for document in documents if document.reversal is not None]
 
 
 def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:
