@@ -986,6 +986,38 @@ def test_the_shipment_table_shows_skus(demo_db: Path, capsys: pytest.CaptureFixt
     assert "ROMASHKA" in row
 
 
+def test_a_reversed_shipment_is_listed_with_its_reversal_and_filtered(
+    fresh_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "--db", str(fresh_db), "order", "deliver", "2")[0] == 0
+    with office_of(fresh_db) as office:
+        office.reverse_shipment(1, "handed to the wrong person")
+    today = demo_today(fresh_db).isoformat()
+
+    data = run_json(capsys, fresh_db, "shipment", "list")
+    reversal = data["items"][0]["reversal"]
+    assert (reversal["number"], reversal["reason"], reversal["posted_by"]) == (
+        1,
+        "handed to the wrong person",
+        "test",
+    )
+    assert data["items"][1]["reversal"] is None
+    listed = [
+        row["number"]
+        for row in run_json(capsys, fresh_db, "shipment", "list", "--reversed")["items"]
+    ]
+    assert listed == [1]
+    others = run_json(capsys, fresh_db, "shipment", "list", "--not-reversed")["items"]
+    assert [row["number"] for row in others] == [2]
+    code, out, _ = run(capsys, "--db", str(fresh_db), "--lang", "en", "shipment", "list")
+    assert code == 0
+    [first, second] = [
+        line for line in lines_of(out) if line.startswith("│") and "ROMASHKA" in line
+    ]
+    assert f"№ 1, {today}" in first
+    assert "№ 1," not in second
+
+
 def test_a_bad_shipment_date_is_a_usage_error(
     demo_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -17,20 +18,26 @@ from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDr
 from custody_core.domain.errors import (
     AlreadyReversed,
     Conflict,
+    DocumentReversed,
     IllegalTransition,
     InsufficientStock,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
+from custody_core.domain.forms import ANNULLED
 from custody_core.domain.ledger import MovementKind
 from custody_core.domain.messages import FAILURE_REASON_NAMES
 from custody_core.domain.orders import FAILURE_REASONS
 from custody_core.domain.paging import PageRequest
+from custody_core.domain.reversals import ReversalNote
+from custody_core.domain.tariffs import Charge, Rate
 from custody_core.domain.units import KILOGRAM
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice, Cabinet
 from custody_core.testing.clock import ManualClock
+from custody_core.testing.sample_forms import CLIENT, COMPANY
+from printed_forms import FORMATS, PDF_WARNING, printed_pages, rendered, xlsx_page_header
 
 
 @pytest.fixture
@@ -318,6 +325,88 @@ def test_reversing_a_shipment_returns_the_goods_and_reopens_the_order(
     _, second = office.deliver_order(number)
     assert second.number == shipment.number + 1
     assert [s.number for s in office.shipments(order=number)] == [1, 2]
+
+
+@PDF_WARNING
+def test_a_reversed_shipment_is_shown_in_lists_and_never_prints_or_bills_as_valid(
+    app: Application, office: BackOffice, clock: ManualClock, tmp_path: Path
+) -> None:
+    admin = app.back_office(Principal.administrator(office.principal.account_id, "admin"))
+    admin.set_requisites(COMPANY)
+    admin.set_requisites(CLIENT, "ROMASHKA")
+    admin.set_tariff([Rate(Charge.DELIVERY_ORDER, "Доставка заказа", Decimal("300.00"), "Д-1")])
+    first, second = confirmed(office, LineDraft("TEA", 4)), confirmed(office, LineDraft("TEA", 1))
+    _, wrong = office.deliver_order(first)
+    _, right = office.deliver_order(second)
+    issued = office.service_act([wrong.number, right.number])
+    assert (issued.header.number, issued.totals.due) == (1, Decimal("600.00"))  # 2 x 300.00
+
+    clock.advance(timedelta(days=1))
+    office.reverse_shipment(wrong.number, "handed to the wrong person")
+    note = ReversalNote(1, date(2026, 11, 21), clock.now(), "handed to the wrong person", "manager")
+    cabinet = cabinet_of(app, office, "ROMASHKA")
+
+    # Every list and lookup shows the reversal, and lists filter on it.
+    for desk in (office, cabinet):
+        assert [(s.number, s.reversal) for s in desk.shipments()] == [(1, note), (2, None)]
+        assert [s.number for s in desk.shipments(reversed=True)] == [1]
+        assert [s.number for s in desk.shipments(reversed=False)] == [2]
+        assert desk.shipment(1).reversal == note
+    with pytest.raises(ValidationError):
+        office.shipments(reversed="yes")  # type: ignore[arg-type]
+
+    # The client is refused every form of the reversed shipment, with a typed error.
+    for attempt in (
+        lambda: cabinet.mx3(1),
+        lambda: cabinet.service_act(1),
+        lambda: cabinet.invoice(1),
+        lambda: cabinet.service_act([1, 2]),
+    ):
+        with pytest.raises(DocumentReversed) as refused:
+            attempt()
+        error = refused.value
+        assert (error.code, error.details["number"], error.details["reversal"]) == (
+            "document.reversed",
+            1,
+            1,
+        )
+        assert "сторно № 1 от 2026-11-21" in error.message("ru")
+        assert "reversal 1 of 2026-11-21" in error.message("en")
+
+    # Staff print the MX-3 only annulled: never issued before, it takes no number.
+    mx3 = office.mx3(1)
+    assert mx3.header.annulment is not None
+    assert mx3.header.annulment.reversals == (note,)
+    assert (mx3.header.number, mx3.header.printed_number) == (0, "б/н")
+    assert office.mx3(2).header.number == 1  # the valid one takes the first number
+    for format_name in FORMATS:
+        printed = rendered(office, mx3, format_name)
+        assert printed.file_name == f"mx3-2026-annulled.{format_name}"
+        pages = printed_pages(printed, tmp_path)
+        assert pages
+        stamp = f"{ANNULLED} сторно № 1 от 21.11.2026: handed to the wrong person"
+        assert all(page.startswith(stamp) for page in pages), (format_name, pages)
+    assert xlsx_page_header(rendered(office, mx3, "xlsx")) == ANNULLED
+
+    # The act issued before the reversal is reprinted as issued, annulled; the client is
+    # refused it; an act or invoice printed now charges only the valid shipment.
+    reprint = office.service_act([1, 2])
+    assert (reprint.header.number, reprint.lines) == (issued.header.number, issued.lines)
+    assert reprint.header.annulment is not None
+    assert office.render(reprint, "html").content != office.render(issued, "html").content
+    act, invoice = office.service_act(2), cabinet.invoice(2)
+    assert (act.header.number, act.header.annulment, act.totals.due) == (
+        2,
+        None,
+        Decimal("300.00"),
+    )
+    assert (invoice.header.annulment, invoice.totals.due) == (None, Decimal("300.00"))
+    assert "АННУЛИРОВАН" not in office.render(act, "html").content.decode("utf-8")
+
+    # The reopened order delivered again is a new shipment, valid and billed.
+    _, again = office.deliver_order(first)
+    assert (again.number, again.reversal) == (3, None)
+    assert cabinet.service_act([2, 3]).totals.due == Decimal("600.00")
 
 
 def test_clients_cannot_reverse(app: Application, office: BackOffice) -> None:

@@ -23,6 +23,7 @@ from custody_core.domain.vat import Vat, VatMode
 from custody_core.plugins import Plugins
 from custody_core.testing import sample_forms
 from custody_core.testing.sample_forms import HOSTILE
+from printed_forms import html_pages
 
 NBSP = "\u00a0"
 MONEY = re.compile(r"^\d{1,3}(?:\u00a0\d{3})*,\d{2}$")
@@ -368,3 +369,19 @@ def test_given_templates_add_a_letterhead_and_a_style_sheet() -> None:
     ]
     assert letterheads == sections(root)[:1]
     assert "h1 { color: red; }" in text(root.find("head/style"))
+
+
+@pytest.mark.parametrize("kind", list(FormKind))
+def test_an_annulled_form_opens_every_page_with_its_stamp_and_reversal(kind: FormKind) -> None:
+    plain = sample(kind, 25)
+    printed = HtmlRenderer().render(sample_forms.annulled(plain))
+
+    pages = html_pages(printed)
+    assert len(pages) == len(plain.pages) == 2
+    assert all(
+        page.startswith("АННУЛИРОВАН / ANNULLED сторно № 4 от 23.11.2026: ошибка кладовщика")
+        for page in pages
+    ), pages
+    assert "<title>АННУЛИРОВАН / ANNULLED: " in printed.content.decode("utf-8")
+    assert printed.file_name == FILE_NAMES[kind].replace(".html", "-annulled.html")
+    assert not any("АННУЛИРОВАН" in page for page in html_pages(HtmlRenderer().render(plain)))

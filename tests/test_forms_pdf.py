@@ -20,6 +20,7 @@ from custody_core.domain.errors import RenderError
 from custody_core.domain.forms import Form, FormKind, GoodsForm, Rendered, ServicesForm
 from custody_core.plugins import Plugins
 from custody_core.testing import sample_forms
+from printed_forms import pdf_pages
 
 #: weasyprint warns on import when the system lacks libharfbuzz-subset, which it will need.
 pytestmark = pytest.mark.filterwarnings(
@@ -145,3 +146,16 @@ def test_without_weasyprint_pdf_names_the_extra_and_the_rest_prints(
     form = sample_forms.mx1()
     assert plugins.renderer("html", {}).render(form).content.startswith(b"<!DOCTYPE html>")
     assert plugins.renderer("xlsx", {}).render(form).content.startswith(b"PK")
+
+
+@pytest.mark.parametrize("kind", [FormKind.MX3, FormKind.INVOICE])
+def test_an_annulled_form_prints_its_stamp_atop_every_sheet(kind: FormKind, tmp_path: Path) -> None:
+    form = sample_forms.annulled(fullest(kind))
+
+    pages = pdf_pages(render(form), tmp_path)
+
+    assert len(pages) == len(form.pages) == 2
+    assert all(
+        page.startswith("АННУЛИРОВАН / ANNULLED сторно № 4 от 23.11.2026: ошибка кладовщика")
+        for page in pages
+    ), pages

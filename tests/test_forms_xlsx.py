@@ -441,3 +441,29 @@ def test_the_renderer_cleans_control_characters_of_a_form_built_by_hand() -> Non
     line = evolve(page.lines[0], service="Ring\x07 bell")
     raw = evolve(form, pages=(evolve(page, lines=(line,)),))
     assert "Ring  bell" in texts(sheet_of(raw))
+
+
+@pytest.mark.parametrize("kind", list(FormKind))
+def test_an_annulled_form_is_stamped_above_it_and_atop_every_printed_page(kind: FormKind) -> None:
+    plain = (
+        sample_forms.mx1(25)
+        if kind is FormKind.MX1
+        else sample_forms.mx3(25)
+        if kind is FormKind.MX3
+        else sample_forms.services(kind, 25)
+    )
+    printed = render(sample_forms.annulled(plain))
+    worksheet = openpyxl.load_workbook(BytesIO(printed.content)).active
+    assert isinstance(worksheet, Worksheet)
+
+    assert (worksheet["A1"].value, worksheet["A2"].value) == (
+        "АННУЛИРОВАН / ANNULLED",
+        "сторно № 4 от 23.11.2026: ошибка кладовщика",
+    )
+    assert worksheet["A1"].font.bold
+    assert worksheet["A1"].font.color.rgb.endswith("CC0000")
+    assert worksheet.oddHeader.center.text == "АННУЛИРОВАН / ANNULLED"
+    assert printed.file_name.endswith("-annulled.xlsx")
+    unmarked = sheet_of(plain)
+    assert not unmarked.oddHeader.center.text
+    assert not any("АННУЛИРОВАН" in text for text in texts(unmarked))

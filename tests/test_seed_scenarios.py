@@ -1,22 +1,27 @@
 """Scenarios of the seed's custody sections, step by step, on every built-in backend.
 
 "Ответственное хранение", "Добавление товаров в заказ на доставку",
-"Отчет о товарах на ответственном хранении".
+"Отчет о товарах на ответственном хранении", and a receipt reversed after its MX-1
+was printed.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
-from custody_core.domain.errors import NotFound, PermissionDenied
+from custody_core.domain.errors import DocumentReversed, NotFound, PermissionDenied
+from custody_core.domain.forms import ANNULLED
 from custody_core.domain.units import KILOGRAM
 from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice
 from custody_core.testing.clock import ManualClock
+from custody_core.testing.sample_forms import CLIENT, COMPANY
+from printed_forms import FORMATS, PDF_WARNING, printed_pages, rendered, xlsx_page_header
 
 
 @pytest.fixture
@@ -145,3 +150,51 @@ def test_the_client_sees_only_its_own_stock_orders_and_receipts(
         app.back_office(cabinet.principal).deliver_order(own.number)
     with pytest.raises(NotFound):
         app.back_office(cabinet.principal).stock_report("VASILEK")
+
+
+@PDF_WARNING
+def test_a_reversed_receipt_is_listed_so_and_its_mx1_prints_only_annulled_for_staff(
+    app: Application, office: BackOffice, tmp_path: Path
+) -> None:
+    admin = app.back_office(Principal.administrator(office.principal.account_id, "admin"))
+    admin.set_requisites(COMPANY)
+    admin.set_requisites(CLIENT, "VASILEK")
+    admin.set_requisites(CLIENT, "ROMASHKA")
+    cabinet = app.cabinet(client_of(app, office, "VASILEK"))
+    assert cabinet.mx1("R-2", 2026).header.number == 1  # issued before the reversal
+
+    office.reverse_receipt("VASILEK", "R-2", 2026, "wrong counterparty")
+
+    listed = {(r.number, r.reversal.number if r.reversal else None) for r in office.receipts()}
+    assert listed == {("R-1", None), ("R-2", 1)}
+    assert [r.number for r in office.receipts(reversed=True)] == ["R-2"]
+    assert [r.number for r in office.receipts(reversed=False)] == ["R-1"]
+    own = cabinet.receipt("R-2", 2026).reversal
+    assert own is not None
+    assert (own.number, own.reason, own.posted_by) == (1, "wrong counterparty", "manager")
+    assert [r.number for r in cabinet.receipts(reversed=True)] == ["R-2"]
+    assert list(cabinet.receipts(reversed=False)) == []
+
+    with pytest.raises(DocumentReversed) as refused:
+        cabinet.mx1("R-2", 2026)
+    assert refused.value.details["number"] == "R-2/2026"
+    assert "Приходная накладная № R-2/2026 сторнирована" in refused.value.message("ru")
+
+    # Staff reprint the MX-1 as it was issued, number 1, marked annulled on every page.
+    form = office.mx1("R-2", 2026, "VASILEK")
+    assert form.header.number == 1
+    assert [line.quantity for line in form.lines] == [3]
+    for format_name in FORMATS:
+        printed = rendered(office, form, format_name)
+        assert printed.file_name == f"mx1-2026-1-annulled.{format_name}"
+        pages = printed_pages(printed, tmp_path)
+        assert pages
+        stamp = f"{ANNULLED} сторно № 1 от 20.11.2026: wrong counterparty"
+        assert all(page.startswith(stamp) for page in pages), (format_name, pages)
+    assert xlsx_page_header(rendered(office, form, "xlsx")) == ANNULLED
+    # The receipt that stands prints as before, unmarked.
+    valid = office.mx1("R-1", 2026, "ROMASHKA")
+    assert valid.header.annulment is None
+    assert all(
+        ANNULLED not in page for page in printed_pages(rendered(office, valid, "html"), tmp_path)
+    )

@@ -141,6 +141,7 @@ def shipment_list(session: Session) -> None:
         date_to=args.date_to,
         order=args.order,
         page=_page_request(args),
+        reversed=args.reversed,
     )
 
     def show() -> None:

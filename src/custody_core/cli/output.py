@@ -18,6 +18,7 @@ from custody_core.domain.lines import Line
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt
+from custody_core.domain.reversals import ReversalNote
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.stock import StockLine, StockReport
 from custody_core.domain.users import User
@@ -45,6 +46,7 @@ SHIPMENT_COLUMNS = (
     "lines",
     "refused",
     "recipient",
+    "reversal",
 )
 USER_COLUMNS = ("login", "name", "phone", "email", "roles", "status")
 NUMERIC = frozenset({"opening", "received", "reserved", "delivered", "on_hand", "free", "shortage"})
@@ -178,6 +180,7 @@ def receipt_fields(receipt: Receipt, names: Names) -> dict[str, str]:
         "counterparty": names(receipt.counterparty_id),
         "warehouse": names(receipt.warehouse_id),
         "lines": _lines(receipt.lines, names),
+        "reversal": _reversal(receipt.reversal),
     }
 
 
@@ -211,7 +214,13 @@ def shipment_fields(shipment: Shipment, names: Names) -> dict[str, str]:
         "recipient": shipment.recipient or "",
         "address": shipment.address or "",
         "posted": f"{_instant(shipment.posted_at)}, {shipment.posted_by}",
+        "reversal": _reversal(shipment.reversal),
     }
+
+
+def _reversal(note: ReversalNote | None) -> str:
+    """A reversed document's reversal: its number and date ("" when not reversed)."""
+    return "" if note is None else f"№ {note.number}, {note.date.isoformat()}"
 
 
 def _lines(lines: Iterable[Line], names: Names) -> str:

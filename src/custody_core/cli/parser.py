@@ -211,6 +211,13 @@ def _add_shipment_commands(group: Subcommands) -> None:
     listing = _command(group, "list", "list shipments", shipment_list)
     listing.add_argument("--counterparty", metavar="CODE")
     listing.add_argument("--order", type=int, metavar="N")
+    reversal = listing.add_mutually_exclusive_group()
+    reversal.add_argument(
+        "--reversed", action="store_const", const=True, help="only the reversed shipments"
+    )
+    reversal.add_argument(
+        "--not-reversed", dest="reversed", action="store_const", const=False, help="only the others"
+    )
     _add_period_options(listing)
     _add_paging_options(listing)
 

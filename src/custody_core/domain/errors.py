@@ -112,6 +112,13 @@ class AlreadyReversed(Conflict):
     code = "document.already_reversed"
 
 
+class DocumentReversed(Conflict):
+    """A form of a reversed document was asked for by a client: it is void. Staff print
+    it marked as annulled."""
+
+    code = "document.reversed"
+
+
 class IllegalTransition(Conflict):
     code = "order.illegal_transition"
 

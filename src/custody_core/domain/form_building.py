@@ -20,6 +20,7 @@ import attrs
 from custody_core.domain.errors import RequisitesMissing
 from custody_core.domain.forms import (
     LAYOUTS,
+    Annulment,
     FormKind,
     GoodsForm,
     GoodsLine,
@@ -34,6 +35,7 @@ from custody_core.domain.items import Item
 from custody_core.domain.lines import Line
 from custody_core.domain.parties import Contract
 from custody_core.domain.requisites import Requisites, Signatory, missing
+from custody_core.domain.reversals import ReversalNote
 from custody_core.domain.tariffs import Charged
 from custody_core.domain.vat import NO_VAT, Vat, line_amount, totals
 
@@ -77,8 +79,10 @@ def header(
     customer: Requisites,
     contract: Contract | None,
     source: str,
+    reversals: Sequence[ReversalNote] = (),
 ) -> Header:
-    """A form's header; RequisitesMissing lists every field either side lacks for `kind`."""
+    """A form's header, annulled by `reversals` when there are any; RequisitesMissing
+    lists every field either side lacks for `kind`."""
     company_needs, customer_needs = NEEDED[kind]
     if kind in (FormKind.ACT, FormKind.INVOICE) and executor.inn and len(executor.inn) == 10:
         company_needs = (*company_needs, "kpp")
@@ -91,8 +95,19 @@ def header(
     if contract is not None:
         signed = f" от {contract.signed_on:%d.%m.%Y}" if contract.signed_on else ""
         basis = printable(f"Договор № {contract.number}{signed}")
+    annulment = None
+    if reversals:
+        printed = tuple(attrs.evolve(r, reason=printable(r.reason)) for r in reversals)
+        annulment = Annulment(printed)
     return Header(
-        kind, number, on, _printable(executor), _printable(customer), basis, printable(source)
+        kind,
+        number,
+        on,
+        _printable(executor),
+        _printable(customer),
+        basis,
+        printable(source),
+        annulment,
     )
 
 

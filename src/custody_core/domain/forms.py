@@ -20,6 +20,7 @@ from uuid import UUID
 from attrs import frozen
 
 from custody_core.domain.requisites import Requisites
+from custody_core.domain.reversals import ReversalNote
 from custody_core.domain.vat import NO_VAT, Totals, Vat
 
 
@@ -37,6 +38,10 @@ TITLES = {
     FormKind.ACT: "Акт об оказании услуг",
     FormKind.INVOICE: "Счет на оплату",
 }
+#: What a form of a reversed document prints, visibly, on every page and in every format.
+ANNULLED = "АННУЛИРОВАН / ANNULLED"
+#: The number a form prints when it has none ("без номера"): see `Header.printed_number`.
+UNNUMBERED = "б/н"
 #: The unified forms' codes by the all-Russian classifier of documents.
 OKUD = {FormKind.MX1: "0335001", FormKind.MX3: "0335003"}
 
@@ -146,6 +151,24 @@ class Signature:
 
 
 @frozen
+class Annulment:
+    """Why a form is void: the reversals of the documents it was printed for."""
+
+    reversals: tuple[ReversalNote, ...]
+
+    @property
+    def stamp(self) -> str:
+        return ANNULLED
+
+    @property
+    def note(self) -> str:
+        """The reversals as the form prints them under its stamp."""
+        return "; ".join(
+            f"сторно № {r.number} от {r.date:%d.%m.%Y}: {r.reason}" for r in self.reversals
+        )
+
+
+@frozen
 class Header:
     """What every form states: its kind, number and date, the two sides and the basis."""
 
@@ -158,6 +181,8 @@ class Header:
     basis: str
     #: The document the form is printed for ("Приходная накладная № П-12 от 01.11.2026").
     source: str
+    #: Set when the document (or one of the shipments) was reversed: the form is void.
+    annulment: Annulment | None = None
 
     @property
     def title(self) -> str:
@@ -166,6 +191,11 @@ class Header:
     @property
     def layout(self) -> Layout:
         return LAYOUTS[self.kind]
+
+    @property
+    def printed_number(self) -> str:
+        """The number as printed: an annulled form never issued has none ("б/н")."""
+        return str(self.number) if self.number else UNNUMBERED
 
 
 @frozen

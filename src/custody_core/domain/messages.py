@@ -232,6 +232,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{kind} {number} is already reversed",
         "ru": "Документ {kind} № {number} уже сторнирован",
     },
+    "document.reversed": {
+        "en": "{kind} {number} was reversed (reversal {reversal} of {date}): its forms are void"
+        " and are not printed",
+        "ru": "{kind} № {number} сторнирована (сторно № {reversal} от {date}): её печатные"
+        " формы недействительны и не печатаются",
+    },
     "delivery.nothing_handed_over": {
         "en": "{field}: the recipient refused everything; record a failed delivery instead",
         "ru": "{field}: получатель отказался от всего; оформите недоставку",

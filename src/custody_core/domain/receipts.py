@@ -14,6 +14,7 @@ from custody_core.domain.ledger import (
     document_movements,
 )
 from custody_core.domain.lines import Line, LineDraft, line_drafts
+from custody_core.domain.reversals import ReversalNote
 
 
 @frozen
@@ -30,7 +31,8 @@ class ReceiptDraft:
 
 @frozen
 class Receipt:
-    """A posted receipt. Posted documents never change; mistakes are reversed by new ones."""
+    """A posted receipt. Posted documents never change; mistakes are reversed by new ones,
+    and a reversed receipt is read with its `reversal`."""
 
     id: UUID
     account_id: UUID
@@ -42,6 +44,7 @@ class Receipt:
     lines: tuple[Line, ...]
     posted_at: datetime
     posted_by: str
+    reversal: ReversalNote | None = None
 
     kind = DocumentKind.RECEIPT
 

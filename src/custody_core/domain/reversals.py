@@ -21,6 +21,18 @@ from custody_core.domain.lines import Line
 
 
 @frozen
+class ReversalNote:
+    """What a reversed receipt or shipment carries of its reversal: lists and lookups
+    show it, and forms of the document refuse to print or print it annulled."""
+
+    number: int
+    date: date
+    posted_at: datetime
+    reason: str
+    posted_by: str
+
+
+@frozen
 class Reversal:
     id: UUID
     account_id: UUID
@@ -36,6 +48,10 @@ class Reversal:
     posted_by: str
 
     kind = DocumentKind.REVERSAL
+
+    def note(self) -> ReversalNote:
+        """What the reversed document carries of this reversal."""
+        return ReversalNote(self.number, self.date, self.posted_at, self.reason, self.posted_by)
 
     def receipt_movements(self) -> list[Movement]:
         """The movements reversing a receipt: its goods leave the stock on hand."""

@@ -9,13 +9,15 @@ from attrs import frozen
 
 from custody_core.domain.ledger import DocumentKind
 from custody_core.domain.lines import Line
+from custody_core.domain.reversals import ReversalNote
 
 
 @frozen
 class Shipment:
     """A posted shipment. It writes off `lines`; `refused` went back to free stock.
 
-    Posted documents never change; a shipment posted by mistake is reversed.
+    Posted documents never change; a shipment posted by mistake is reversed, and is
+    then read with its `reversal`.
     """
 
     id: UUID
@@ -32,5 +34,6 @@ class Shipment:
     posted_by: str
     recipient: str | None = None
     address: str | None = None
+    reversal: ReversalNote | None = None
 
     kind = DocumentKind.SHIPMENT

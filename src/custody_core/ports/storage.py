@@ -44,13 +44,18 @@ from custody_core.ports.registry import ImportRepository, TemplateRepository
 
 @frozen
 class DocumentQuery:
-    """Filters of receipt, shipment and reversal lists; None means any. Dates are inclusive."""
+    """Filters of receipt, shipment and reversal lists; None means any. Dates are inclusive.
+
+    `reversed` keeps the receipts and shipments that were (True) or were not (False)
+    reversed; a reversal is never reversed itself.
+    """
 
     counterparty_id: UUID | None = None
     warehouse_id: UUID | None = None
     date_from: date | None = None
     date_to: date | None = None
     order_id: UUID | None = None
+    reversed: bool | None = None
 
 
 @frozen
@@ -189,6 +194,9 @@ class PeriodRepository(Protocol):
 
 
 class ReceiptRepository(Protocol):
+    """Receipts are read with their reversal, if any (`Receipt.reversal`), loaded with
+    them in the same query."""
+
     def add(self, receipt: Receipt) -> None:
         """Store a posted receipt; a second one with the same key raises DuplicateDocument."""
         ...
@@ -203,6 +211,9 @@ class ReceiptRepository(Protocol):
 
 
 class ShipmentRepository(Protocol):
+    """Shipments are read with their reversal, if any (`Shipment.reversal`), loaded with
+    them in the same query."""
+
     def next_number(self, account_id: UUID) -> int: ...
     def add(self, shipment: Shipment) -> None: ...
     def get(self, account_id: UUID, shipment_id: UUID) -> Shipment | None: ...

@@ -115,8 +115,12 @@ def document_query(
     date_from: date | None = None,
     date_to: date | None = None,
     order_id: UUID | None = None,
+    reversed: bool | None = None,
 ) -> DocumentQuery:
-    """Filters of a document list; a client's list is always confined to its own counterparty."""
+    """Filters of a document list; a client's list is always confined to its own counterparty.
+    `reversed` keeps the documents that were (True) or were not (False) reversed."""
+    if reversed is not None and not isinstance(reversed, bool):
+        raise ValidationError([Problem("value.invalid", "reversed", reversed, "True or False")])
     counterparty = None
     if counterparty_code is not None or ctx.principal.is_client:
         counterparty = ctx.counterparty(uow, counterparty_code)
@@ -127,4 +131,5 @@ def document_query(
         date_from=optional_day(date_from, "date_from"),
         date_to=optional_day(date_to, "date_to"),
         order_id=order_id,
+        reversed=reversed,
     )

@@ -227,8 +227,12 @@ class BackOffice(_Desk):
         date_from: date | None = None,
         date_to: date | None = None,
         page: PageRequest | None = None,
+        reversed: bool | None = None,
     ) -> Page[Receipt]:
-        return receipts.list_receipts(self._ctx, counterparty, warehouse, date_from, date_to, page)
+        """Receipts by date; `reversed` keeps those that were (True) or were not reversed."""
+        return receipts.list_receipts(
+            self._ctx, counterparty, warehouse, date_from, date_to, page, reversed
+        )
 
     def deliver_order(
         self,
@@ -283,9 +287,11 @@ class BackOffice(_Desk):
         date_to: date | None = None,
         order: int | None = None,
         page: PageRequest | None = None,
+        reversed: bool | None = None,
     ) -> Page[Shipment]:
+        """Shipments by number; `reversed` keeps those that were (True) or were not reversed."""
         return shipments.list_shipments(
-            self._ctx, counterparty, warehouse, date_from, date_to, order, page
+            self._ctx, counterparty, warehouse, date_from, date_to, order, page, reversed
         )
 
     def movements(
@@ -436,8 +442,12 @@ class Cabinet(_Desk):
         date_from: date | None = None,
         date_to: date | None = None,
         page: PageRequest | None = None,
+        reversed: bool | None = None,
     ) -> Page[Receipt]:
-        return receipts.list_receipts(self._ctx, None, warehouse, date_from, date_to, page)
+        """The client's receipts by date; `reversed` as for the back office."""
+        return receipts.list_receipts(
+            self._ctx, None, warehouse, date_from, date_to, page, reversed
+        )
 
     def receipt(self, number: str, year: int) -> Receipt:
         return receipts.get_receipt(self._ctx, None, number, year)
@@ -454,8 +464,12 @@ class Cabinet(_Desk):
         date_to: date | None = None,
         order: int | None = None,
         page: PageRequest | None = None,
+        reversed: bool | None = None,
     ) -> Page[Shipment]:
-        return shipments.list_shipments(self._ctx, None, warehouse, date_from, date_to, order, page)
+        """The client's shipments by number; `reversed` as for the back office."""
+        return shipments.list_shipments(
+            self._ctx, None, warehouse, date_from, date_to, order, page, reversed
+        )
 
     def orders(
         self,

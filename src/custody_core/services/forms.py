@@ -7,6 +7,10 @@ printed before keeps its number; the first time, once the form is built, a
 short unit of work of its own gives it the next number (a form that cannot
 be built takes none). Rendering is separate and needs no storage: any
 renderer draws the same form value.
+
+A form of a reversed document is void: a client is refused it
+(`DocumentReversed`), staff get it annulled, with the number it was issued
+with, or none if it never was (see docs/decisions.md).
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ from uuid import UUID
 from attrs import evolve
 
 from custody_core.domain.checks import bounded, whole_number
-from custody_core.domain.errors import NotFound, Problem, RenderError, ValidationError
+from custody_core.domain.errors import (
+    DocumentReversed,
+    NotFound,
+    Problem,
+    RenderError,
+    ValidationError,
+)
 from custody_core.domain.form_building import goods_form, goods_lines, header, services_form
 from custody_core.domain.forms import Form, FormKind, GoodsForm, IssuedForm, Rendered, ServicesForm
 from custody_core.domain.items import Item
@@ -27,7 +37,9 @@ from custody_core.domain.ledger import EFFECTS, Movement
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.parties import Contract, Counterparty
+from custody_core.domain.receipts import Receipt
 from custody_core.domain.requisites import Requisites
+from custody_core.domain.reversals import ReversalNote
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.storage_days import Lot, returned_lots
 from custody_core.domain.tariffs import Delivery, Tariff, delivery_charges, storage_charges
@@ -52,6 +64,7 @@ def mx1(ctx: Context, number: str, year: int, counterparty_code: str | None = No
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work(read_only=True) as uow:
         receipt = visible_receipt(ctx, uow, counterparty_code, number, year)
+        reversals = _reversals(ctx, [receipt])
         counterparty = _counterparty(ctx, uow, receipt.counterparty_id)
         issue = _Issue(ctx, uow, FormKind.MX1, f"receipt:{receipt.id}", receipt.date.year)
         head = header(
@@ -62,6 +75,7 @@ def mx1(ctx: Context, number: str, year: int, counterparty_code: str | None = No
             _requisites(ctx, uow, counterparty),
             _contract(ctx, uow, counterparty.id, receipt.contract_id),
             f"Приходная накладная № {receipt.number} от {receipt.date:%d.%m.%Y}",
+            reversals,
         )
         items = _items(ctx, uow, receipt.lines)
         form = goods_form(
@@ -78,6 +92,7 @@ def mx3(ctx: Context, shipment_number: int) -> GoodsForm:
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work(read_only=True) as uow:
         shipment = visible_shipment(ctx, uow, shipment_number, "shipment")
+        reversals = _reversals(ctx, [shipment])
         counterparty = _counterparty(ctx, uow, shipment.counterparty_id)
         issue = _Issue(ctx, uow, FormKind.MX3, f"shipment:{shipment.id}", shipment.date.year)
         head = header(
@@ -88,6 +103,7 @@ def mx3(ctx: Context, shipment_number: int) -> GoodsForm:
             _requisites(ctx, uow, counterparty),
             _contract(ctx, uow, counterparty.id),
             _shipment_title(shipment),
+            reversals,
         )
         items = _items(ctx, uow, shipment.lines)
         tariff = _tariff(ctx, uow, counterparty.id)
@@ -119,6 +135,7 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
     wanted = dict.fromkeys(whole_number(n, "shipments") for n in listed)  # each once
     with ctx.storage.unit_of_work(read_only=True) as uow:
         shipments = _same_counterparty([visible_shipment(ctx, uow, n, "shipments") for n in wanted])
+        reversals = _reversals(ctx, shipments)
         counterparty = _counterparty(ctx, uow, shipments[0].counterparty_id)
         tariff = _tariff(ctx, uow, counterparty.id)
         if tariff is None:
@@ -141,6 +158,7 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
             f"Расходные накладные № {numbers}"
             if len(shipments) > 1
             else _shipment_title(shipments[0]),
+            reversals,
         )
         form = services_form(head, charged, tariff.vat, _WORDS)
     return issue.done(form, counterparty.id)
@@ -172,8 +190,9 @@ class _Issue:
     def done(self, form: F, counterparty_id: UUID) -> F:
         """`form`, numbered: a form printed before has its number already; otherwise a
         unit of work of its own stores the next free one (or the number another printing
-        stored meanwhile) with its audit entry."""
-        if self._issued is not None:
+        stored meanwhile) with its audit entry. An annulled form is void: one never
+        issued takes no number."""
+        if self._issued is not None or form.header.annulment is not None:
             return form
         ctx = self._ctx
         with ctx.storage.unit_of_work() as uow:
@@ -222,6 +241,23 @@ def _tariff(ctx: Context, uow: UnitOfWork, counterparty_id: UUID) -> Tariff | No
     """The counterparty's own tariff, else the account's default one."""
     own = uow.tariffs.get(ctx.account_id, counterparty_id)
     return own or uow.tariffs.get(ctx.account_id, None)
+
+
+def _reversals(ctx: Context, documents: Sequence[Receipt | Shipment]) -> list[ReversalNote]:
+    """The reversals of `documents`, which annul their form; a client is refused the form of
+    a reversed document."""
+    for document in documents:
+        if document.reversal is not None and ctx.principal.is_client:
+            number = document.number
+            if isinstance(document, Receipt):
+                number = f"{document.number}/{document.year}"
+            raise DocumentReversed(
+                kind=document.kind.value,
+                number=number,
+                reversal=document.reversal.number,
+                date=document.reversal.date.isoformat(),
+            )
+    return [document.reversal for document in documents if document.reversal is not None]
 
 
 def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:

@@ -89,11 +89,15 @@ def list_receipts(
     date_from: date | None = None,
     date_to: date | None = None,
     page: PageRequest | None = None,
+    reversed: bool | None = None,
 ) -> Page[Receipt]:
-    """Receipts by date; a client sees only its own, read-only."""
+    """Receipts by date, each with its reversal if it was reversed (`reversed` keeps only
+    those that were, or were not); a client sees only its own, read-only."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work(read_only=True) as uow:
-        query = document_query(ctx, uow, counterparty_code, warehouse_code, date_from, date_to)
+        query = document_query(
+            ctx, uow, counterparty_code, warehouse_code, date_from, date_to, reversed=reversed
+        )
         return uow.receipts.find(ctx.account_id, query, page or PageRequest())
 
 

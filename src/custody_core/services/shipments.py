@@ -22,8 +22,10 @@ def list_shipments(
     date_to: date | None = None,
     order_number: int | None = None,
     page: PageRequest | None = None,
+    reversed: bool | None = None,
 ) -> Page[Shipment]:
-    """Shipments by number; a client sees only its own."""
+    """Shipments by number, each with its reversal if it was reversed (`reversed` keeps
+    only those that were, or were not); a client sees only its own."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     with ctx.storage.unit_of_work(read_only=True) as uow:
         order = None if order_number is None else visible_order(ctx, uow, order_number)
@@ -35,6 +37,7 @@ def list_shipments(
             date_from,
             date_to,
             order_id=order.id if order else None,
+            reversed=reversed,
         )
         return uow.shipments.find(ctx.account_id, query, page or PageRequest())
 

@@ -60,7 +60,7 @@ from custody_core.domain.principal import Role
 from custody_core.domain.receipts import Receipt
 from custody_core.domain.registry import ColumnMapping, RegistryTemplate, RowSettings
 from custody_core.domain.requisites import BankAccount, Requisites, Signatory
-from custody_core.domain.reversals import Reversal
+from custody_core.domain.reversals import Reversal, ReversalNote
 from custody_core.domain.settings import AccountSettings, LockoutPolicy, OrderLimits
 from custody_core.domain.shipments import Shipment
 from custody_core.domain.tariffs import Charge, Rate, Tariff
@@ -152,17 +152,17 @@ class _World:
         uow.shipments.add(shipment)
         return shipment
 
-    def reversal(self, uow: UnitOfWork, receipt: Receipt) -> Reversal:
+    def reversal(self, uow: UnitOfWork, document: Receipt | Shipment) -> Reversal:
         return Reversal(
             uuid4(),
             self.account.id,
             uow.reversals.next_number(self.account.id),
             date(2026, 11, 20),
-            DocumentKind.RECEIPT,
-            receipt.id,
+            document.kind,
+            document.id,
             self.counterparty.id,
             self.warehouse.id,
-            receipt.lines,
+            document.lines,
             "posted by mistake",
             NOW,
             "manager",
@@ -610,6 +610,74 @@ class StorageConformance:
             assert list(uow.reversals.find(account, DocumentQuery(), PageRequest())) == [reversal]
             with pytest.raises(DuplicateDocument):
                 uow.reversals.add(world.reversal(uow, receipt))
+
+    def test_a_reversed_document_is_read_with_its_reversal_and_lists_filter_on_it(
+        self, storage: StorageBackend
+    ) -> None:
+        with storage.unit_of_work() as uow:
+            world, other = _World(uow), _World(uow, "other")
+            receipts = [
+                evolve(world.receipt(f"R-{n}"), posted_at=NOW + timedelta(minutes=n))
+                for n in (1, 2, 3)
+            ]
+            for receipt in receipts:
+                uow.receipts.add(receipt)
+            order = world.order(uow.orders.next_number(world.account.id))
+            uow.orders.add(order)
+            shipments = [world.shipment(uow, order) for _ in range(3)]
+            # Reversals 1 and 2: the second receipt and the first shipment.
+            uow.reversals.add(world.reversal(uow, receipts[1]))
+            uow.reversals.add(evolve(world.reversal(uow, shipments[0]), reason="wrong person"))
+            uow.commit()
+        first = ReversalNote(1, date(2026, 11, 20), NOW, "posted by mistake", "manager")
+        second = ReversalNote(2, date(2026, 11, 20), NOW, "wrong person", "manager")
+        account = world.account.id
+        with storage.unit_of_work(read_only=True) as uow:
+            cp = world.counterparty.id
+            got = uow.receipts.get(account, receipts[1].id)
+            assert got == evolve(receipts[1], reversal=first)
+            assert uow.receipts.by_number(account, cp, "R-2", 2026) == got
+            assert uow.receipts.get(account, receipts[0].id) == receipts[0]
+            assert uow.receipts.by_number(account, cp, "R-3", 2026) == receipts[2]
+            assert uow.shipments.get(account, shipments[0].id) == evolve(
+                shipments[0], reversal=second
+            )
+            assert uow.shipments.by_number(account, 1) == evolve(shipments[0], reversal=second)
+            assert uow.shipments.by_number(account, 2) == shipments[1]
+
+            def receipt_numbers(reversed: bool | None, limit: int = 10) -> list[str]:
+                query = DocumentQuery(counterparty_id=cp, reversed=reversed)
+                page = uow.receipts.find(account, query, PageRequest(limit))
+                rest = uow.receipts.find(account, query, PageRequest(limit, page.next_after))
+                found = [*page, *(rest if page.next_after else ())]
+                return [r.number for r in found]
+
+            assert receipt_numbers(None) == ["R-1", "R-2", "R-3"]
+            assert receipt_numbers(True) == ["R-2"]
+            assert receipt_numbers(False, limit=1) == ["R-1", "R-3"]
+            listed = list(uow.receipts.find(account, DocumentQuery(), PageRequest()))
+            assert [r.reversal for r in listed] == [None, first, None]
+
+            def shipment_numbers(reversed: bool | None, limit: int = 10) -> list[int]:
+                query = DocumentQuery(order_id=order.id, reversed=reversed)
+                page = uow.shipments.find(account, query, PageRequest(limit))
+                rest = uow.shipments.find(account, query, PageRequest(limit, page.next_after))
+                return [s.number for s in [*page, *(rest if page.next_after else ())]]
+
+            assert shipment_numbers(None) == [1, 2, 3]
+            assert shipment_numbers(True) == [1]
+            assert shipment_numbers(False, limit=1) == [2, 3]
+            listed_shipments = list(uow.shipments.find(account, DocumentQuery(), PageRequest()))
+            assert [s.reversal for s in listed_shipments] == [second, None, None]
+            # A reversal is never reversed itself; another account sees none of it.
+            everything = uow.reversals.find(account, DocumentQuery(reversed=False), PageRequest())
+            assert [r.number for r in everything] == [1, 2]
+            assert (
+                list(uow.reversals.find(account, DocumentQuery(reversed=True), PageRequest())) == []
+            )
+            stranger = DocumentQuery(reversed=True)
+            assert list(uow.receipts.find(other.account.id, stranger, PageRequest())) == []
+            assert list(uow.shipments.find(other.account.id, stranger, PageRequest())) == []
 
     def test_snapshots_store_positions_and_take_late_movements(
         self, storage: StorageBackend

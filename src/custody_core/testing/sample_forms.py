@@ -3,16 +3,20 @@ tests, a plugin author's own renderer tests, and the pictures in the docs."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import TypeVar
 from uuid import UUID, uuid4
 
+from attrs import evolve
+
 from custody_core.domain.form_building import goods_form, goods_lines, header, services_form
-from custody_core.domain.forms import FormKind, GoodsForm, ServicesForm
+from custody_core.domain.forms import Annulment, FormKind, GoodsForm, ServicesForm
 from custody_core.domain.items import Item
 from custody_core.domain.lines import Line
 from custody_core.domain.parties import Contract
 from custody_core.domain.requisites import BankAccount, Requisites, Signatory
+from custody_core.domain.reversals import ReversalNote
 from custody_core.domain.tariffs import Charged
 from custody_core.domain.units import KILOGRAM, PIECE
 from custody_core.domain.vat import Vat, VatMode
@@ -48,6 +52,11 @@ CLIENT = Requisites(
 )
 CONTRACT = Contract(uuid4(), uuid4(), uuid4(), "ОХ-7", date(2026, 1, 15), is_main=True)
 WORDS = RussianWording()
+#: The reversal `annulled` marks a sample form void by.
+REVERSAL = ReversalNote(
+    4, date(2026, 11, 23), datetime(2026, 11, 23, 7, 0, tzinfo=UTC), "ошибка кладовщика", "manager"
+)
+F = TypeVar("F", GoodsForm, ServicesForm)
 
 
 def items_and_lines(count: int, *, hostile: bool = False) -> tuple[dict[UUID, Item], list[Line]]:
@@ -117,3 +126,8 @@ def services(kind: FormKind, count: int = 3, *, vat: Vat | None = None) -> Servi
         for index in range(1, count + 1)
     ]
     return services_form(head, charged, vat or Vat(VatMode.ON_TOP, 20), WORDS)
+
+
+def annulled(form: F) -> F:
+    """`form` as a form of a reversed document prints for staff: void by `REVERSAL`."""
+    return evolve(form, header=evolve(form.header, annulment=Annulment((REVERSAL,))))

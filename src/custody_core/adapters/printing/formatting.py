@@ -46,9 +46,15 @@ def long_date(day: date) -> str:
 
 
 def file_name(form: Form, suffix: str) -> str:
-    """The name to save a rendered form as: kind, year and number identify it."""
+    """The name to save a rendered form as: kind, year and number identify it; an annulled
+    form's says so (and has no number if it was never issued)."""
     header = form.header
-    return f"{header.kind}-{header.date.year}-{header.number}.{suffix}"
+    name = f"{header.kind}-{header.date.year}"
+    if header.number:
+        name += f"-{header.number}"
+    if header.annulment is not None:
+        name += "-annulled"
+    return f"{name}.{suffix}"
 
 
 def _russian(formatted: str) -> str:

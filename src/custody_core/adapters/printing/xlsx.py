@@ -14,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untype
 
 from custody_core.adapters.printing import xlsx_goods, xlsx_services
 from custody_core.adapters.printing.formatting import file_name
-from custody_core.adapters.printing.xlsx_parts import set_up_pages
+from custody_core.adapters.printing.xlsx_parts import set_up_pages, write_annulment
 from custody_core.adapters.printing.xlsx_sheet import Sheet
 from custody_core.domain.forms import Form, FormKind, GoodsForm, Rendered
 
@@ -33,13 +33,19 @@ class XlsxRenderer:
         worksheet = workbook.active
         assert isinstance(worksheet, Worksheet)
         worksheet.title = _SHEET_TITLES[header.kind]
+        annulment = header.annulment
         if isinstance(form, GoodsForm):
             sheet = Sheet(worksheet, xlsx_goods.WIDTHS)
+            if annulment is not None:
+                write_annulment(sheet, annulment)
             xlsx_goods.write_goods_form(sheet, form)
         else:
             sheet = Sheet(worksheet, xlsx_services.WIDTHS)
+            if annulment is not None:
+                write_annulment(sheet, annulment)
             xlsx_services.write_services_form(sheet, form)
-        set_up_pages(sheet, landscape=header.layout.landscape)
+        stamp = None if annulment is None else annulment.stamp
+        set_up_pages(sheet, landscape=header.layout.landscape, stamp=stamp)
         content = BytesIO()
         workbook.save(content)
         return Rendered(content.getvalue(), MEDIA_TYPE, file_name(form, "xlsx"))

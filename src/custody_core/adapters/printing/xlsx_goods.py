@@ -104,7 +104,9 @@ def _title(sheet: Sheet, form: GoodsForm) -> None:
     header = form.header
     sheet.skip()
     sheet.line(gap(3), Span("Номер документа", HEAD, 2), Span("Дата составления", HEAD, 2))
-    sheet.line(gap(3), Span(str(header.number), _CODE, 2), Span(short_date(header.date), _CODE, 2))
+    sheet.line(
+        gap(3), Span(header.printed_number, _CODE, 2), Span(short_date(header.date), _CODE, 2)
+    )
     sheet.skip()
     sheet.line(Span(header.title, _TITLE, 10))
     sheet.skip()

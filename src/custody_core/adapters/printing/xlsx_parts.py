@@ -11,7 +11,7 @@ from openpyxl.worksheet.properties import PageSetupProperties  # type: ignore[im
 from openpyxl.worksheet.worksheet import Worksheet  # type: ignore[import-untyped]
 
 from custody_core.adapters.printing.xlsx_sheet import MONEY, Look, Sheet, Span, gap, quantity_format
-from custody_core.domain.forms import GoodsLine, Header, Page, ServiceLine, Signature
+from custody_core.domain.forms import Annulment, GoodsLine, Header, Page, ServiceLine, Signature
 from custody_core.domain.requisites import Requisites
 from custody_core.domain.vat import Totals, Vat, VatMode
 
@@ -31,6 +31,11 @@ MONEY_CELL = Look(align="right", sides="lrtb", number_format=MONEY)
 MONEY_TOTAL = Look(bold=True, align="right", sides="lrtb", number_format=MONEY)
 UNDERLINED = Look(align="center", sides="b")
 RULE = Look(sides="b", heavy=True)
+
+#: An annulled form's stamp and note: red, as a void document is marked by hand.
+ANNULLED_RED = "CC0000"
+_STAMP = Look(size=16, bold=True, align="center", sides="lrtb", heavy=True, color=ANNULLED_RED)
+_STAMP_NOTE = Look(align="center", color=ANNULLED_RED)
 
 _SIGNATURE_CAPTIONS = ("должность", "подпись", "расшифровка подписи")
 
@@ -108,8 +113,17 @@ def write_signatures(
     sheet.line(Span("М.П.", TEXT, role))
 
 
-def set_up_pages(sheet: Sheet, *, landscape: bool) -> None:
-    """A4 in the form's orientation, scaled to the page width, printed up to the last row."""
+def write_annulment(sheet: Sheet, annulment: Annulment) -> None:
+    """The stamp of a void form above everything else, and the reversals that voided it."""
+    columns = len(sheet.widths)
+    sheet.line(Span(annulment.stamp, _STAMP, columns), height=26)
+    sheet.line(Span(annulment.note, _STAMP_NOTE, columns))
+    sheet.skip()
+
+
+def set_up_pages(sheet: Sheet, *, landscape: bool, stamp: str | None = None) -> None:
+    """A4 in the form's orientation, scaled to the page width, printed up to the last row;
+    a `stamp` (a void form's) is printed at the top of every page."""
     worksheet: Worksheet = sheet.worksheet
     worksheet.page_setup.orientation = "landscape" if landscape else "portrait"
     worksheet.page_setup.paperSize = worksheet.PAPERSIZE_A4
@@ -117,7 +131,15 @@ def set_up_pages(sheet: Sheet, *, landscape: bool) -> None:
     worksheet.page_setup.fitToHeight = 0
     worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     worksheet.page_margins = PageMargins(
-        left=0.4, right=0.4, top=0.3, bottom=0.3, header=0, footer=0
+        left=0.4,
+        right=0.4,
+        top=0.6 if stamp else 0.3,
+        bottom=0.3,
+        header=0.2 if stamp else 0,
+        footer=0,
     )
+    if stamp:
+        top = worksheet.oddHeader.center
+        top.text, top.size, top.font, top.color = stamp, 14, "Arial,Bold", ANNULLED_RED
     worksheet.print_options.horizontalCentered = True
     worksheet.print_area = f"A1:{sheet.last_column}{sheet.row - 1}"

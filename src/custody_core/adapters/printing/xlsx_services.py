@@ -49,7 +49,11 @@ def write_services_form(sheet: Sheet, form: ServicesForm) -> None:
     if invoice:
         _bank_block(sheet, header.executor)
     sheet.line(
-        Span(f"{header.title} № {header.number} от {long_date(header.date)}", _TITLE, _COLUMNS),
+        Span(
+            f"{header.title} № {header.printed_number} от {long_date(header.date)}",
+            _TITLE,
+            _COLUMNS,
+        ),
         height=26,
     )
     sheet.skip()

@@ -44,6 +44,8 @@ class Look:
     heavy: bool = False
     number_format: str = "General"
     vertical: Literal["top", "center", "bottom"] = "center"
+    #: The font's colour as RGB hex; None is the default black.
+    color: str | None = None
 
 
 @frozen
@@ -112,7 +114,7 @@ class Sheet:
             cell.data_type = "s"
         elif isinstance(span.value, int | Decimal):
             cell.value = span.value
-        cell.font = _font(look.size, look.bold)
+        cell.font = _font(look.size, look.bold, look.color)
         cell.alignment = _alignment(look.align, look.vertical)
         cell.border = _border(look.sides, look.heavy)
         cell.number_format = look.number_format
@@ -137,8 +139,8 @@ class Sheet:
 
 
 @cache
-def _font(size: int, bold: bool) -> Font:
-    return Font(name=FONT, size=size, bold=bold)
+def _font(size: int, bold: bool, color: str | None) -> Font:
+    return Font(name=FONT, size=size, bold=bold, color=color)
 
 
 @cache

@@ -16,6 +16,8 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
+from attrs import evolve
+
 from custody_core.adapters.storage import memory_access as access
 from custody_core.adapters.storage import memory_forms as forms
 from custody_core.adapters.storage import memory_registry as registry
@@ -417,19 +419,24 @@ class _Receipts(MemoryRepository):
         self._s.receipts.put(receipt)
 
     def get(self, account_id: UUID, receipt_id: UUID) -> Receipt | None:
-        return _owned(self._s.receipts.get(receipt_id), account_id)
+        return _reversed(self._s, _owned(self._s.receipts.get(receipt_id), account_id))
 
     def by_number(
         self, account_id: UUID, counterparty_id: UUID, number: str, year: int
     ) -> Receipt | None:
-        return self._s.receipts.find(
+        found = self._s.receipts.find(
             "number", (account_id, counterparty_id, Receipt.kind, number, year)
         )
+        return _reversed(self._s, found)
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Receipt]:
         if query.order_id is not None:
             return Page(())
-        rows = self._s.receipts.where(lambda r: _document_wanted(r, r.date, account_id, query))
+        rows = _reversal_wanted(
+            self._s,
+            self._s.receipts.where(lambda r: _document_wanted(r, r.date, account_id, query)),
+            query,
+        )
         keyed = [((r.date.isoformat(), _instant(r.posted_at), str(r.id)), r) for r in rows]
         return page_of(keyed, page, dated_cursor)
 
@@ -527,13 +534,13 @@ class _Shipments(MemoryRepository):
         self._s.shipments.put(shipment)
 
     def get(self, account_id: UUID, shipment_id: UUID) -> Shipment | None:
-        return _owned(self._s.shipments.get(shipment_id), account_id)
+        return _reversed(self._s, _owned(self._s.shipments.get(shipment_id), account_id))
 
     def by_number(self, account_id: UUID, number: int) -> Shipment | None:
-        return self._s.shipments.find("number", (account_id, number))
+        return _reversed(self._s, self._s.shipments.find("number", (account_id, number)))
 
     def counterparty_of(self, account_id: UUID, number: int) -> UUID | None:
-        shipment = self.by_number(account_id, number)
+        shipment = self._s.shipments.find("number", (account_id, number))
         return None if shipment is None else shipment.counterparty_id
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
@@ -543,6 +550,7 @@ class _Shipments(MemoryRepository):
                 and query.order_id in (None, s.order_id)
             )
         )
+        rows = _reversal_wanted(self._s, rows, query)
         return page_of([(s.number, s) for s in rows], page)
 
 
@@ -564,7 +572,7 @@ class _Reversals(MemoryRepository):
         return self._s.reversals.find("document", (account_id, document_id))
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Reversal]:
-        if query.order_id is not None:
+        if query.order_id is not None or query.reversed:
             return Page(())
         rows = self._s.reversals.where(lambda r: _document_wanted(r, r.date, account_id, query))
         return page_of([(r.number, r) for r in rows], page)
@@ -638,6 +646,29 @@ def _document_wanted(
         and query.warehouse_id in (None, document.warehouse_id)
         and _within(day, query.date_from, query.date_to)
     )
+
+
+Document = TypeVar("Document", Receipt, Shipment)
+
+
+def _reversed(storage: MemoryStorage, document: Document | None) -> Document | None:
+    """`document` with its reversal, if it was reversed: rows are stored as posted."""
+    if document is None:
+        return None
+    reversal = storage.reversals.find("document", (document.account_id, document.id))
+    return document if reversal is None else evolve(document, reversal=reversal.note())
+
+
+def _reversal_wanted(
+    storage: MemoryStorage, documents: Iterable[Document], query: DocumentQuery
+) -> list[Document]:
+    """`documents` with their reversals, those the query's `reversed` filter keeps."""
+    found = [_reversed(storage, document) for document in documents]
+    return [
+        document
+        for document in found
+        if document is not None and query.reversed in (None, document.reversal is not None)
+    ]
 
 
 def _instant(value: datetime) -> str:

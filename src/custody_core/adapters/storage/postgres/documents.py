@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
+from typing import Any
 from uuid import UUID
 
 import psycopg
@@ -23,7 +25,7 @@ from custody_core.domain.ledger import DocumentKind
 from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt
-from custody_core.domain.reversals import Reversal
+from custody_core.domain.reversals import Reversal, ReversalNote
 from custody_core.domain.shipments import Shipment
 from custody_core.ports.storage import DocumentQuery
 
@@ -38,10 +40,29 @@ def _filters(query: DocumentQuery, date_column: str, prefix: str = "") -> Where:
     )
 
 
+#: The reversal `v` of a document, joined to it: its columns read by `_note`.
+_REVERSAL_COLUMNS = "v.number, v.reversal_date, v.posted_at, v.reason, v.posted_by"
+_REVERSAL_JOIN = "LEFT JOIN reversals v ON v.document_id = {0}.id AND v.account_id = {0}.account_id"
+
+
+def _reversal_filter(where: Where, query: DocumentQuery) -> Where:
+    """The query's `reversed` filter, over the joined reversal `v`."""
+    if query.reversed is None:
+        return where
+    return where.add("v.id IS NOT NULL" if query.reversed else "v.id IS NULL")
+
+
+def _note(row: Sequence[Any]) -> ReversalNote | None:
+    """The reversal read by `_REVERSAL_COLUMNS`, None when the document is not reversed."""
+    number, on, at, reason, by = row
+    return None if number is None else ReversalNote(number, on, instant_out(at), reason, by)
+
+
 class Receipts(Repository):
     _SELECT = (
-        "SELECT id, account_id, number, document_date, counterparty_id, contract_id,"
-        " warehouse_id, posted_at, posted_by FROM documents"
+        "SELECT d.id, d.account_id, d.number, d.document_date, d.counterparty_id, d.contract_id,"
+        f" d.warehouse_id, d.posted_at, d.posted_by, {_REVERSAL_COLUMNS}"
+        f" FROM documents d {_REVERSAL_JOIN.format('d')}"
     )
 
     def add(self, receipt: Receipt) -> None:
@@ -75,14 +96,14 @@ class Receipts(Repository):
         insert_lines(self._db, "document_lines", "document_id", [(r.id, r.lines)])
 
     def get(self, account_id: UUID, receipt_id: UUID) -> Receipt | None:
-        found = self._receipts("id = %s", account_id, receipt_id)
+        found = self._receipts("d.id = %s", account_id, receipt_id)
         return found[0] if found else None
 
     def by_number(
         self, account_id: UUID, counterparty_id: UUID, number: str, year: int
     ) -> Receipt | None:
         found = self._receipts(
-            "counterparty_id = %s AND number = %s AND document_year = %s",
+            "d.counterparty_id = %s AND d.number = %s AND d.document_year = %s",
             account_id,
             counterparty_id,
             number,
@@ -93,11 +114,11 @@ class Receipts(Repository):
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Receipt]:
         if query.order_id is not None:
             return Page(())
-        where = _filters(query, "document_date")
+        where = _reversal_filter(_filters(query, "document_date", "d."), query)
         if page.after is not None:
             day, instant, key = dated_cursor(page.after)
             where.add(
-                "(document_date, posted_at, id) > (%s::date, %s::timestamptz, %s::uuid)",
+                "(d.document_date, d.posted_at, d.id) > (%s::date, %s::timestamptz, %s::uuid)",
                 day,
                 instant,
                 key,
@@ -107,8 +128,8 @@ class Receipts(Repository):
 
     def _receipts(self, where: str, *params: object, limit: int | None = None) -> list[Receipt]:
         rows = self._all(
-            f"{self._SELECT} WHERE account_id = %s AND kind = 'receipt' AND {where}"
-            " ORDER BY document_date, posted_at, id LIMIT %s",
+            f"{self._SELECT} WHERE d.account_id = %s AND d.kind = 'receipt' AND {where}"
+            " ORDER BY d.document_date, d.posted_at, d.id LIMIT %s",
             *params,
             limit,
         )
@@ -125,8 +146,9 @@ class Receipts(Repository):
                 lines=lines.get(id_, ()),
                 posted_at=instant_out(at),
                 posted_by=by,
+                reversal=_note(reversal),
             )
-            for id_, account, number, on, cp, contract, wh, at, by in rows
+            for (id_, account, number, on, cp, contract, wh, at, by, *reversal) in rows
         ]
 
 
@@ -142,8 +164,9 @@ def _number(document: Shipment | Reversal) -> int:
 class Shipments(Repository):
     _SELECT = (
         "SELECT s.id, s.account_id, s.number, s.shipment_date, s.order_id, o.number,"
-        " s.counterparty_id, s.warehouse_id, s.posted_at, s.posted_by, s.recipient, s.address"
-        " FROM shipments s JOIN orders o ON o.id = s.order_id"
+        " s.counterparty_id, s.warehouse_id, s.posted_at, s.posted_by, s.recipient, s.address,"
+        f" {_REVERSAL_COLUMNS} FROM shipments s JOIN orders o ON o.id = s.order_id"
+        f" {_REVERSAL_JOIN.format('s')}"
     )
 
     def next_number(self, account_id: UUID) -> int:
@@ -194,6 +217,7 @@ class Shipments(Repository):
             .equal("s.order_id", query.order_id)
             .add("s.number > %s", number_cursor(page.after))
         )
+        _reversal_filter(where, query)
         found = self._shipments(str(where), account_id, *where.params, limit=page.limit + 1)
         return paged(found, page, _number)
 
@@ -212,7 +236,7 @@ class Shipments(Repository):
 def _shipment(
     row: Row, handed: dict[UUID, tuple[Line, ...]], refused: dict[UUID, tuple[Line, ...]]
 ) -> Shipment:
-    id_, account, number, on, order, order_number, cp, wh, at, by, recipient, address = row
+    id_, account, number, on, order, order_number, cp, wh, at, by, recipient, address = row[:12]
     return Shipment(
         id=id_,
         account_id=account,
@@ -228,6 +252,7 @@ def _shipment(
         posted_by=by,
         recipient=recipient,
         address=address,
+        reversal=_note(row[12:]),
     )
 
 
@@ -278,7 +303,7 @@ class Reversals(Repository):
         return found[0] if found else None
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Reversal]:
-        if query.order_id is not None:
+        if query.order_id is not None or query.reversed:
             return Page(())
         where = _filters(query, "reversal_date").add("number > %s", number_cursor(page.after))
         found = self._reversals(str(where), account_id, *where.params, limit=page.limit + 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from uuid import UUID
 
 from custody_core.adapters.storage.cursors import dated_cursor, number_cursor, paged
@@ -25,7 +26,7 @@ from custody_core.domain.errors import DuplicateDocument
 from custody_core.domain.ledger import DocumentKind
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt
-from custody_core.domain.reversals import Reversal
+from custody_core.domain.reversals import Reversal, ReversalNote
 from custody_core.domain.shipments import Shipment
 from custody_core.ports.storage import DocumentQuery
 
@@ -40,10 +41,33 @@ def _filters(query: DocumentQuery, date_column: str, prefix: str = "") -> Where:
     )
 
 
+#: The reversal `v` of a document, joined to it: its columns read by `_note`.
+_REVERSAL_COLUMNS = "v.number, v.reversal_date, v.posted_at, v.reason, v.posted_by"
+_REVERSAL_JOIN = "LEFT JOIN reversals v ON v.document_id = {0}.id AND v.account_id = {0}.account_id"
+
+
+def _reversal_filter(where: Where, query: DocumentQuery) -> Where:
+    """The query's `reversed` filter, over the joined reversal `v`."""
+    if query.reversed is None:
+        return where
+    return where.add("v.id IS NOT NULL" if query.reversed else "v.id IS NULL")
+
+
+def _note(row: Sequence[object]) -> ReversalNote | None:
+    """The reversal read by `_REVERSAL_COLUMNS`, None when the document is not reversed."""
+    number, on, at, reason, by = row
+    if number is None:
+        return None
+    return ReversalNote(
+        int(str(number)), day_out(str(on)), instant_out(str(at)), str(reason), str(by)
+    )
+
+
 class Receipts(Repository):
     _SELECT = (
         "SELECT d.id, d.account_id, d.number, d.document_date, d.counterparty_id, d.contract_id,"
-        " d.warehouse_id, d.posted_at, d.posted_by FROM documents d"
+        f" d.warehouse_id, d.posted_at, d.posted_by, {_REVERSAL_COLUMNS}"
+        f" FROM documents d {_REVERSAL_JOIN.format('d')}"
     )
 
     def add(self, receipt: Receipt) -> None:
@@ -94,7 +118,7 @@ class Receipts(Repository):
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Receipt]:
         if query.order_id is not None:
             return Page(())
-        where = _filters(query, "document_date", "d.")
+        where = _reversal_filter(_filters(query, "document_date", "d."), query)
         if page.after is not None:
             where.add("(d.document_date, d.posted_at, d.id) > (?, ?, ?)", *dated_cursor(page.after))
         receipts = self._receipts(str(where), uid(account_id), *where.params, limit=page.limit + 1)
@@ -120,8 +144,9 @@ class Receipts(Repository):
                 lines=lines.get(str(id_), ()),
                 posted_at=instant_out(str(at)),
                 posted_by=str(by),
+                reversal=_note(reversal),
             )
-            for id_, account, number, on, cp, contract, wh, at, by in rows
+            for (id_, account, number, on, cp, contract, wh, at, by, *reversal) in rows
         ]
 
 
@@ -136,8 +161,9 @@ def _number(document: Shipment | Reversal) -> int:
 class Shipments(Repository):
     _SELECT = (
         "SELECT s.id, s.account_id, s.number, s.shipment_date, s.order_id, o.number,"
-        " s.counterparty_id, s.warehouse_id, s.posted_at, s.posted_by, s.recipient, s.address"
-        " FROM shipments s JOIN orders o ON o.id = s.order_id"
+        " s.counterparty_id, s.warehouse_id, s.posted_at, s.posted_by, s.recipient, s.address,"
+        f" {_REVERSAL_COLUMNS} FROM shipments s JOIN orders o ON o.id = s.order_id"
+        f" {_REVERSAL_JOIN.format('s')}"
     )
 
     def next_number(self, account_id: UUID) -> int:
@@ -184,6 +210,7 @@ class Shipments(Repository):
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Shipment]:
         where = _filters(query, "shipment_date", "s.").equal("s.order_id", query.order_id)
+        _reversal_filter(where, query)
         where.add("s.number > ?", number_cursor(page.after))
         found = self._shipments(str(where), uid(account_id), *where.params, limit=page.limit + 1)
         return paged(found, page, _number)
@@ -201,7 +228,7 @@ class Shipments(Repository):
 
 
 def _shipment(row: Row, handed: dict[str, tuple], refused: dict[str, tuple]) -> Shipment:  # type: ignore[type-arg]
-    id_, account, number, on, order, order_number, cp, wh, at, by, recipient, address = row
+    id_, account, number, on, order, order_number, cp, wh, at, by, recipient, address = row[:12]
     return Shipment(
         id=uid_out(str(id_)),
         account_id=uid_out(str(account)),
@@ -217,6 +244,7 @@ def _shipment(row: Row, handed: dict[str, tuple], refused: dict[str, tuple]) -> 
         posted_by=str(by),
         recipient=None if recipient is None else str(recipient),
         address=None if address is None else str(address),
+        reversal=_note(row[12:]),
     )
 
 
@@ -266,7 +294,7 @@ class Reversals(Repository):
         return found[0] if found else None
 
     def find(self, account_id: UUID, query: DocumentQuery, page: PageRequest) -> Page[Reversal]:
-        if query.order_id is not None:
+        if query.order_id is not None or query.reversed:
             return Page(())
         where = _filters(query, "reversal_date").add("number > ?", number_cursor(page.after))
         found = self._reversals(str(where), uid(account_id), *where.params, limit=page.limit + 1)
