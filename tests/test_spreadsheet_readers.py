@@ -516,6 +516,44 @@ def test_calamine_refuses_a_sheet_grid_over_the_memory_limit(tmp_path: Path, row
     assert [number for number, _ in read(OpenpyxlReader(), path, limits, width=26)] == [1, 10000]
 
 
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        '<row r="10000"><c r="Z10000" s="1"/><c><v>2</v></c></row>',
+        '<row r="10000" s="1"/><row><c><v>2</v></c></row>',
+        '<row r="10000"><c r="Z10000" a="/>"><v>2</v></c></row>',
+    ],
+    ids=["placed after a styled cell", "placed after a styled row", "quoted tag end"],
+)
+def test_calamine_sizes_the_grid_by_every_cell_a_value_may_take_its_place_from(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    # calamine puts the cell without a reference after the one before it (AA10000, A10001),
+    # and reads the quoted `/>` as text: each grid spans 10,000 rows of 26 cells or more.
+    rows_xml = '<row r="1"><c r="A1"><v>1</v></c><c r="Z1"><v>1</v></c></row>' + rows_xml
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
+    error = refused(CalamineReader(), path, limits=ReadLimits(max_memory_bytes=1_000_000))
+    assert error.code == "file.needs_too_much_memory"
+    assert error.details["size"] >= 10_000 * 26 * 32
+
+
+STYLED_TO_THE_END = (
+    '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>'
+    '<row r="2" spans="1:16384"><c r="A2" t="inlineStr"><is><t>b</t></is></c></row>'
+    '<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="1" /></row>'
+)
+
+
+@books
+def test_empty_styled_cells_reaching_the_last_cell_are_read(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    # A formatted last column and row, as Excel saves them: the values fill two rows.
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), STYLED_TO_THE_END, "A1:XFD1048576")
+    limits = ReadLimits(max_memory_bytes=1_000_000)
+    assert read(reader, path, limits, width=2) == [(1, (1, None)), (2, ("b", None))]
+
+
 @books
 def test_closing_releases_the_file(reader: SpreadsheetReader, tmp_path: Path) -> None:
     if not Path("/proc/self/fd").is_dir():

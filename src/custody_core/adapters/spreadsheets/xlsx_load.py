@@ -7,6 +7,14 @@ copied, a shared one once per cell that names it. Two cells at A1 and
 XFD1048576 in a 1 KB file ask for 512 GiB and abort the process; 1,000 cells
 naming one shared string of a million characters take 1 GB.
 
+The grid spans the cells holding a value only: calamine drops a cell without
+one (a styled `<c r="XFD1048576" s="1"/>`, as Excel writes for a formatted
+column or row) before sizing it (measured: values in A1:A2 with styled empty
+cells reaching XFD1048576 take no more memory than the two values alone). So
+neither a `<c .../>` (no children, so no value) nor a `<row>` tag bounds the
+grid, unless some cell of the sheet is placed by counting: such a cell takes
+its place from the tag before it.
+
 Nothing here parses XML: regular expressions over the parts, in chunks, only
 ever overestimating. Whatever reads like a reference (`r="XFD9"`, even ending
 another attribute's name, or in text) counts, as text cannot hide a reference,
@@ -58,6 +66,13 @@ _OWN_STRINGS = (b"inlineStr", b'"str"', b"'str'")
 _TEXT = re.compile(rb">([^<]+)<")
 _STRING_MARKUP = len(b"<si><t></t></si>")
 _STRING_START = tuple(re.compile(tag + rb"si[\s/>]") for tag in (rb"<", rb"<[A-Za-z_][\w.-]*:"))
+#: A tag that holds no value: a `<c>` with no children, a `<row>`'s own tag. Its attributes
+#: are matched strictly (values quoted, no `<` or `>` in them), so that whatever matches is
+#: such a tag to an XML parser too, or no tag at all (text in a comment or a value).
+_ATTRIBUTES = rb"""(?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*"""
+_VALUELESS = re.compile(
+    rb"(<(?:[A-Za-z_][\w.-]*:)?(?:c" + _ATTRIBUTES + rb"/>|row" + _ATTRIBUTES + rb"/?>))"
+)
 
 
 def xlsx_load(archive: zipfile.ZipFile, budget: MemoryBudget) -> None:
@@ -112,20 +127,42 @@ class _SharedStrings:
         self.longest = max(self.spans, default=0)
 
 
+class _Reach:
+    """The bottom row and right column the references in some XML reach."""
+
+    def __init__(self) -> None:
+        self.bottom = self.right = self.count = 0
+
+    def add(self, data: bytes) -> None:
+        numbers = _REFERENCE_ROW.findall(data)
+        self.count += len(numbers)
+        if max(map(len, numbers), default=0) > _DIGITS:
+            self.bottom = _HUGE
+        else:
+            self.bottom = max(self.bottom, max(map(int, numbers), default=0))
+        letters = set(_REFERENCE_COLUMN.findall(data))
+        self.right = max(self.right, max(map(_column_number, letters), default=0))
+
+
 class _Sheet:
-    """How far the cells of one XML part reach, how many there are, and the strings
-    calamine will copy into them."""
+    """How far the cells of one XML part reach (those holding values, and all of them),
+    how many there are, and the strings calamine will copy into them."""
 
     def __init__(self, strings: _SharedStrings) -> None:
         self._strings = strings
         self.sheet = False
-        self.bottom = self.right = self.unplaced = self.placed = self.text = 0
+        self.valued = _Reach()  # references outside the tags that hold no value
+        self.valueless = _Reach()
+        self.unplaced = self.text = 0
 
     def cost(self) -> int:
         if not self.sheet:
             return 0
-        grid = (self.bottom + self.unplaced) * (self.right + self.unplaced)
-        return CELL_BYTES * (self.placed + self.unplaced) + GRID_BYTES * grid + self.text
+        reaches = (self.valued, self.valueless) if self.unplaced else (self.valued,)
+        bottom = max(reach.bottom for reach in reaches) + self.unplaced
+        right = max(reach.right for reach in reaches) + self.unplaced
+        placed = self.valued.count + self.valueless.count
+        return CELL_BYTES * (placed + self.unplaced) + GRID_BYTES * bottom * right + self.text
 
     def scan(self, stream: IO[bytes]) -> None:
         for chunk in _chunks(stream):
@@ -137,14 +174,9 @@ class _Sheet:
         self.sheet = self.sheet or b"sheetData" in data
         if not self.sheet:
             return
-        numbers = _REFERENCE_ROW.findall(data)
-        self.placed += len(numbers)
-        if max(map(len, numbers), default=0) > _DIGITS:
-            self.bottom = _HUGE
-        else:
-            self.bottom = max(self.bottom, max(map(int, numbers), default=0))
-        letters = set(_REFERENCE_COLUMN.findall(data))
-        self.right = max(self.right, max(map(_column_number, letters), default=0))
+        pieces = _VALUELESS.split(data)
+        self.valued.add(b" ".join(pieces[::2]))
+        self.valueless.add(b" ".join(pieces[1::2]))
         plain, prefixed = _UNPLACED
         self.unplaced += len(plain.findall(data))
         if b":" in data:  # no tag has a namespace prefix otherwise
