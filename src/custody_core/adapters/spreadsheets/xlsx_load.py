@@ -27,6 +27,7 @@ taken to name the longest string.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from array import array
@@ -36,6 +37,7 @@ from operator import sub
 from typing import IO
 
 from custody_core.adapters.spreadsheets.memory import MemoryBudget
+from custody_core.adapters.spreadsheets.package import part_name
 
 #: A cell of calamine's list of a sheet's cells, and of its grid.
 CELL_BYTES = 50
@@ -44,9 +46,9 @@ GRID_BYTES = 32
 STRING_BYTES = 32
 #: A shared string in calamine's table: its header and allocation, besides its characters.
 SHARED_BYTES = 56
-#: The part calamine reads the shared strings from (it ignores the relationships, and
-#: compares names without case, `\` as `/`).
-SHARED_PART = "xl/sharedstrings.xml"
+#: The part calamine reads the shared strings from, in the workbook part's folder (it
+#: ignores the workbook's relationships, and compares names without case, `\` as `/`).
+SHARED_PART = "sharedstrings.xml"
 _CHUNK = 1 << 20
 #: Past any sheet's last row or column: what a longer reference reads as.
 _HUGE = 10**12
@@ -75,15 +77,12 @@ _VALUELESS = re.compile(
 )
 
 
-def xlsx_load(archive: zipfile.ZipFile, budget: MemoryBudget) -> None:
-    """Spend what calamine holds to read `archive`'s largest sheet: the shared strings,
-    then the sheet's cells, grid and strings. Every part holding a `sheetData` is judged,
-    as a hostile workbook may keep a sheet under any name."""
-    shared = [
-        member
-        for member in archive.infolist()
-        if member.filename.replace("\\", "/").lower() == SHARED_PART
-    ]
+def xlsx_load(archive: zipfile.ZipFile, budget: MemoryBudget, workbook: str) -> None:
+    """Spend what calamine holds to read `archive`'s largest sheet: the shared strings
+    (beside the `workbook` part), then the sheet's cells, grid and strings. Every part
+    holding a `sheetData` is judged, as a hostile workbook may keep a sheet under any name."""
+    shared_part = posixpath.join(posixpath.dirname(workbook), SHARED_PART).lower()
+    shared = [member for member in archive.infolist() if part_name(member).lower() == shared_part]
     if len(shared) > 1:
         raise ValueError("it holds the shared strings twice, under names differing in case")
     strings = _SharedStrings(budget)
