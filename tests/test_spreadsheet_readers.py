@@ -305,7 +305,23 @@ def test_total_hint_is_the_claimed_rows_in_range(tmp_path: Path) -> None:
             hints[name] = rows.total_hint
     with CalamineReader().open(forged, SheetRequest(first_row=2), ReadLimits()) as rows:
         hints["calamine"] = rows.total_hint  # calamine knows the real extent: rows 2..5
-    assert hints == {"forged": 9, "forged open": 1_048_576, "missing": None, "calamine": 4}
+    # Without a dimension, openpyxl's hint is the last row's number (5).
+    assert hints == {"forged": 9, "forged open": 1_048_576, "missing": 5, "calamine": 4}
+
+
+@pytest.mark.parametrize(("first", "last", "hint"), [(1, None, 300), (10, 20, 11), (250, None, 51)])
+def test_the_hint_of_a_sheet_written_without_a_dimension(
+    tmp_path: Path, first: int, last: int | None, hint: int
+) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Лист1")
+    for number in range(300):
+        sheet.append([number, "x" * 500])  # 150 KB of XML: more than the tail searched
+    book.save(tmp_path / "t.xlsx")
+    assert b"<dimension" not in members(tmp_path / "t.xlsx")["xl/worksheets/sheet1.xml"]
+    request = SheetRequest(first_row=first, last_row=last)
+    with OpenpyxlReader().open(tmp_path / "t.xlsx", request, ReadLimits()) as rows:
+        assert rows.total_hint == hint
 
 
 # --- sheets -------------------------------------------------------------------------------

@@ -17,12 +17,14 @@ of this project), so entity bombs fail fast; the sheet walk does too.
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -77,6 +79,9 @@ _TEXT = f"{{{SHEET_MAIN_NS}}}t"
 _ROW = f"{{{SHEET_MAIN_NS}}}row"
 _DIMENSION = f"{{{SHEET_MAIN_NS}}}dimension"
 _SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
+#: The tail of a sheet's XML searched for its last row's number, and that number.
+_TAIL = 1 << 16
+_ROW_NUMBER = re.compile(rb"""<(?:[\w.-]+:)?row\s[^<>]*?\br\s*=\s*["']([0-9]{1,7})["']""")
 #: What openpyxl holds per element of a part it parses whole, its tree and its objects
 #: (570-665 bytes measured with styles of 200,000 `<font/>` or `<xf/>`).
 _ELEMENT_BYTES = 700
@@ -115,7 +120,12 @@ class OpenpyxlReader:
             stream.close()
 
         rows = row_range(request)
-        hint = rows_hint(sheet.max_row, rows)
+        try:
+            with _reading(path):
+                hint = rows_hint(sheet.max_row or _last_row(sheet), rows)
+        except BaseException:
+            release()
+            raise
         return Rows(_rows(path, sheet, rows, request.width), hint, release)
 
 
@@ -191,6 +201,19 @@ class _Sheet(ReadOnlyWorksheet):  # type: ignore[misc]
                     return
                 if _SHEET_DATA in (element.tag, getattr(parent, "tag", None)):
                     return
+
+
+def _last_row(sheet: Any) -> int | None:
+    """The number of the last `<row>` numbered in the last 64 KiB of the sheet's XML, for a
+    sheet claiming no dimension (openpyxl's write-only mode writes none), so progress
+    knows the rows to come. The part is inflated once more, in constant memory: 0.06 s
+    beside 19 s of reading 100,000 rows of 10 cells."""
+    tail = b""
+    with sheet._get_source() as source:
+        for chunk in iter(partial(source.read, _TAIL), b""):
+            tail = tail[-_TAIL:] + chunk
+    numbers = _ROW_NUMBER.findall(tail)
+    return int(numbers[-1]) if numbers else None
 
 
 def _strings(source: IO[bytes], budget: MemoryBudget) -> Iterator[str]:
