@@ -82,12 +82,11 @@ def xlsx_load(archive: zipfile.ZipFile, budget: MemoryBudget, workbook: str) -> 
     (beside the `workbook` part), then the sheet's cells, grid and strings. Every part
     holding a `sheetData` is judged, as a hostile workbook may keep a sheet under any name."""
     shared_part = posixpath.join(posixpath.dirname(workbook), SHARED_PART).lower()
+    # No two members name one part (`archive.check_workbook`), so one at most is found.
     shared = [member for member in archive.infolist() if part_name(member).lower() == shared_part]
-    if len(shared) > 1:
-        raise ValueError("it holds the shared strings twice, under names differing in case")
     strings = _SharedStrings(budget)
-    if shared:
-        with archive.open(shared[0]) as stream:
+    for member in shared:
+        with archive.open(member) as stream:
             strings.scan(stream)
     largest = 0
     for member in archive.infolist():
