@@ -57,8 +57,8 @@ _FAILURES = (
 )
 
 
-#: The only name calamine reads an .xlsx workbook part under: it takes the folder from
-#: the package's relationships, and the part's name is its own.
+#: The only name calamine reads an .xlsx workbook part under: it takes just the folder
+#: from the package's relationships and reads `workbook.xml` there.
 _WORKBOOK = "workbook.xml"
 
 
