@@ -341,3 +341,78 @@ def xlsb(
         for part, data in parts.items():
             archive.writestr(part, data)
     return path
+
+
+#: The namespaces of a transitional package, and of a Strict OOXML one.
+TRANSITIONAL = {
+    "main": MAIN_NS,
+    "relationships": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+}
+STRICT = {
+    "main": "http://purl.oclc.org/ooxml/spreadsheetml/main",
+    "relationships": "http://purl.oclc.org/ooxml/officeDocument/relationships",
+}
+PACKAGE_ROWS = (
+    '<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c><c r="B1"><v>1</v></c></row>'
+    '<row r="2"><c r="A2" t="inlineStr"><is><t>b</t></is></c><c r="B2"><v>2</v></c></row>'
+)
+
+
+def package(
+    path: Path,
+    workbook_part: str = "xl/workbook.xml",
+    *,
+    rows_xml: str = PACKAGE_ROWS,
+    namespaces: Mapping[str, str] = TRANSITIONAL,
+    target: str | None = None,
+    separator: str = "/",
+    strings: Sequence[str] = (),
+) -> Path:
+    """A minimal valid .xlsx package written part by part: content types, the package's
+    relationships naming `workbook_part` (as `target`, its name by default), the workbook,
+    its relationships, one sheet "Data" holding `rows_xml` beside it in `worksheets/`,
+    and `strings` as the shared strings beside it; member names joined by `separator`."""
+    folder, name = workbook_part.rsplit("/", 1)
+    main, relationships = namespaces["main"], namespaces["relationships"]
+    package_ns = "http://schemas.openxmlformats.org/package/2006/relationships"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats'
+            '.org/package/2006/content-types"><Default Extension="rels" ContentType="application'
+            '/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+            f'ContentType="application/xml"/><Override PartName="/{workbook_part}" '
+            f'ContentType="{kind}.sheet.main+xml"/><Override PartName="/{folder}/worksheets/'
+            f'sheet1.xml" ContentType="{kind}.worksheet+xml"/><Override PartName="/{folder}/'
+            f'sharedStrings.xml" ContentType="{kind}.sharedStrings+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package_ns}">'
+            f'<Relationship Id="rId1" Type="{relationships}/officeDocument" '
+            f'Target="{target or workbook_part}"/></Relationships>'
+        ),
+        workbook_part: (
+            f'<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{main}" xmlns:r="'
+            f'{relationships}"><sheets><sheet name="Data" sheetId="1" r:id="rId1"/></sheets>'
+            "</workbook>"
+        ),
+        f"{folder}/_rels/{name}.rels": (
+            f'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="{package_ns}">'
+            f'<Relationship Id="rId1" Type="{relationships}/worksheet" '
+            'Target="worksheets/sheet1.xml"/><Relationship Id="rId2" '
+            f'Type="{relationships}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+        f"{folder}/worksheets/sheet1.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="{main}"><sheetData>'
+            f"{rows_xml}</sheetData></worksheet>"
+        ),
+        f"{folder}/sharedStrings.xml": (
+            f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{main}">'
+            + "".join(f"<si><t>{text}</t></si>" for text in strings)
+            + "</sst>"
+        ),
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, xml in parts.items():
+            archive.writestr(part.replace("/", separator), xml)
+    return path

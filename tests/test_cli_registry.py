@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
+from rich.progress import Progress, TaskID
 
 from custody_core.cli import main
 
@@ -144,3 +146,29 @@ def test_over_a_thousand_problems_are_listed_to_the_cap_then_counted(
         assert code == 1
         assert len(lines) == 1_001
         assert lines[-1] == "custody: и ещё замечаний, не перечисленных здесь: 100"
+
+
+def test_the_progress_bar_knows_the_rows_of_a_file_written_without_a_dimension(
+    demo_db: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # openpyxl's write-only mode writes no <dimension>; the bar showed "1000/?".
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Реестр")
+    sheet.append(HEADER)
+    for n in range(1500):
+        sheet.append([f"A-{n}", "Иванов", "Москва", "TEA-001", 1])
+    book.save(tmp_path / "r.xlsx")
+    shown: list[tuple[object, object]] = []
+    update = Progress.update
+
+    def record(bar: Progress, task: TaskID, **fields: Any) -> None:
+        shown.append((fields.get("completed"), fields.get("total")))
+        update(bar, task, **fields)
+
+    monkeypatch.setattr(Progress, "update", record)
+    load = ["registry", "import", str(tmp_path / "r.xlsx"), "--template", "courier-sku"]
+    custody(capsys, demo_db, *load, "--counterparty", "ROMASHKA", "--dry-run")
+    assert shown == [(1000, 1500), (1500, 1500)]

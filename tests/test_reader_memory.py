@@ -117,6 +117,20 @@ def cells_far_apart(path: Path) -> Path:
     return sheet_data(workbook(path), rows_xml)
 
 
+#: Two rows of values, then the same with empty styled cells and rows reaching XFD1048576
+#: (a formatted column and row, as Excel writes them).
+TWO_ROWS = '<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c></row>'
+STYLED = (
+    '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>'
+    '<row r="2" spans="1:16384"><c r="A2"><v>2</v></c></row>'
+    '<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="1" /></row>'
+)
+
+
+def styled_to_the_last_cell(path: Path) -> Path:
+    return sheet_data(workbook(path), STYLED, dimension="A1:XFD1048576")
+
+
 def copies_of_a_shared_string(path: Path) -> Path:
     rows_xml = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 4001))
     return shared_strings(sheet_data(workbook(path), rows_xml), ["я" * 400_000])
@@ -183,6 +197,7 @@ BOMBS: dict[str, tuple[str, Callable[[Path], Path]]] = {
     "xlsx, a gigabyte of XML": (".xlsx", gigabyte_of_xml),
     "xlsx, cells far apart": (".xlsx", cells_far_apart),
     "xlsx, copies of a shared string": (".xlsx", copies_of_a_shared_string),
+    "xlsx, styled empty cells to the last one": (".xlsx", styled_to_the_last_cell),
     "xlsx, a row of 500,000 cells": (".xlsx", wide_row),
     "xlsx, a million styles": (".xlsx", styles_of_a_million),
     "xls, a declared dimension": (".xls", xls_dimension),
@@ -222,6 +237,16 @@ def test_the_review_s_ods_is_refused_by_its_memory(bombs: dict[str, Path]) -> No
     path = bombs["ods, repeated cells"]
     assert path.stat().st_size < 4096
     assert read_in_child("calamine", path)[0] == "file.needs_too_much_memory"
+
+
+def test_styled_empty_cells_do_not_size_calamine_s_grid(bombs: dict[str, Path]) -> None:
+    """calamine sizes its grid by the cells holding values: the sheet reads, in no more
+    memory than the same two rows alone."""
+    path = bombs["xlsx, styled empty cells to the last one"]
+    alone = sheet_data(workbook(path.with_name("alone.xlsx")), TWO_ROWS)
+    outcome, peak = read_in_child("calamine", path)
+    assert outcome == "2 rows"
+    assert peak < read_in_child("calamine", alone)[1] + 4 * MIB
 
 
 def test_shared_strings_are_paid_for_as_they_are_read(tmp_path: Path) -> None:

@@ -463,6 +463,27 @@ def test_progress_is_reported_up_to_the_rows_read(office: BackOffice, tmp_path: 
     assert seen[-1][1] == 2500
 
 
+def test_progress_knows_the_rows_of_a_sheet_written_without_a_dimension(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    # openpyxl's write-only mode writes no <dimension>: the bar showed "1000/?".
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Реестр")
+    sheet.append(SKU_HEADER)
+    for n in range(2500):
+        sheet.append([f"P-{n}", None, "Иванов", None, "Москва", "TEA", 1, None])
+    book.save(tmp_path / "r.xlsx")
+    seen: list[tuple[int, int | None]] = []
+    office.import_registry(
+        tmp_path / "r.xlsx",
+        "courier-sku",
+        "ROMASHKA",
+        dry_run=True,
+        progress=lambda *p: seen.append(p),
+    )
+    assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
+
+
 def test_a_template_reserves_stock_when_its_lines_are_skus_and_its_orders_are_confirmed() -> None:
     by_sku = RegistryTemplate(
         "by-sku",

@@ -33,6 +33,7 @@ from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, Sprea
 from spreadsheet_files import (
     BILLION_LAUGHS,
     SHEET,
+    STRICT,
     BiffRecord,
     biff_dimension,
     biff_number,
@@ -41,6 +42,7 @@ from spreadsheet_files import (
     edit_sheet,
     members,
     ods,
+    package,
     patch_member,
     rewrite,
     shared_strings,
@@ -303,7 +305,23 @@ def test_total_hint_is_the_claimed_rows_in_range(tmp_path: Path) -> None:
             hints[name] = rows.total_hint
     with CalamineReader().open(forged, SheetRequest(first_row=2), ReadLimits()) as rows:
         hints["calamine"] = rows.total_hint  # calamine knows the real extent: rows 2..5
-    assert hints == {"forged": 9, "forged open": 1_048_576, "missing": None, "calamine": 4}
+    # Without a dimension, openpyxl's hint is the last row's number (5).
+    assert hints == {"forged": 9, "forged open": 1_048_576, "missing": 5, "calamine": 4}
+
+
+@pytest.mark.parametrize(("first", "last", "hint"), [(1, None, 300), (10, 20, 11), (250, None, 51)])
+def test_the_hint_of_a_sheet_written_without_a_dimension(
+    tmp_path: Path, first: int, last: int | None, hint: int
+) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Лист1")
+    for number in range(300):
+        sheet.append([number, "x" * 500])  # 150 KB of XML: more than the tail searched
+    book.save(tmp_path / "t.xlsx")
+    assert b"<dimension" not in members(tmp_path / "t.xlsx")["xl/worksheets/sheet1.xml"]
+    request = SheetRequest(first_row=first, last_row=last)
+    with OpenpyxlReader().open(tmp_path / "t.xlsx", request, ReadLimits()) as rows:
+        assert rows.total_hint == hint
 
 
 # --- sheets -------------------------------------------------------------------------------
@@ -328,6 +346,93 @@ def test_an_unknown_sheet_names_the_sheets_there_are(
     assert error.details == {"file": "t.xlsx", "sheet": sheet, "sheets": "Реестр, Справочник"}
 
 
+# --- packages as the standard has them ----------------------------------------------------
+
+PACKAGE_READ = [(1, ("a", 1)), (2, ("b", 2))]
+
+
+@books
+def test_a_package_whose_member_names_use_backslashes_is_read(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    path = package(tmp_path / "t.xlsx", separator="\\")
+    with zipfile.ZipFile(path) as archive:
+        assert "xl\\workbook.xml" in archive.namelist()
+    assert read(reader, path, width=2) == PACKAGE_READ
+
+
+@books
+@pytest.mark.parametrize("target", ["book/workbook.xml", "/book/workbook.xml"])
+def test_a_workbook_part_is_found_through_the_package_relationships(
+    reader: SpreadsheetReader, tmp_path: Path, target: str
+) -> None:
+    path = package(tmp_path / "t.xlsx", "book/workbook.xml", target=target)
+    assert read(reader, path, width=2) == PACKAGE_READ
+
+
+def test_calamine_names_the_workbook_part_it_cannot_read(tmp_path: Path) -> None:
+    # calamine takes the workbook's folder from the relationships, not its name.
+    path = package(tmp_path / "t.xlsx", "xl/book.xml")
+    error = refused(CalamineReader(), path)
+    assert error.code == "file.workbook_part_name"
+    assert error.details["part"] == "xl/book.xml"
+    assert "read it with the openpyxl reader" in error.message("en")
+    assert "прочитайте файл средством openpyxl" in error.message("ru")
+    assert read(OpenpyxlReader(), path, width=2) == PACKAGE_READ
+
+
+def test_a_strict_workbook_is_read_by_calamine_and_named_by_openpyxl(tmp_path: Path) -> None:
+    path = package(tmp_path / "t.xlsx", namespaces=STRICT)
+    assert read(CalamineReader(), path, width=2) == PACKAGE_READ
+    error = refused(OpenpyxlReader(), path)
+    assert (error.code, error.details["reader"], error.details["other"]) == (
+        "file.strict_ooxml",
+        "openpyxl",
+        "calamine",
+    )
+    assert error.message("en") == (
+        "t.xlsx is a Strict Open XML workbook, which the openpyxl reader does not read; "
+        "read it with the calamine reader"
+    )
+    assert "Strict Open XML" in error.message("ru")
+    assert "средством calamine" in error.message("ru")
+
+
+def test_calamine_pays_for_the_shared_strings_beside_the_workbook_part(tmp_path: Path) -> None:
+    # calamine reads book/sharedStrings.xml for book/workbook.xml: 1,000 copies of a
+    # string of 10,000 characters are 10 MB.
+    rows_xml = "".join(f'<row r="{n}"><c r="A{n}" t="s"><v>0</v></c></row>' for n in range(1, 1001))
+    path = package(
+        tmp_path / "t.xlsx", "book/workbook.xml", rows_xml=rows_xml, strings=["я" * 10_000]
+    )
+    limits = ReadLimits(max_memory_bytes=5_000_000, max_compression_ratio=10_000)
+    assert refused(CalamineReader(), path, limits=limits).code == "file.needs_too_much_memory"
+
+
+@books
+def test_package_relationships_naming_no_workbook(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    path = package(tmp_path / "t.xlsx")
+    rewrite(path, {"_rels/.rels": members(path)["_rels/.rels"].replace(b"officeDocument", b"x")})
+    error = refused(reader, path)
+    assert (error.code, error.details["reason"]) == (
+        "file.not_a_workbook",
+        "its _rels/.rels names no workbook part",
+    )
+
+
+@books
+def test_two_members_naming_one_part_are_damage(reader: SpreadsheetReader, tmp_path: Path) -> None:
+    path = package(tmp_path / "t.xlsx")
+    rewrite(path, {"xl\\workbook.xml": members(path)["xl/workbook.xml"]})
+    error = refused(reader, path)
+    assert (error.code, error.details["reason"]) == (
+        "file.malformed",
+        "two of its members have the same name",
+    )
+
+
 # --- hostile and wrong files --------------------------------------------------------------
 
 
@@ -350,6 +455,9 @@ def test_a_zip_that_is_not_a_workbook(reader: SpreadsheetReader, tmp_path: Path)
     error = refused(reader, tmp_path / "t.xlsx")
     assert error.code == "file.not_a_workbook"
     assert error.details["reason"] == "the archive has no xl/workbook.xml"
+    assert error.message("en") == (
+        "t.xlsx is not an Excel (.xlsx) file: the archive has no xl/workbook.xml"
+    )
 
 
 @books
@@ -514,6 +622,44 @@ def test_calamine_refuses_a_sheet_grid_over_the_memory_limit(tmp_path: Path, row
     )
     assert error.details["size"] >= 10_000 * 26 * 32
     assert [number for number, _ in read(OpenpyxlReader(), path, limits, width=26)] == [1, 10000]
+
+
+@pytest.mark.parametrize(
+    "rows_xml",
+    [
+        '<row r="10000"><c r="Z10000" s="1"/><c><v>2</v></c></row>',
+        '<row r="10000" s="1"/><row><c><v>2</v></c></row>',
+        '<row r="10000"><c r="Z10000" a="/>"><v>2</v></c></row>',
+    ],
+    ids=["placed after a styled cell", "placed after a styled row", "quoted tag end"],
+)
+def test_calamine_sizes_the_grid_by_every_cell_a_value_may_take_its_place_from(
+    tmp_path: Path, rows_xml: str
+) -> None:
+    # calamine puts the cell without a reference after the one before it (AA10000, A10001),
+    # and reads the quoted `/>` as text: each grid spans 10,000 rows of 26 cells or more.
+    rows_xml = '<row r="1"><c r="A1"><v>1</v></c><c r="Z1"><v>1</v></c></row>' + rows_xml
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), rows_xml)
+    error = refused(CalamineReader(), path, limits=ReadLimits(max_memory_bytes=1_000_000))
+    assert error.code == "file.needs_too_much_memory"
+    assert error.details["size"] >= 10_000 * 26 * 32
+
+
+STYLED_TO_THE_END = (
+    '<row r="1"><c r="A1"><v>1</v></c><c r="XFD1" s="1"/></row>'
+    '<row r="2" spans="1:16384"><c r="A2" t="inlineStr"><is><t>b</t></is></c></row>'
+    '<row r="1048576" s="1" customFormat="1"><c r="XFD1048576" s="1" /></row>'
+)
+
+
+@books
+def test_empty_styled_cells_reaching_the_last_cell_are_read(
+    reader: SpreadsheetReader, tmp_path: Path
+) -> None:
+    # A formatted last column and row, as Excel saves them: the values fill two rows.
+    path = sheet_data(workbook(tmp_path / "t.xlsx"), STYLED_TO_THE_END, "A1:XFD1048576")
+    limits = ReadLimits(max_memory_bytes=1_000_000)
+    assert read(reader, path, limits, width=2) == [(1, (1, None)), (2, ("b", None))]
 
 
 @books

@@ -84,7 +84,7 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "Файл {file} не читается: {reason}",
     },
     "file.not_a_workbook": {
-        "en": "{file} is not a {expected} file: {reason}",
+        "en": "{file} is not an {expected} file: {reason}",
         "ru": "Файл {file} не является файлом {expected}: {reason}",
     },
     "file.encrypted": {
@@ -121,6 +121,18 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
     "file.malformed": {
         "en": "{file} is damaged or unsafe: {reason}",
         "ru": "Файл {file} повреждён или небезопасен: {reason}",
+    },
+    "file.strict_ooxml": {
+        "en": "{file} is a Strict Open XML workbook, which the {reader} reader does not read; "
+        "read it with the {other} reader",
+        "ru": "Файл {file} сохранён в формате Strict Open XML, его средство чтения {reader} "
+        "не читает; прочитайте файл средством {other}",
+    },
+    "file.workbook_part_name": {
+        "en": "{file} keeps its workbook in the part {part}; the {reader} reader reads a "
+        "workbook only from a part named workbook.xml; read it with the {other} reader",
+        "ru": "Файл {file} хранит книгу в части {part}; средство чтения {reader} читает книгу "
+        "только из части с именем workbook.xml; прочитайте файл средством {other}",
     },
     "file.unsupported": {
         "en": "No reader for {suffix} files; the installed readers read {known}",

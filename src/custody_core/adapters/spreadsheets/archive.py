@@ -30,6 +30,7 @@ from pathlib import Path
 
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 
+from custody_core.adapters.spreadsheets.package import Package, find_workbook, part_name
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits
 
@@ -46,12 +47,15 @@ _KINDS = {
     ".xls": "Excel 97-2003 (.xls)",
     ".ods": "OpenDocument (.ods)",
 }
+#: Parts a workbook has at fixed places (an .xlsx/.xlsm package's workbook is found, see
+#: `package`).
 _PARTS = {
-    ".xlsx": ("[Content_Types].xml", "xl/workbook.xml"),
-    ".xlsm": ("[Content_Types].xml", "xl/workbook.xml"),
+    ".xlsx": ("[Content_Types].xml",),
+    ".xlsm": ("[Content_Types].xml",),
     ".xlsb": ("[Content_Types].xml", "xl/workbook.bin"),
     ".ods": ("content.xml",),
 }
+_PACKAGES = frozenset({".xlsx", ".xlsm"})
 _REASON_LENGTH = 200
 #: An archive unpacking to no more than this is not judged by its compression ratio.
 _RATIO_FREE = 1024 * 1024
@@ -86,9 +90,12 @@ def check_size(path: Path, limits: ReadLimits, setting: str = "max_file_bytes") 
     return size
 
 
-def check_workbook(path: Path, suffix: str, limits: ReadLimits, loads_whole: bool) -> None:
+def check_workbook(
+    path: Path, suffix: str, limits: ReadLimits, loads_whole: bool
+) -> Package | None:
     """Refuse a workbook whose size, magic bytes or zip directory is wrong; a reader that
-    `loads_whole` files also refuses those over `limits.max_loaded_bytes`."""
+    `loads_whole` files also refuses those over `limits.max_loaded_bytes`. An .xlsx or
+    .xlsm package's workbook part is found (see `package`) and returned."""
     size = check_size(path, limits)
     if loads_whole:
         check_size(path, limits, "max_loaded_bytes")
@@ -100,7 +107,7 @@ def check_workbook(path: Path, suffix: str, limits: ReadLimits, loads_whole: boo
     if magic == _OLE_MAGIC:
         if suffix != ".xls":
             _refuse_ole(path, suffix)
-        return
+        return None
     if suffix == ".xls":
         raise _not_a_workbook(path, suffix, "it is not an OLE compound file")
     if not magic.startswith(_ZIP_MAGIC):
@@ -108,16 +115,37 @@ def check_workbook(path: Path, suffix: str, limits: ReadLimits, loads_whole: boo
     try:
         _check_directory(path)
         with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
+            return _check_archive(path, suffix, size, archive, limits)
     except (zipfile.BadZipFile, OSError) as error:
         raise SpreadsheetError("file.malformed", file=path.name, reason=str(error)) from None
-    names = {member.filename for member in members}
+
+
+def _check_archive(
+    path: Path, suffix: str, size: int, archive: zipfile.ZipFile, limits: ReadLimits
+) -> Package | None:
+    members = archive.infolist()
+    names = {part_name(member).lower(): part_name(member) for member in members}
+    if len(names) < len(members):
+        raise SpreadsheetError(
+            "file.malformed", file=path.name, reason="two of its members have the same name"
+        )
     for part in _PARTS[suffix]:
-        if part not in names:
+        if part.lower() not in names:
             raise _not_a_workbook(path, suffix, f"the archive has no {part}")
     if any(member.flag_bits & 0x1 for member in members):
         raise SpreadsheetError("file.encrypted", file=path.name)
     _check_unpacked(path, size, sum(member.file_size for member in members), limits)
+    if suffix not in _PACKAGES:
+        return None
+    try:
+        package = find_workbook(archive)
+    except (DefusedXmlException, SyntaxError) as error:  # SyntaxError: expat's ParseError
+        raise malformed(path, error) from None
+    except ValueError as error:
+        raise _not_a_workbook(path, suffix, str(error)) from None
+    if package.workbook.lower() not in names:
+        raise _not_a_workbook(path, suffix, f"the archive has no {package.workbook}")
+    return package
 
 
 def _check_directory(path: Path) -> None:

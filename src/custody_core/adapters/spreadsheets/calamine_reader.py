@@ -12,6 +12,7 @@ a file that would take more than `ReadLimits.max_memory_bytes` is refused.
 
 from __future__ import annotations
 
+import posixpath
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
@@ -36,6 +37,7 @@ from custody_core.adapters.spreadsheets.archive import (
 from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range, rows_hint
 from custody_core.adapters.spreadsheets.memory import MemoryBudget
 from custody_core.adapters.spreadsheets.ods_load import ods_load
+from custody_core.adapters.spreadsheets.package import DEFAULT_WORKBOOK, Package
 from custody_core.adapters.spreadsheets.xls_load import xls_load
 from custody_core.adapters.spreadsheets.xlsb_load import xlsb_load
 from custody_core.adapters.spreadsheets.xlsx_load import xlsx_load
@@ -55,15 +57,28 @@ _FAILURES = (
 )
 
 
+#: The only name calamine reads an .xlsx workbook part under: it takes just the folder
+#: from the package's relationships and reads `workbook.xml` there.
+_WORKBOOK = "workbook.xml"
+
+
 class CalamineReader:
     suffixes = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"})
     streaming = False
 
     def open(self, path: Path, request: SheetRequest, limits: ReadLimits) -> SheetRows:
         suffix = check_suffix(path, self.suffixes)
-        check_workbook(path, suffix, limits, loads_whole=True)
+        package = check_workbook(path, suffix, limits, loads_whole=True)
+        if package is not None and posixpath.basename(package.workbook).lower() != _WORKBOOK:
+            raise SpreadsheetError(
+                "file.workbook_part_name",
+                file=path.name,
+                part=package.workbook,
+                reader="calamine",
+                other="openpyxl",
+            )
         with _reading(path):
-            _count_load(path, suffix, MemoryBudget(path, limits))
+            _count_load(path, suffix, MemoryBudget(path, limits), package)
             workbook = CalamineWorkbook.from_path(path)
         try:
             names = [
@@ -98,8 +113,9 @@ def _rows(path: Path, sheet: CalamineSheet, rows: range, width: int) -> Generato
                 yield number, row
 
 
-def _count_load(path: Path, suffix: str, budget: MemoryBudget) -> None:
-    """Spend what calamine will hold for the file at `path`, before it sees a byte."""
+def _count_load(path: Path, suffix: str, budget: MemoryBudget, package: Package | None) -> None:
+    """Spend what calamine will hold for the file at `path` (an .xlsx/.xlsm `package`),
+    before it sees a byte."""
     if suffix == ".xls":
         xls_load(path, budget)
         return
@@ -110,7 +126,7 @@ def _count_load(path: Path, suffix: str, budget: MemoryBudget) -> None:
         elif suffix == ".xlsb":
             xlsb_load(archive, budget)
         else:
-            xlsx_load(archive, budget)
+            xlsx_load(archive, budget, package.workbook if package else DEFAULT_WORKBOOK)
 
 
 @contextmanager

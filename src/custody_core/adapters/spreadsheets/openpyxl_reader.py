@@ -17,15 +17,17 @@ of this project), so entity bombs fail fast; the sheet walk does too.
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 import zipfile
 import zlib
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
+from functools import partial
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 from xml.etree.ElementTree import Element
 
 from openpyxl.reader.excel import ExcelReader  # type: ignore[import-untyped]
@@ -48,7 +50,9 @@ from custody_core.adapters.spreadsheets.cells import (
     rows_hint,
 )
 from custody_core.adapters.spreadsheets.memory import MemoryBudget
+from custody_core.adapters.spreadsheets.package import part_name
 from custody_core.adapters.spreadsheets.xml_stream import walk
+from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
 #: What openpyxl, zipfile and the XML parser raise on a damaged or hostile file
@@ -75,6 +79,9 @@ _TEXT = f"{{{SHEET_MAIN_NS}}}t"
 _ROW = f"{{{SHEET_MAIN_NS}}}row"
 _DIMENSION = f"{{{SHEET_MAIN_NS}}}dimension"
 _SHEET_DATA = f"{{{SHEET_MAIN_NS}}}sheetData"
+#: The tail of a sheet's XML searched for its last row's number, and that number.
+_TAIL = 1 << 16
+_ROW_NUMBER = re.compile(rb"""<(?:[\w.-]+:)?row\s[^<>]*?\br\s*=\s*["']([0-9]{1,7})["']""")
 #: What openpyxl holds per element of a part it parses whole, its tree and its objects
 #: (570-665 bytes measured with styles of 200,000 `<font/>` or `<xf/>`).
 _ELEMENT_BYTES = 700
@@ -88,7 +95,11 @@ class OpenpyxlReader:
 
     def open(self, path: Path, request: SheetRequest, limits: ReadLimits) -> SheetRows:
         suffix = check_suffix(path, self.suffixes)
-        check_workbook(path, suffix, limits, loads_whole=False)
+        package = check_workbook(path, suffix, limits, loads_whole=False)
+        if package is not None and package.strict:
+            raise SpreadsheetError(
+                "file.strict_ooxml", file=path.name, reader="openpyxl", other="calamine"
+            )
         budget = MemoryBudget(path, limits)
         # The reader owns the file: openpyxl leaves members open when parsing fails.
         with _reading(path):
@@ -109,7 +120,12 @@ class OpenpyxlReader:
             stream.close()
 
         rows = row_range(request)
-        hint = rows_hint(sheet.max_row, rows)
+        try:
+            with _reading(path):
+                hint = rows_hint(sheet.max_row or _last_row(sheet), rows)
+        except BaseException:
+            release()
+            raise
         return Rows(_rows(path, sheet, rows, request.width), hint, release)
 
 
@@ -120,7 +136,7 @@ class _Reader(ExcelReader):  # type: ignore[misc]
     literal `_x`), so `_x005F_x000D_` would come out as a carriage return: the
     strings are kept as written, and `decode_escapes` decodes inline and shared
     strings alike, once. Chart sheets are skipped, and a sheet is sized from its
-    head (see `_Sheet`).
+    head (see `_Sheet`). Parts are named with `\\` read as `/` (see `_PaidParts`).
     """
 
     archive: Any
@@ -128,6 +144,7 @@ class _Reader(ExcelReader):  # type: ignore[misc]
     def __init__(self, stream: IO[bytes], budget: MemoryBudget) -> None:
         super().__init__(stream, read_only=True, data_only=True, keep_links=False)
         self.archive = _PaidParts(self.archive, budget)
+        self.valid_files = self.archive.namelist()
         self.budget = budget
 
     def read_strings(self) -> None:
@@ -143,17 +160,28 @@ class _Reader(ExcelReader):  # type: ignore[misc]
 
 
 class _PaidParts:
-    """openpyxl's zip archive, spending from the budget what each part openpyxl reads whole
-    (`read`, then parses) will take before openpyxl has it; parts it streams (`open`)
-    pass unchanged."""
+    """openpyxl's zip archive, its members named as parts (`\\` read as `/`), spending
+    from the budget what each part openpyxl reads whole (`read`, then parses) will take
+    before openpyxl has it; parts it streams (`open`) are not paid for here."""
 
     def __init__(self, archive: zipfile.ZipFile, budget: MemoryBudget) -> None:
         self._archive = archive
         self._budget = budget
+        self._members = {part_name(member): member for member in archive.infolist()}
+
+    def namelist(self) -> list[str]:
+        return list(self._members)
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        return self._members[name]
+
+    def open(self, name: str, mode: Literal["r"] = "r") -> IO[bytes]:
+        return self._archive.open(self._members[name], mode)
 
     def read(self, name: str) -> bytes:
-        self._budget.spend(self._archive.getinfo(name).file_size)
-        data = self._archive.read(name)
+        member = self._members[name]
+        self._budget.spend(member.file_size)
+        data = self._archive.read(member)
         self._budget.spend(data.count(b"<") * _ELEMENT_BYTES)
         return data
 
@@ -173,6 +201,19 @@ class _Sheet(ReadOnlyWorksheet):  # type: ignore[misc]
                     return
                 if _SHEET_DATA in (element.tag, getattr(parent, "tag", None)):
                     return
+
+
+def _last_row(sheet: Any) -> int | None:
+    """The number of the last `<row>` numbered in the last 64 KiB of the sheet's XML, for a
+    sheet claiming no dimension (openpyxl's write-only mode writes none), so progress
+    knows the rows to come. The part is inflated once more, in constant memory: 0.06 s
+    beside 19 s of reading 100,000 rows of 10 cells."""
+    tail = b""
+    with sheet._get_source() as source:
+        for chunk in iter(partial(source.read, _TAIL), b""):
+            tail = tail[-_TAIL:] + chunk
+    numbers = _ROW_NUMBER.findall(tail)
+    return int(numbers[-1]) if numbers else None
 
 
 def _strings(source: IO[bytes], budget: MemoryBudget) -> Iterator[str]:

@@ -7,6 +7,14 @@ copied, a shared one once per cell that names it. Two cells at A1 and
 XFD1048576 in a 1 KB file ask for 512 GiB and abort the process; 1,000 cells
 naming one shared string of a million characters take 1 GB.
 
+The grid spans the cells holding a value only: calamine drops a cell without
+one (a styled `<c r="XFD1048576" s="1"/>`, as Excel writes for a formatted
+column or row) before sizing it (measured: values in A1:A2 with styled empty
+cells reaching XFD1048576 take no more memory than the two values alone). So
+neither a `<c .../>` (no children, so no value) nor a `<row>` tag bounds the
+grid, unless some cell of the sheet is placed by counting: such a cell takes
+its place from the tag before it.
+
 Nothing here parses XML: regular expressions over the parts, in chunks, only
 ever overestimating. Whatever reads like a reference (`r="XFD9"`, even ending
 another attribute's name, or in text) counts, as text cannot hide a reference,
@@ -19,6 +27,7 @@ taken to name the longest string.
 
 from __future__ import annotations
 
+import posixpath
 import re
 import zipfile
 from array import array
@@ -28,6 +37,7 @@ from operator import sub
 from typing import IO
 
 from custody_core.adapters.spreadsheets.memory import MemoryBudget
+from custody_core.adapters.spreadsheets.package import part_name
 
 #: A cell of calamine's list of a sheet's cells, and of its grid.
 CELL_BYTES = 50
@@ -36,9 +46,9 @@ GRID_BYTES = 32
 STRING_BYTES = 32
 #: A shared string in calamine's table: its header and allocation, besides its characters.
 SHARED_BYTES = 56
-#: The part calamine reads the shared strings from (it ignores the relationships, and
-#: compares names without case, `\` as `/`).
-SHARED_PART = "xl/sharedstrings.xml"
+#: The part calamine reads the shared strings from, in the workbook part's folder (it
+#: ignores the workbook's relationships, and compares names without case, `\` as `/`).
+SHARED_PART = "sharedstrings.xml"
 _CHUNK = 1 << 20
 #: Past any sheet's last row or column: what a longer reference reads as.
 _HUGE = 10**12
@@ -58,22 +68,25 @@ _OWN_STRINGS = (b"inlineStr", b'"str"', b"'str'")
 _TEXT = re.compile(rb">([^<]+)<")
 _STRING_MARKUP = len(b"<si><t></t></si>")
 _STRING_START = tuple(re.compile(tag + rb"si[\s/>]") for tag in (rb"<", rb"<[A-Za-z_][\w.-]*:"))
+#: A tag that holds no value: a `<c>` with no children, a `<row>`'s own tag. Its attributes
+#: are matched strictly (values quoted, no `<` or `>` in them), so that whatever matches is
+#: such a tag to an XML parser too, or no tag at all (text in a comment or a value).
+_ATTRIBUTES = rb"""(?:\s+[A-Za-z_][\w.:-]*\s*=\s*(?:"[^"<>]*"|'[^'<>]*'))*\s*"""
+_VALUELESS = re.compile(
+    rb"(<(?:[A-Za-z_][\w.-]*:)?(?:c" + _ATTRIBUTES + rb"/>|row" + _ATTRIBUTES + rb"/?>))"
+)
 
 
-def xlsx_load(archive: zipfile.ZipFile, budget: MemoryBudget) -> None:
-    """Spend what calamine holds to read `archive`'s largest sheet: the shared strings,
-    then the sheet's cells, grid and strings. Every part holding a `sheetData` is judged,
-    as a hostile workbook may keep a sheet under any name."""
-    shared = [
-        member
-        for member in archive.infolist()
-        if member.filename.replace("\\", "/").lower() == SHARED_PART
-    ]
-    if len(shared) > 1:
-        raise ValueError("it holds the shared strings twice, under names differing in case")
+def xlsx_load(archive: zipfile.ZipFile, budget: MemoryBudget, workbook: str) -> None:
+    """Spend what calamine holds to read `archive`'s largest sheet: the shared strings
+    (beside the `workbook` part), then the sheet's cells, grid and strings. Every part
+    holding a `sheetData` is judged, as a hostile workbook may keep a sheet under any name."""
+    shared_part = posixpath.join(posixpath.dirname(workbook), SHARED_PART).lower()
+    # No two members name one part (`archive.check_workbook`), so one at most is found.
+    shared = [member for member in archive.infolist() if part_name(member).lower() == shared_part]
     strings = _SharedStrings(budget)
-    if shared:
-        with archive.open(shared[0]) as stream:
+    for member in shared:
+        with archive.open(member) as stream:
             strings.scan(stream)
     largest = 0
     for member in archive.infolist():
@@ -112,20 +125,42 @@ class _SharedStrings:
         self.longest = max(self.spans, default=0)
 
 
+class _Reach:
+    """The bottom row and right column the references in some XML reach."""
+
+    def __init__(self) -> None:
+        self.bottom = self.right = self.count = 0
+
+    def add(self, data: bytes) -> None:
+        numbers = _REFERENCE_ROW.findall(data)
+        self.count += len(numbers)
+        if max(map(len, numbers), default=0) > _DIGITS:
+            self.bottom = _HUGE
+        else:
+            self.bottom = max(self.bottom, max(map(int, numbers), default=0))
+        letters = set(_REFERENCE_COLUMN.findall(data))
+        self.right = max(self.right, max(map(_column_number, letters), default=0))
+
+
 class _Sheet:
-    """How far the cells of one XML part reach, how many there are, and the strings
-    calamine will copy into them."""
+    """How far the cells of one XML part reach (those holding values, and all of them),
+    how many there are, and the strings calamine will copy into them."""
 
     def __init__(self, strings: _SharedStrings) -> None:
         self._strings = strings
         self.sheet = False
-        self.bottom = self.right = self.unplaced = self.placed = self.text = 0
+        self.valued = _Reach()  # references outside the tags that hold no value
+        self.valueless = _Reach()
+        self.unplaced = self.text = 0
 
     def cost(self) -> int:
         if not self.sheet:
             return 0
-        grid = (self.bottom + self.unplaced) * (self.right + self.unplaced)
-        return CELL_BYTES * (self.placed + self.unplaced) + GRID_BYTES * grid + self.text
+        reaches = (self.valued, self.valueless) if self.unplaced else (self.valued,)
+        bottom = max(reach.bottom for reach in reaches) + self.unplaced
+        right = max(reach.right for reach in reaches) + self.unplaced
+        placed = self.valued.count + self.valueless.count
+        return CELL_BYTES * (placed + self.unplaced) + GRID_BYTES * bottom * right + self.text
 
     def scan(self, stream: IO[bytes]) -> None:
         for chunk in _chunks(stream):
@@ -137,14 +172,9 @@ class _Sheet:
         self.sheet = self.sheet or b"sheetData" in data
         if not self.sheet:
             return
-        numbers = _REFERENCE_ROW.findall(data)
-        self.placed += len(numbers)
-        if max(map(len, numbers), default=0) > _DIGITS:
-            self.bottom = _HUGE
-        else:
-            self.bottom = max(self.bottom, max(map(int, numbers), default=0))
-        letters = set(_REFERENCE_COLUMN.findall(data))
-        self.right = max(self.right, max(map(_column_number, letters), default=0))
+        pieces = _VALUELESS.split(data)
+        self.valued.add(b" ".join(pieces[::2]))
+        self.valueless.add(b" ".join(pieces[1::2]))
         plain, prefixed = _UNPLACED
         self.unplaced += len(plain.findall(data))
         if b":" in data:  # no tag has a namespace prefix otherwise
