@@ -19,6 +19,7 @@ from custody_core.domain.errors import (
     NotFound,
     ValidationError,
 )
+from custody_core.domain.orders import CargoDraft
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.units import KILOGRAM
 from custody_core.ports.storage import DocumentQuery, OrderQuery
@@ -143,6 +144,63 @@ def test_every_problem_of_a_receipt_is_reported_at_once(
         ("reference.unknown", "lines[2].sku"),
         ("reference.foreign", "lines[3].sku"),
         ("lines.repeated", "lines[4].sku"),
+    ]
+
+
+def test_every_independent_problem_of_an_order_is_reported_at_once(
+    app: Application, office: BackOffice
+) -> None:
+    """An unknown SKU does not hide its line's quantity, nor a bad cell the next one."""
+    draft = OrderDraft(
+        "W9",
+        [LineDraft("NOPE", -1), LineDraft("BOOK", "two"), LineDraft("TEA", 0)],
+        counterparty="ROMASHKA",
+        phone="12",
+        cash_on_delivery="-5",
+        cargo=[CargoDraft(" ", 0, "heavy", "-1", "yes")],
+    )
+    error = refused(app, office, lambda: office.create_order(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert sorted((p.code, p.field) for p in error.problems) == sorted(
+        [
+            ("reference.unknown", "warehouse"),
+            ("phone.invalid", "phone"),
+            ("quantity.negative", "cash_on_delivery"),
+            ("reference.unknown", "lines[1].sku"),
+            ("quantity.not_positive", "lines[1].quantity"),
+            ("reference.foreign", "lines[2].sku"),
+            ("quantity.not_a_number", "lines[2].quantity"),
+            ("quantity.not_positive", "lines[3].quantity"),
+            ("text.blank", "cargo[1].description"),
+            ("value.invalid", "cargo[1].places"),
+            ("quantity.not_a_number", "cargo[1].weight"),
+            ("quantity.negative", "cargo[1].declared_value"),
+            ("value.invalid", "cargo[1].fragile"),
+        ]
+    )
+
+
+def test_an_unknown_counterparty_hides_only_what_needs_it(
+    app: Application, office: BackOffice
+) -> None:
+    """Its SKUs cannot be looked up, but quantities, phone and warehouse are still checked."""
+    draft = OrderDraft("W9", [LineDraft("TEA", -1)], counterparty="NOBODY", phone="12")
+    error = refused(app, office, lambda: office.create_order(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert sorted((p.code, p.field) for p in error.problems) == sorted(
+        [
+            ("reference.unknown", "counterparty"),
+            ("reference.unknown", "warehouse"),
+            ("phone.invalid", "phone"),
+            ("quantity.not_positive", "lines[1].quantity"),
+        ]
+    )
+    bad_receipt = receipt(LineDraft("NOPE", "1.5"), LineDraft("TEA", 0), counterparty="NOBODY")
+    error = refused(app, office, lambda: office.post_receipt(bad_receipt), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [
+        ("reference.unknown", "counterparty"),
+        ("quantity.not_positive", "lines[2].quantity"),
     ]
 
 
