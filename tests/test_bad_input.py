@@ -17,9 +17,10 @@ from custody_core.domain.errors import (
     IllegalTransition,
     InsufficientStock,
     NotFound,
+    Problem,
     ValidationError,
 )
-from custody_core.domain.orders import CargoDraft
+from custody_core.domain.orders import CargoDraft, OrderState
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.units import KILOGRAM
 from custody_core.ports.storage import DocumentQuery, OrderQuery
@@ -346,6 +347,21 @@ def test_messages_exist_in_both_languages(app: Application, office: BackOffice) 
     )
     assert error.message("en") == "lines[1].quantity: -2 must be greater than zero"
     assert error.message("ru") == "lines[1].quantity: -2 должно быть больше нуля"
+
+
+def test_no_python_repr_reaches_a_message() -> None:
+    """Dates, instants and exact numbers are shown as people write them, in both languages."""
+    shown = {
+        date(2026, 11, 24): "'2026-11-24'",
+        datetime(2026, 11, 24, 9, 30, tzinfo=UTC): "'2026-11-24 09:30+00:00'",
+        Decimal("1.50"): "'1.50'",
+        OrderState.CONFIRMED: "'confirmed'",
+    }
+    for value, text in shown.items():
+        for locale in ("en", "ru"):
+            message = Problem("value.invalid", "field", value, "x").message(locale)
+            assert text in message, message
+            assert "(" not in message.partition(" (")[0], message
 
 
 # Arguments of the order, document and report use cases -----------------------------------

@@ -258,13 +258,19 @@ def _default_warehouse(
     ctx: Context, uow: UnitOfWork, layout: RegistryTemplate, code: str | None
 ) -> object:
     """The warehouse of rows that name none: the argument, the template's default, or the
-    account's only warehouse."""
+    account's only warehouse. Without any of them and without a warehouse column no row
+    could name one: one problem for the file (`registry.warehouse_required`), not one
+    per order."""
     if code is not None:
         return code
     if "warehouse" in layout.defaults:
         return layout.defaults["warehouse"]
     warehouses = uow.warehouses.find_all(ctx.account_id)
-    return warehouses[0].code if len(warehouses) == 1 else None
+    if len(warehouses) == 1:
+        return warehouses[0].code
+    if layout.mapping("warehouse") is None:
+        raise ValidationError([Problem("registry.warehouse_required", "warehouse")])
+    return None
 
 
 @frozen
@@ -285,6 +291,7 @@ class _Group:
     __slots__ = (
         "cargo",
         "external",
+        "faulty",
         "first_row",
         "last_row",
         "lines",
@@ -306,6 +313,8 @@ class _Group:
         self.omitted = 0
         #: Whether the order outgrew the account's order limits: its later rows are not kept.
         self.oversize = False
+        #: Order fields whose first-row cell was a problem: later rows are not compared.
+        self.faulty: set[str] = set()
 
     def keep(self, problems: list[Problem], cap: int) -> None:
         """Keep `problems` while the order holds fewer than `cap`; count the rest."""
@@ -541,26 +550,28 @@ class _Run:
             for column in self._order_columns:
                 values[column.mapping.field] = self._cell(column, row, number, problems)
             group = self._group = _Group(external, number, values)
+            group.faulty = {problem.field for problem in problems}
         else:
             group.last_row = number
             for column in self._order_columns:
                 value = self._cell(column, row, number, problems, default=False)
-                first_value = group.values.get(column.mapping.field)
-                if value is not None and value != first_value:
-                    problems.append(
-                        self._at(
-                            Problem(
-                                "registry.order_field_differs",
-                                column.mapping.field,
-                                _shown(value),
-                                f"{_shown(first_value)} (row {group.first_row})",
-                            ),
-                            column,
-                            number,
-                        )
-                    )
+                problem = self._differs(group, column.mapping.field, value)
+                if problem is not None:
+                    problems.append(self._at(problem, column, number))
         self._line(group, row, number, problems)
         group.keep(problems, self._max_problems)
+
+    @staticmethod
+    def _differs(group: _Group, field: str, value: object) -> Problem | None:
+        """The problem of a later row giving order field `field` as `value`, if any. Not
+        when the first row's cell of the field was already a problem: that one says it."""
+        first = group.values.get(field)
+        if value is None or value == first or field in group.faulty:
+            return None
+        if first is None:
+            return Problem("registry.order_field_unset", field, _shown(value), str(group.first_row))
+        expected = f"{_shown(first)} (row {group.first_row})"
+        return Problem("registry.order_field_differs", field, _shown(value), expected)
 
     def _line(
         self, group: _Group, row: tuple[Cell, ...], number: int, problems: list[Problem]
@@ -589,7 +600,8 @@ class _Run:
                         ),
                     )
                 )
-        else:
+        elif not {"sku", "description"} & {problem.field for problem in problems}:
+            # (a required SKU or description left empty already says why there is none)
             problems.append(Problem("registry.no_cargo", "sku", row=number))
 
     def _room(self, group: _Group, field: str, number: int) -> bool:
@@ -701,10 +713,21 @@ class _Run:
             cargo=[cargo for _, cargo in group.cargo],
             zone=values.get("zone"),  # type: ignore[arg-type]
         )
-        order = None
-        if not group.problems:
-            order = self._builder.check(checks, draft)
-        problems = group.problems + [self._located(p, group) for p in checks.problems]
+        if draft.warehouse is None:
+            column = self._column("warehouse")
+            if column is not None and "warehouse" not in group.faulty:
+                group.problems.append(self._required(column, group.first_row))
+        order = self._builder.check(checks, draft)
+        # The checks run on a row with problems too: their problems are reported with the
+        # row's, but for those that only follow from a row's (the field of a cell already
+        # reported; no lines, when each row already said why it has none).
+        reported = {(problem.row, problem.field) for problem in group.problems}
+        located = (self._located(problem, group) for problem in checks.problems)
+        problems = group.problems + [
+            problem
+            for problem in located
+            if problem.code != "lines.empty" and (problem.row, problem.field) not in reported
+        ]
         if problems:
             for problem in problems:
                 self._problem(problem)
