@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -22,6 +22,7 @@ from custody_core.domain.errors import (
 )
 from custody_core.domain.orders import CargoDraft, OrderState
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
+from custody_core.domain.parties import Counterparty
 from custody_core.domain.units import KILOGRAM
 from custody_core.ports.storage import DocumentQuery, OrderQuery
 from custody_core.services.application import Application
@@ -323,6 +324,8 @@ def test_a_stale_version_is_a_conflict(app: Application, office: BackOffice) -> 
         (lambda o: o.add_counterparty("ROMASHKA", "Again"), "code"),
         (lambda o: o.add_counterparty("NEW", "  "), "name"),
         (lambda o: o.add_counterparty("NEW", "New", inn="12345"), "inn"),
+        (lambda o: o.add_counterparty("NEW", "New", phone="12"), "phone"),
+        (lambda o: o.add_counterparty("NEW", "New", phone="+7 (912) 345-67-8"), "phone"),
         (lambda o: o.add_warehouse("W1", "Again"), "code"),
         (lambda o: o.add_item("ROMASHKA", "TEA", "Again"), "sku"),
         (lambda o: o.add_item("ROMASHKA", "NEW", "New", declared_value="-1"), "declared_value"),
@@ -339,6 +342,31 @@ def test_bad_reference_data(
     error = refused(app, office, lambda: call(office), ValidationError)
     assert isinstance(error, ValidationError)
     assert [p.field for p in error.problems] == [field]
+
+
+def test_a_counterpartys_phone_is_stored_in_e164_like_a_users(
+    app: Application, office: BackOffice
+) -> None:
+    added = office.add_counterparty("NEW", "New", phone="8 (912) 345-67-89")
+    assert added.phone == "+79123456789"
+    with app.storage.unit_of_work() as uow:
+        stored = uow.counterparties.by_code(office.principal.account_id, "NEW")
+    assert stored is not None
+    assert stored.phone == "+79123456789"
+
+
+def test_a_counterparty_phone_stored_before_e164_is_read_as_it_was(
+    app: Application, office: BackOffice
+) -> None:
+    """No migration rewrites the phones stored as typed: they are read back unchanged."""
+    account_id = office.principal.account_id
+    legacy = Counterparty(uuid4(), account_id, "OLD", "Old", "8 (912) 345-67-89 доб. 2")
+    with app.storage.unit_of_work() as uow:
+        uow.counterparties.add(legacy)
+        uow.commit()
+    with app.storage.unit_of_work() as uow:
+        assert uow.counterparties.by_code(account_id, "OLD") == legacy
+    assert "OLD" in {c.code for c in office.counterparties()}
 
 
 def test_messages_exist_in_both_languages(app: Application, office: BackOffice) -> None:
