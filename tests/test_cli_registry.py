@@ -105,6 +105,18 @@ def test_a_bad_row_refuses_the_file_and_names_the_cell(
     assert code == 1
     assert "Строка 3, колонка E «Количество»: quantity: 'много' не число" in err
     assert "Traceback" not in err
+    # The refused run's summary is on stdout, as a run that stored its orders has it.
+    assert "Заказ B-1 без ошибок, но не создан: реестр отклонён (строка 2)" in out
+    assert "Заказ B-2 не создан (строка 3)" in out
+    assert (
+        "Реестр отклонён, ничего не сохранено. Прочитано строк: 2; заказов без ошибок: 1; "
+        "уже загружено: 0; с ошибками: 1; замечаний: 1"
+    ) in out
+    code, out, err = custody(capsys, demo_db, *load, "--json")
+    data = json.loads(out)
+    assert (code, data["refused"], data["orders"], data["rejected"]) == (1, True, 1, 1)
+    assert [o["kind"] for o in data["orders_made"]] == ["planned", "rejected"]
+    assert "'много'" in err
     code, out, _ = custody(capsys, demo_db, "order", "list", "--json")
     assert [order["number"] for order in json.loads(out)["items"]] == [1, 2, 3, 4, 5]
 

@@ -147,6 +147,11 @@ PHRASES = {
         "{skipped}; with errors: {rejected}; problems: {problems}",
         "registry_dry_summary": "Dry run, nothing stored. Rows read: {rows}; orders to create: "
         "{orders}; already loaded: {skipped}; with errors: {rejected}; problems: {problems}",
+        "order_held": "Order {external} has no errors but is not created: the registry was "
+        "refused ({rows})",
+        "registry_refused_summary": "The registry was refused, nothing stored. Rows read: "
+        "{rows}; orders without errors: {orders}; already loaded: {skipped}; with errors: "
+        "{rejected}; problems: {problems}",
         "form_written": "{title} № {number} of {date}: written to {path}",
         "requisites_saved": "Requisites of {party} saved",
         "tariff_saved": "Tariff of {party} saved: {rates} rates, VAT {vat}",
@@ -212,6 +217,10 @@ PHRASES = {
         "registry_dry_summary": "Пробный прогон, ничего не сохранено. Прочитано строк: {rows}; "
         "будет создано заказов: {orders}; уже загружено: {skipped}; с ошибками: {rejected}; "
         "замечаний: {problems}",
+        "order_held": "Заказ {external} без ошибок, но не создан: реестр отклонён ({rows})",
+        "registry_refused_summary": "Реестр отклонён, ничего не сохранено. Прочитано строк: "
+        "{rows}; заказов без ошибок: {orders}; уже загружено: {skipped}; с ошибками: "
+        "{rejected}; замечаний: {problems}",
         "form_written": "{title} № {number} от {date}: записан в {path}",
         "requisites_saved": "Реквизиты ({party}) сохранены",
         "tariff_saved": "Тариф ({party}) сохранён: расценок {rates}, НДС {vat}",
