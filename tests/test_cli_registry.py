@@ -156,3 +156,17 @@ def test_over_a_thousand_problems_are_listed_to_the_cap_then_counted(
         assert code == 1
         assert len(lines) == 1_001
         assert lines[-1] == "custody: и ещё замечаний, не перечисленных здесь: 100"
+
+
+def test_a_row_without_an_order_number_is_listed_and_counted(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = registry(tmp_path / "r.xlsx", [None, "Иванов", "Москва", "TEA-001", 1])
+    code, out, err = custody(
+        capsys, demo_db, "registry", "import", str(path), "--template", "courier-sku",
+        "--counterparty", "ROMASHKA", "--dry-run", lang="ru",
+    )  # fmt: skip
+    assert code == 1
+    assert "Строка без номера заказа: заказ не создан (строка 2)" in out
+    assert "с ошибками: 1; замечаний: 1" in out
+    assert "Строка 2, колонка A «Номер заказа»: external_number: нужно значение" in err

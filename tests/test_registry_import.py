@@ -716,3 +716,33 @@ def test_a_warehouse_column_left_empty_with_several_warehouses_is_required_at_it
 
     assert [(p.code, p.row, p.column) for p in result.problems] == [("registry.required", 2, "I")]
     assert (result.orders, result.rejected) == (1, 1)
+
+
+def test_a_row_without_an_order_number_is_rejected_and_counted_in_the_summary(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    path = workbook(
+        tmp_path / "r.xlsx",
+        [
+            SKU_HEADER,
+            ["W-1", None, "Иванов", None, "Москва", "TEA", 1, None],
+            [None, None, "Петров", None, "Тула", "TEA", 1, None],
+            ["W-2", None, "Сидоров", None, "Тверь", "SUGAR", 1, None],
+        ],
+    )
+    heard: list[OrderOutcome] = []
+    result = office.import_registry(
+        path, "courier-sku", "ROMASHKA", partial=True, on_order=heard.append
+    )
+
+    assert (result.rows_read, result.orders, result.rejected) == (3, 2, 1)
+    assert [(p.code, p.row, p.column) for p in result.problems] == [("registry.required", 3, "A")]
+    assert [(o.kind, o.external_number, o.first_row) for o in heard] == [
+        (OutcomeKind.CREATED, "W-1", 2),
+        (OutcomeKind.REJECTED, "", 3),
+        (OutcomeKind.CREATED, "W-2", 4),
+    ]
+    assert [(s.first_row, s.last_row) for s in result.spans] == [(2, 2), (4, 4)]
+    with pytest.raises(RegistryRejected) as caught:
+        office.import_registry(path, "courier-sku", "VASILEK")
+    assert caught.value.result.rejected == 3  # the row, and two orders of unknown SKUs

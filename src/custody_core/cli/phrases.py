@@ -139,6 +139,7 @@ PHRASES = {
         "order_planned": "Would create a delivery order (client's №{external}, {rows})",
         "order_skipped": "Order {external} is already loaded as №{number} ({rows})",
         "order_rejected": "Order {external} not created ({rows})",
+        "no_number": "A row without an order number: no order created ({rows})",
         "more_orders": "… and {count} more orders",
         "registry_earlier": "This file was loaded before: {at} by {user}, {orders} orders",
         "registry_shortage": "Short of {sku} at {warehouse}: {requested} ordered, "
@@ -208,6 +209,7 @@ PHRASES = {
         "order_planned": "Будет создан заказ на доставку (№ клиента {external}, {rows})",
         "order_skipped": "Заказ {external} уже загружен как №{number} ({rows})",
         "order_rejected": "Заказ {external} не создан ({rows})",
+        "no_number": "Строка без номера заказа: заказ не создан ({rows})",
         "more_orders": "… и ещё заказов: {count}",
         "registry_earlier": "Этот файл уже загружался: {at}, {user}, заказов: {orders}",
         "registry_shortage": "Не хватает {sku} на складе {warehouse}: заказано {requested}, "

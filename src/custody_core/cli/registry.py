@@ -127,7 +127,7 @@ def _show(
             OutcomeKind.CREATED: "order_created",
             OutcomeKind.PLANNED: "order_held" if refused else "order_planned",
             OutcomeKind.SKIPPED: "order_skipped",
-            OutcomeKind.REJECTED: "order_rejected",
+            OutcomeKind.REJECTED: "order_rejected" if outcome.external_number else "no_number",
         }[outcome.kind]
         session.console.print(
             phrases[phrase].format(

@@ -24,7 +24,8 @@ class OutcomeKind(enum.StrEnum):
 @frozen
 class OrderOutcome:
     """One order of the registry: its rows, its external number and what became of it.
-    `number` is the created order's, or for a skipped one, the existing order's."""
+    `number` is the created order's, or for a skipped one, the existing order's. A row
+    without an order number is rejected as an order of its own, `external_number` ""."""
 
     kind: OutcomeKind
     external_number: str

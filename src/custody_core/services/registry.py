@@ -302,6 +302,7 @@ class _Group:
     )
 
     def __init__(self, external: str, row: int, values: dict[str, object]) -> None:
+        #: "" for a row without an order number: an order of its own, rejected.
         self.external = external
         self.first_row = self.last_row = row
         self.values = values
@@ -524,8 +525,12 @@ class _Run:
         external_column = self._external
         assert external_column is not None
         external = self._cell(external_column, row, number, problems)
-        if external is None:
-            self._problem(problems[0] if problems else self._required(external_column, number))
+        if external is None:  # a row of no order: rejected, as an order of its own
+            self._close_group()
+            self._group = _Group("", number, {})
+            self._group.keep(
+                problems or [self._required(external_column, number)], self._max_problems
+            )
             self._close_group()
             return
         external = str(external).strip()
@@ -684,7 +689,9 @@ class _Run:
         with self._ctx.storage.unit_of_work(read_only=True) as uow:
             builder = self._builder
             builder.uow = uow
-            taken = builder.look_up_external_numbers(group.external for group in groups)
+            taken = builder.look_up_external_numbers(
+                group.external for group in groups if group.external
+            )
             builder.look_up_skus(sku.sku for group in groups for _, sku in group.lines)
             batch = [
                 _Decided(
@@ -698,6 +705,9 @@ class _Run:
             self._decide(uow, batch)
 
     def _check(self, group: _Group) -> CheckedOrder | None:
+        if not group.external:  # a row without an order number: its problem says why
+            self._reject(group.problems, group)
+            return None
         checks = Checks()
         values = group.values
         draft = OrderDraft(
@@ -729,11 +739,14 @@ class _Run:
             if problem.code != "lines.empty" and (problem.row, problem.field) not in reported
         ]
         if problems:
-            for problem in problems:
-                self._problem(problem)
-            self._omitted += group.omitted
+            self._reject(problems, group)
             return None
         return order
+
+    def _reject(self, problems: list[Problem], group: _Group) -> None:
+        for problem in problems:
+            self._problem(problem)
+        self._omitted += group.omitted
 
     def _located(self, problem: Problem, group: _Group) -> Problem:
         """A builder's problem placed at the row and column its value came from."""
