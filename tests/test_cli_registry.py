@@ -170,3 +170,23 @@ def test_a_row_without_an_order_number_is_listed_and_counted(
     assert "Строка без номера заказа: заказ не создан (строка 2)" in out
     assert "с ошибками: 1; замечаний: 1" in out
     assert "Строка 2, колонка A «Номер заказа»: external_number: нужно значение" in err
+
+
+def test_a_loaded_order_whose_rows_changed_is_named_with_what_differs(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    load = ["registry", "import", "--template", "courier-sku", "--counterparty", "ROMASHKA"]
+    first = registry(tmp_path / "r.xlsx", ["D-1", "Иванов", "Москва", "TEA-001", 1])
+    assert custody(capsys, demo_db, *load[:2], str(first), *load[2:])[0] == 0
+    changed = registry(tmp_path / "r2.xlsx", ["D-1", "Иванов", "Тула", "TEA-001", 2])
+
+    code, out, err = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], lang="ru")
+
+    assert (code, err) == (0, "")
+    assert "Заказ D-1 уже загружен как №6 (строка 2)" in out
+    assert (
+        "external_number: заказ 'D-1' уже загружен, а его строки отличаются от сохранённого "
+        "заказа: address, lines; сохранённый заказ не изменён"
+    ) in out
+    code, out, _ = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], "--json")
+    assert [n["expected"] for n in json.loads(out)["notices"]] == ["address, lines"]

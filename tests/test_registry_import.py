@@ -746,3 +746,44 @@ def test_a_row_without_an_order_number_is_rejected_and_counted_in_the_summary(
     with pytest.raises(RegistryRejected) as caught:
         office.import_registry(path, "courier-sku", "VASILEK")
     assert caught.value.result.rejected == 3  # the row, and two orders of unknown SKUs
+
+
+def test_uploading_changed_rows_of_a_loaded_order_says_what_differs_and_keeps_the_order(
+    office: BackOffice, tmp_path: Path
+) -> None:
+    first = office.import_registry(sku_registry(tmp_path / "r.xlsx"), "courier-sku", "ROMASHKA")
+    stored = office.orders("ROMASHKA").items
+    changed = workbook(
+        tmp_path / "changed.xlsx",
+        [
+            SKU_HEADER,
+            # another recipient and address; its phone written otherwise is the same.
+            ["A-1", "01.12.2026", "Сидоров", "+7 912 345 67 89", "Тверь", "TEA", 3, ""],
+            ["A-1", None, None, None, None, "SUGAR", "2", None],
+            # one more TEA.
+            ["A-2", "02.12.2026", "Петров", None, "Москва, Мира 5", "TEA", 5, "Домофон 12"],
+            ["A-3", None, "Новиков", None, "Тула", "TEA", 1, None],
+        ],
+    )
+    for dry_run in (True, False):
+        again = office.import_registry(changed, "courier-sku", "ROMASHKA", dry_run=dry_run)
+
+        assert (again.orders, again.skipped, again.rejected) == (1, 2, 0)
+        assert again.ok
+        assert [(n.code, n.row, n.column, n.value, n.expected) for n in again.notices] == [
+            ("registry.order_changed", 2, "A", "A-1", "recipient, address"),
+            ("registry.order_changed", 4, "A", "A-2", "lines"),
+        ]
+    assert again.notices[0].message("ru") == (
+        "Строка 2, колонка A «Номер заказа»: external_number: заказ 'A-1' уже загружен, а его "
+        "строки отличаются от сохранённого заказа: recipient, address; сохранённый заказ "
+        "не изменён"
+    )
+    after = office.orders("ROMASHKA").items
+    assert after[:2] == stored
+    assert [o.external_number for o in after] == ["A-1", "A-2", "A-3"]
+    assert first.notices == ()
+    unchanged = office.import_registry(
+        sku_registry(tmp_path / "same.xlsx"), "courier-sku", "ROMASHKA"
+    )
+    assert (unchanged.skipped, unchanged.notices) == (2, ())

@@ -141,6 +141,7 @@ PHRASES = {
         "order_rejected": "Order {external} not created ({rows})",
         "no_number": "A row without an order number: no order created ({rows})",
         "more_orders": "… and {count} more orders",
+        "more_changed": "… and {count} more loaded orders whose rows changed",
         "registry_earlier": "This file was loaded before: {at} by {user}, {orders} orders",
         "registry_shortage": "Short of {sku} at {warehouse}: {requested} ordered, "
         "{missing} missing",
@@ -211,6 +212,7 @@ PHRASES = {
         "order_rejected": "Заказ {external} не создан ({rows})",
         "no_number": "Строка без номера заказа: заказ не создан ({rows})",
         "more_orders": "… и ещё заказов: {count}",
+        "more_changed": "… и ещё загруженных заказов с изменёнными строками: {count}",
         "registry_earlier": "Этот файл уже загружался: {at}, {user}, заказов: {orders}",
         "registry_shortage": "Не хватает {sku} на складе {warehouse}: заказано {requested}, "
         "недостача {missing}",

@@ -138,6 +138,10 @@ def _show(
     listed = result.orders + result.skipped + result.rejected
     if listed > len(outcomes):
         session.say("more_orders", count=listed - len(outcomes))
+    for notice in result.notices:
+        session.console.print(notice.message(session.lang), soft_wrap=True)
+    if result.notices_omitted:
+        session.say("more_changed", count=result.notices_omitted)
     for record in result.earlier:
         session.say(
             "registry_earlier",

@@ -76,7 +76,7 @@ class RegistryImport:
 @frozen
 class ImportResult:
     """The summary of a dry run or a real one; `problems` holds at most the import's
-    `max_problems`, `problems_omitted` counts the rest."""
+    `max_problems`, `problems_omitted` counts the rest. `ok` says nothing of `notices`."""
 
     file_name: str
     file_hash: str
@@ -96,6 +96,11 @@ class ImportResult:
     problems_omitted: int = 0
     earlier: tuple[RegistryImport, ...] = ()
     import_id: UUID | None = field(default=None)
+    #: Orders the counterparty already has whose rows in this file differ from them
+    #: (`registry.order_changed`): skipped all the same, not problems; at most
+    #: `max_problems`, the rest counted in `notices_omitted`.
+    notices: tuple[Problem, ...] = ()
+    notices_omitted: int = 0
 
     @property
     def ok(self) -> bool:

@@ -361,6 +361,12 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "ru": "{field}: указано {value!r}, а в первой строке заказа (строка {expected}) поле "
         "пустое; поля заказа берутся из его первой строки",
     },
+    "registry.order_changed": {
+        "en": "{field}: order {value!r} is already loaded, and its rows differ from the stored "
+        "order: {expected}; the stored order is kept",
+        "ru": "{field}: заказ {value!r} уже загружен, а его строки отличаются от сохранённого "
+        "заказа: {expected}; сохранённый заказ не изменён",
+    },
     "registry.warehouse_required": {
         "en": "{field}: a warehouse is required: add a warehouse column or a template default",
         "ru": "{field}: нужен склад: добавьте колонку склада или склад по умолчанию в шаблон",

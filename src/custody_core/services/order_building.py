@@ -66,6 +66,26 @@ class CheckedOrder(OrderFields):
     warehouse: Warehouse
     lines: tuple[Line, ...]
 
+    def differences(self, order: DeliveryOrder) -> list[str]:
+        """The fields in which `order` (stored) is not what this draft would make."""
+        found = ["warehouse"] if self.warehouse.id != order.warehouse_id else []
+        found += [name for name in _COMPARED if getattr(self, name) != getattr(order, name)]
+        return found
+
+
+#: The fields an order keeps as its checked draft gave them.
+_COMPARED = (
+    "recipient",
+    "phone",
+    "address",
+    "delivery_date",
+    "cash_on_delivery",
+    "comment",
+    "zone",
+    "lines",
+    "cargo",
+)
+
 
 def order_fields(checks: Checks, draft: OrderDraft) -> OrderFields:
     """The draft's own fields checked, each problem recorded (an order with neither lines

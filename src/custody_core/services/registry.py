@@ -413,6 +413,9 @@ class _Run:
         self._seen = SeenNumbers()
         self._problems: list[Problem] = []
         self._omitted = 0
+        #: Orders already stored whose rows changed since: skipped, each with a notice.
+        self._notices: list[Problem] = []
+        self._notices_omitted = 0
         self._rows = self._orders = self._lines = self._skipped = self._rejected = 0
         #: [first row, last row, orders] of each span, grown in place order by order.
         self._spans: list[list[int]] = []
@@ -693,6 +696,8 @@ class _Run:
                 group.external for group in groups if group.external
             )
             builder.look_up_skus(sku.sku for group in groups for _, sku in group.lines)
+            if taken:
+                self._compare(uow, [group for group in groups if group.external in taken])
             batch = [
                 _Decided(
                     group.external,
@@ -704,13 +709,37 @@ class _Run:
             ]
             self._decide(uow, batch)
 
-    def _check(self, group: _Group) -> CheckedOrder | None:
-        if not group.external:  # a row without an order number: its problem says why
-            self._reject(group.problems, group)
-            return None
-        checks = Checks()
+    def _compare(self, uow: UnitOfWork, groups: list[_Group]) -> None:
+        """A notice for each order of `groups` (the counterparty has their external numbers)
+        whose rows now make another order than the stored one: it is skipped all the same,
+        its fields named. Rows with problems make no order to compare, and say nothing."""
+        stored = uow.orders.with_external_numbers(
+            self._ctx.account_id, self.counterparty.id, [group.external for group in groups]
+        )
+        for group in groups:
+            order = stored.get(group.external)
+            if order is None or group.problems:
+                continue
+            draft = evolve(self._draft(group), external_number=None)
+            checked = self._builder.check(Checks(), draft)
+            changed = [] if checked is None else checked.differences(order)
+            if changed:
+                notice = Problem(
+                    "registry.order_changed", "external_number", group.external, ", ".join(changed)
+                )
+                external = self._external
+                assert external is not None
+                self._notice(self._at(notice, external, group.first_row))
+
+    def _notice(self, notice: Problem) -> None:
+        if len(self._notices) < self._max_problems:
+            self._notices.append(notice)
+        else:
+            self._notices_omitted += 1
+
+    def _draft(self, group: _Group) -> OrderDraft:
         values = group.values
-        draft = OrderDraft(
+        return OrderDraft(
             warehouse=values.get("warehouse") or self._warehouse,  # type: ignore[arg-type]
             lines=[line for _, line in group.lines],
             recipient=values.get("recipient"),  # type: ignore[arg-type]
@@ -723,6 +752,13 @@ class _Run:
             cargo=[cargo for _, cargo in group.cargo],
             zone=values.get("zone"),  # type: ignore[arg-type]
         )
+
+    def _check(self, group: _Group) -> CheckedOrder | None:
+        if not group.external:  # a row without an order number: its problem says why
+            self._reject(group.problems, group)
+            return None
+        checks = Checks()
+        draft = self._draft(group)
         if draft.warehouse is None:
             column = self._column("warehouse")
             if column is not None and "warehouse" not in group.faulty:
@@ -881,6 +917,8 @@ class _Run:
             shortages=tuple(sorted(shortages, key=lambda s: (s.sku, s.warehouse))),
             problems=tuple(self._problems),
             problems_omitted=self._omitted,
+            notices=tuple(self._notices),
+            notices_omitted=self._notices_omitted,
             earlier=summary.earlier,
         )
 
