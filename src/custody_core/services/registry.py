@@ -14,7 +14,8 @@ checks the whole file first, keeping the checked batches in a temporary file
 nothing: all or nothing by default, or (`partial=True`) every valid order
 with the rest reported. Orders are keyed by (counterparty, external number):
 rows whose number the counterparty already has are skipped, so uploading a
-registry twice creates nothing twice.
+registry twice creates nothing twice (with a notice for an order whose rows
+have changed since).
 """
 
 from __future__ import annotations
