@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -17,9 +17,12 @@ from custody_core.domain.errors import (
     IllegalTransition,
     InsufficientStock,
     NotFound,
+    Problem,
     ValidationError,
 )
+from custody_core.domain.orders import CargoDraft, OrderState
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
+from custody_core.domain.parties import Counterparty
 from custody_core.domain.units import KILOGRAM
 from custody_core.ports.storage import DocumentQuery, OrderQuery
 from custody_core.services.application import Application
@@ -146,6 +149,63 @@ def test_every_problem_of_a_receipt_is_reported_at_once(
     ]
 
 
+def test_every_independent_problem_of_an_order_is_reported_at_once(
+    app: Application, office: BackOffice
+) -> None:
+    """An unknown SKU does not hide its line's quantity, nor a bad cell the next one."""
+    draft = OrderDraft(
+        "W9",
+        [LineDraft("NOPE", -1), LineDraft("BOOK", "two"), LineDraft("TEA", 0)],
+        counterparty="ROMASHKA",
+        phone="12",
+        cash_on_delivery="-5",
+        cargo=[CargoDraft(" ", 0, "heavy", "-1", "yes")],
+    )
+    error = refused(app, office, lambda: office.create_order(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert sorted((p.code, p.field) for p in error.problems) == sorted(
+        [
+            ("reference.unknown", "warehouse"),
+            ("phone.invalid", "phone"),
+            ("quantity.negative", "cash_on_delivery"),
+            ("reference.unknown", "lines[1].sku"),
+            ("quantity.not_positive", "lines[1].quantity"),
+            ("reference.foreign", "lines[2].sku"),
+            ("quantity.not_a_number", "lines[2].quantity"),
+            ("quantity.not_positive", "lines[3].quantity"),
+            ("text.blank", "cargo[1].description"),
+            ("value.invalid", "cargo[1].places"),
+            ("quantity.not_a_number", "cargo[1].weight"),
+            ("quantity.negative", "cargo[1].declared_value"),
+            ("value.invalid", "cargo[1].fragile"),
+        ]
+    )
+
+
+def test_an_unknown_counterparty_hides_only_what_needs_it(
+    app: Application, office: BackOffice
+) -> None:
+    """Its SKUs cannot be looked up, but quantities, phone and warehouse are still checked."""
+    draft = OrderDraft("W9", [LineDraft("TEA", -1)], counterparty="NOBODY", phone="12")
+    error = refused(app, office, lambda: office.create_order(draft), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert sorted((p.code, p.field) for p in error.problems) == sorted(
+        [
+            ("reference.unknown", "counterparty"),
+            ("reference.unknown", "warehouse"),
+            ("phone.invalid", "phone"),
+            ("quantity.not_positive", "lines[1].quantity"),
+        ]
+    )
+    bad_receipt = receipt(LineDraft("NOPE", "1.5"), LineDraft("TEA", 0), counterparty="NOBODY")
+    error = refused(app, office, lambda: office.post_receipt(bad_receipt), ValidationError)
+    assert isinstance(error, ValidationError)
+    assert [(p.code, p.field) for p in error.problems] == [
+        ("reference.unknown", "counterparty"),
+        ("quantity.not_positive", "lines[2].quantity"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
@@ -264,6 +324,8 @@ def test_a_stale_version_is_a_conflict(app: Application, office: BackOffice) -> 
         (lambda o: o.add_counterparty("ROMASHKA", "Again"), "code"),
         (lambda o: o.add_counterparty("NEW", "  "), "name"),
         (lambda o: o.add_counterparty("NEW", "New", inn="12345"), "inn"),
+        (lambda o: o.add_counterparty("NEW", "New", phone="12"), "phone"),
+        (lambda o: o.add_counterparty("NEW", "New", phone="+7 (912) 345-67-8"), "phone"),
         (lambda o: o.add_warehouse("W1", "Again"), "code"),
         (lambda o: o.add_item("ROMASHKA", "TEA", "Again"), "sku"),
         (lambda o: o.add_item("ROMASHKA", "NEW", "New", declared_value="-1"), "declared_value"),
@@ -282,12 +344,52 @@ def test_bad_reference_data(
     assert [p.field for p in error.problems] == [field]
 
 
+def test_a_counterpartys_phone_is_stored_in_e164_like_a_users(
+    app: Application, office: BackOffice
+) -> None:
+    added = office.add_counterparty("NEW", "New", phone="8 (912) 345-67-89")
+    assert added.phone == "+79123456789"
+    with app.storage.unit_of_work() as uow:
+        stored = uow.counterparties.by_code(office.principal.account_id, "NEW")
+    assert stored is not None
+    assert stored.phone == "+79123456789"
+
+
+def test_a_counterparty_phone_stored_before_e164_is_read_as_it_was(
+    app: Application, office: BackOffice
+) -> None:
+    """No migration rewrites the phones stored as typed: they are read back unchanged."""
+    account_id = office.principal.account_id
+    legacy = Counterparty(uuid4(), account_id, "OLD", "Old", "8 (912) 345-67-89 доб. 2")
+    with app.storage.unit_of_work() as uow:
+        uow.counterparties.add(legacy)
+        uow.commit()
+    with app.storage.unit_of_work() as uow:
+        assert uow.counterparties.by_code(account_id, "OLD") == legacy
+    assert "OLD" in {c.code for c in office.counterparties()}
+
+
 def test_messages_exist_in_both_languages(app: Application, office: BackOffice) -> None:
     error = refused(
         app, office, lambda: office.post_receipt(receipt(LineDraft("TEA", -2))), ValidationError
     )
     assert error.message("en") == "lines[1].quantity: -2 must be greater than zero"
     assert error.message("ru") == "lines[1].quantity: -2 должно быть больше нуля"
+
+
+def test_no_python_repr_reaches_a_message() -> None:
+    """Dates, instants and exact numbers are shown as people write them, in both languages."""
+    shown = {
+        date(2026, 11, 24): "'2026-11-24'",
+        datetime(2026, 11, 24, 9, 30, tzinfo=UTC): "'2026-11-24 09:30+00:00'",
+        Decimal("1.50"): "'1.50'",
+        OrderState.CONFIRMED: "'confirmed'",
+    }
+    for value, text in shown.items():
+        for locale in ("en", "ru"):
+            message = Problem("value.invalid", "field", value, "x").message(locale)
+            assert text in message, message
+            assert "(" not in message.partition(" (")[0], message
 
 
 # Arguments of the order, document and report use cases -----------------------------------

@@ -107,6 +107,18 @@ def test_a_bad_row_refuses_the_file_and_names_the_cell(
     assert code == 1
     assert "Строка 3, колонка E «Количество»: quantity: 'много' не число" in err
     assert "Traceback" not in err
+    # The refused run's summary is on stdout, as a run that stored its orders has it.
+    assert "Заказ B-1 без ошибок, но не создан: реестр отклонён (строка 2)" in out
+    assert "Заказ B-2 не создан (строка 3)" in out
+    assert (
+        "Реестр отклонён, ничего не сохранено. Прочитано строк: 2; заказов без ошибок: 1; "
+        "уже загружено: 0; с ошибками: 1; замечаний: 1"
+    ) in out
+    code, out, err = custody(capsys, demo_db, *load, "--json")
+    data = json.loads(out)
+    assert (code, data["refused"], data["orders"], data["rejected"]) == (1, True, 1, 1)
+    assert [o["kind"] for o in data["orders_made"]] == ["planned", "rejected"]
+    assert "'много'" in err
     code, out, _ = custody(capsys, demo_db, "order", "list", "--json")
     assert [order["number"] for order in json.loads(out)["items"]] == [1, 2, 3, 4, 5]
 
@@ -172,3 +184,37 @@ def test_the_progress_bar_knows_the_rows_of_a_file_written_without_a_dimension(
     load = ["registry", "import", str(tmp_path / "r.xlsx"), "--template", "courier-sku"]
     custody(capsys, demo_db, *load, "--counterparty", "ROMASHKA", "--dry-run")
     assert shown == [(1000, 1500), (1500, 1500)]
+
+
+def test_a_row_without_an_order_number_is_listed_and_counted(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = registry(tmp_path / "r.xlsx", [None, "Иванов", "Москва", "TEA-001", 1])
+    code, out, err = custody(
+        capsys, demo_db, "registry", "import", str(path), "--template", "courier-sku",
+        "--counterparty", "ROMASHKA", "--dry-run", lang="ru",
+    )  # fmt: skip
+    assert code == 1
+    assert "Строка без номера заказа: заказ не создан (строка 2)" in out
+    assert "с ошибками: 1; замечаний: 1" in out
+    assert "Строка 2, колонка A «Номер заказа»: external_number: нужно значение" in err
+
+
+def test_a_loaded_order_whose_rows_changed_is_named_with_what_differs(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    load = ["registry", "import", "--template", "courier-sku", "--counterparty", "ROMASHKA"]
+    first = registry(tmp_path / "r.xlsx", ["D-1", "Иванов", "Москва", "TEA-001", 1])
+    assert custody(capsys, demo_db, *load[:2], str(first), *load[2:])[0] == 0
+    changed = registry(tmp_path / "r2.xlsx", ["D-1", "Иванов", "Тула", "TEA-001", 2])
+
+    code, out, err = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], lang="ru")
+
+    assert (code, err) == (0, "")
+    assert "Заказ D-1 уже загружен как №6 (строка 2)" in out
+    assert (
+        "external_number: заказ 'D-1' уже загружен, а его строки отличаются от сохранённого "
+        "заказа: address, lines; сохранённый заказ не изменён"
+    ) in out
+    code, out, _ = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], "--json")
+    assert [n["expected"] for n in json.loads(out)["notices"]] == ["address, lines"]

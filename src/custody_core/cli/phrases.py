@@ -141,7 +141,9 @@ PHRASES = {
         "order_planned": "Would create a delivery order (client's №{external}, {rows})",
         "order_skipped": "Order {external} is already loaded as №{number} ({rows})",
         "order_rejected": "Order {external} not created ({rows})",
+        "no_number": "A row without an order number: no order created ({rows})",
         "more_orders": "… and {count} more orders",
+        "more_changed": "… and {count} more loaded orders whose rows changed",
         "registry_earlier": "This file was loaded before: {at} by {user}, {orders} orders",
         "registry_shortage": "Short of {sku} at {warehouse}: {requested} ordered, "
         "{missing} missing",
@@ -149,6 +151,11 @@ PHRASES = {
         "{skipped}; with errors: {rejected}; problems: {problems}",
         "registry_dry_summary": "Dry run, nothing stored. Rows read: {rows}; orders to create: "
         "{orders}; already loaded: {skipped}; with errors: {rejected}; problems: {problems}",
+        "order_held": "Order {external} has no errors but is not created: the registry was "
+        "refused ({rows})",
+        "registry_refused_summary": "The registry was refused, nothing stored. Rows read: "
+        "{rows}; orders without errors: {orders}; already loaded: {skipped}; with errors: "
+        "{rejected}; problems: {problems}",
         "form_written": "{title} № {number} of {date}: written to {path}",
         "requisites_saved": "Requisites of {party} saved",
         "tariff_saved": "Tariff of {party} saved: {rates} rates, VAT {vat}",
@@ -205,7 +212,9 @@ PHRASES = {
         "order_planned": "Будет создан заказ на доставку (№ клиента {external}, {rows})",
         "order_skipped": "Заказ {external} уже загружен как №{number} ({rows})",
         "order_rejected": "Заказ {external} не создан ({rows})",
+        "no_number": "Строка без номера заказа: заказ не создан ({rows})",
         "more_orders": "… и ещё заказов: {count}",
+        "more_changed": "… и ещё загруженных заказов с изменёнными строками: {count}",
         "registry_earlier": "Этот файл уже загружался: {at}, {user}, заказов: {orders}",
         "registry_shortage": "Не хватает {sku} на складе {warehouse}: заказано {requested}, "
         "недостача {missing}",
@@ -214,6 +223,10 @@ PHRASES = {
         "registry_dry_summary": "Пробный прогон, ничего не сохранено. Прочитано строк: {rows}; "
         "будет создано заказов: {orders}; уже загружено: {skipped}; с ошибками: {rejected}; "
         "замечаний: {problems}",
+        "order_held": "Заказ {external} без ошибок, но не создан: реестр отклонён ({rows})",
+        "registry_refused_summary": "Реестр отклонён, ничего не сохранено. Прочитано строк: "
+        "{rows}; заказов без ошибок: {orders}; уже загружено: {skipped}; с ошибками: "
+        "{rejected}; замечаний: {problems}",
         "form_written": "{title} № {number} от {date}: записан в {path}",
         "requisites_saved": "Реквизиты ({party}) сохранены",
         "tariff_saved": "Тариф ({party}) сохранён: расценок {rates}, НДС {vat}",

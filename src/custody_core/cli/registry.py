@@ -12,7 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from custody_core.cli.output import plain
 from custody_core.cli.phrases import PHRASES, TITLES
 from custody_core.cli.session import Session
-from custody_core.domain.imports import ImportResult, OrderOutcome, OutcomeKind, omitted_message
+from custody_core.domain.imports import (
+    ImportResult,
+    OrderOutcome,
+    OutcomeKind,
+    RegistryRejected,
+    omitted_message,
+)
 from custody_core.domain.registry import template_to_data
 from custody_core.services.registry import RowRange
 
@@ -41,22 +47,29 @@ def registry_templates(session: Session) -> int:
 def registry_import(session: Session) -> int:
     args = session.args
     outcomes: list[OrderOutcome] = []
+    refused = False
     with _progress(disabled=args.json) as bar:
         task = bar.add_task(args.file.name, total=None)
-        result = session.desk.import_registry(
-            args.file,
-            args.template,
-            args.counterparty,
-            rows=args.rows,
-            dry_run=args.dry_run,
-            partial=args.partial,
-            warehouse=args.warehouse,
-            reader=args.reader,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            on_order=outcomes.append if args.json else _keep_first(outcomes),
-        )
-    data = plain(result) | {"orders_made": [plain(outcome) for outcome in outcomes]}
-    session.emit(data, lambda: _show(session, result, outcomes))
+        try:
+            result = session.desk.import_registry(
+                args.file,
+                args.template,
+                args.counterparty,
+                rows=args.rows,
+                dry_run=args.dry_run,
+                partial=args.partial,
+                warehouse=args.warehouse,
+                reader=args.reader,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                on_order=outcomes.append if args.json else _keep_first(outcomes),
+            )
+        except RegistryRejected as rejected:  # all or nothing: its summary is shown too
+            result, refused = rejected.result, True
+    data = plain(result) | {
+        "refused": refused,
+        "orders_made": [plain(outcome) for outcome in outcomes],
+    }
+    session.emit(data, lambda: _show(session, result, outcomes, refused=refused))
     if result.problems:
         for problem in result.problems:
             print(f"custody: {problem.message(session.lang)}", file=sys.stderr)
@@ -96,7 +109,11 @@ def _progress(*, disabled: bool) -> Progress:
     )
 
 
-def _show(session: Session, result: ImportResult, outcomes: list[OrderOutcome]) -> None:
+def _show(
+    session: Session, result: ImportResult, outcomes: list[OrderOutcome], *, refused: bool
+) -> None:
+    """The orders, earlier imports, shortages and the summary; a refused all-or-nothing
+    run's valid orders are told apart from those a run would create."""
     phrases = PHRASES[session.lang]
     today = session.app.clock.now().date().strftime("%d.%m.%Y")
     for outcome in outcomes:
@@ -108,9 +125,9 @@ def _show(session: Session, result: ImportResult, outcomes: list[OrderOutcome]) 
         )
         phrase = {
             OutcomeKind.CREATED: "order_created",
-            OutcomeKind.PLANNED: "order_planned",
+            OutcomeKind.PLANNED: "order_held" if refused else "order_planned",
             OutcomeKind.SKIPPED: "order_skipped",
-            OutcomeKind.REJECTED: "order_rejected",
+            OutcomeKind.REJECTED: "order_rejected" if outcome.external_number else "no_number",
         }[outcome.kind]
         session.console.print(
             phrases[phrase].format(
@@ -121,6 +138,10 @@ def _show(session: Session, result: ImportResult, outcomes: list[OrderOutcome]) 
     listed = result.orders + result.skipped + result.rejected
     if listed > len(outcomes):
         session.say("more_orders", count=listed - len(outcomes))
+    for notice in result.notices:
+        session.console.print(notice.message(session.lang), soft_wrap=True)
+    if result.notices_omitted:
+        session.say("more_changed", count=result.notices_omitted)
     for record in result.earlier:
         session.say(
             "registry_earlier",
@@ -136,8 +157,13 @@ def _show(session: Session, result: ImportResult, outcomes: list[OrderOutcome]) 
             requested=shortage.requested,
             missing=shortage.missing,
         )
+    summary = "registry_summary"
+    if refused:
+        summary = "registry_refused_summary"
+    elif result.dry_run:
+        summary = "registry_dry_summary"
     session.say(
-        "registry_dry_summary" if result.dry_run else "registry_summary",
+        summary,
         rows=result.rows_read,
         orders=result.orders,
         skipped=result.skipped,

@@ -24,7 +24,8 @@ class OutcomeKind(enum.StrEnum):
 @frozen
 class OrderOutcome:
     """One order of the registry: its rows, its external number and what became of it.
-    `number` is the created order's, or for a skipped one, the existing order's."""
+    `number` is the created order's, or for a skipped one, the existing order's. A row
+    without an order number is rejected as an order of its own, `external_number` ""."""
 
     kind: OutcomeKind
     external_number: str
@@ -75,7 +76,7 @@ class RegistryImport:
 @frozen
 class ImportResult:
     """The summary of a dry run or a real one; `problems` holds at most the import's
-    `max_problems`, `problems_omitted` counts the rest."""
+    `max_problems`, `problems_omitted` counts the rest. `ok` says nothing of `notices`."""
 
     file_name: str
     file_hash: str
@@ -95,6 +96,11 @@ class ImportResult:
     problems_omitted: int = 0
     earlier: tuple[RegistryImport, ...] = ()
     import_id: UUID | None = field(default=None)
+    #: Orders the counterparty already has whose rows in this file differ from them
+    #: (`registry.order_changed`): skipped all the same, not problems; at most
+    #: `max_problems`, the rest counted in `notices_omitted`.
+    notices: tuple[Problem, ...] = ()
+    notices_omitted: int = 0
 
     @property
     def ok(self) -> bool:

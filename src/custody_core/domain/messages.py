@@ -7,8 +7,12 @@ KeyError.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 LOCALES = ("en", "ru")
 
@@ -369,6 +373,22 @@ CATALOG: Mapping[str, Mapping[str, str]] = {
         "en": "{field}: {value!r} differs from the order's first row: {expected}",
         "ru": "{field}: {value!r} отличается от первой строки заказа: {expected}",
     },
+    "registry.order_field_unset": {
+        "en": "{field}: {value!r} is given, but the order's first row (row {expected}) leaves "
+        "the field empty; order fields come from the first row",
+        "ru": "{field}: указано {value!r}, а в первой строке заказа (строка {expected}) поле "
+        "пустое; поля заказа берутся из его первой строки",
+    },
+    "registry.order_changed": {
+        "en": "{field}: order {value!r} is already loaded, and its rows differ from the stored "
+        "order: {expected}; the stored order is kept",
+        "ru": "{field}: заказ {value!r} уже загружен, а его строки отличаются от сохранённого "
+        "заказа: {expected}; сохранённый заказ не изменён",
+    },
+    "registry.warehouse_required": {
+        "en": "{field}: a warehouse is required: add a warehouse column or a template default",
+        "ru": "{field}: нужен склад: добавьте колонку склада или склад по умолчанию в шаблон",
+    },
     "registry.empty": {
         "en": "{field}: no data in rows {value} of the sheet",
         "ru": "{field}: в строках {value} листа нет данных",
@@ -536,11 +556,29 @@ class _Lenient(dict[str, Any]):
         return "?"
 
 
+def for_people(value: Any) -> Any:
+    """`value` as a message shows it: a date as 2026-11-24 (in every language, as the
+    problems' `expected` texts write dates), a number as written, never a Python repr
+    (`datetime.date(2026, 11, 24)`, `Decimal('1.5')`) that `{value!r}` would otherwise make
+    of it. Text, whole numbers and None are shown as they are."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, enum.Enum):
+        return for_people(value.value)
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
 def render(code: str, locale: str, details: Mapping[str, Any]) -> str:
     """The message for `code` in `locale` (English when the locale is unknown)."""
     templates = CATALOG.get(code, CATALOG["error"])
     template = templates.get(locale, templates["en"])
-    values = _Lenient(details)
+    values = _Lenient({key: for_people(value) for key, value in details.items()})
     if locale == "ru":
         for key in _TRANSLATED_KEYS:
             if isinstance(values.get(key), str):

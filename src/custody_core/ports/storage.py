@@ -289,6 +289,14 @@ class OrderRepository(Protocol):
         counterparty's orders carry (an external number is unique per counterparty)."""
         ...
 
+    def with_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, DeliveryOrder]:
+        """External number -> the counterparty's order that carries it, for those of
+        `external_numbers` it has, with their lines: what a registry uploaded again compares
+        its rows with."""
+        ...
+
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         """The orders of the account with these ids (missing ones are left out)."""
         ...

@@ -12,6 +12,7 @@ from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.items import Item
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.domain.units import PIECE, UnitOfMeasure
+from custody_core.services import contacts
 from custody_core.services.authorization import Action, authorize, may_see
 from custody_core.services.context import Context
 
@@ -25,11 +26,12 @@ def _duplicate(field: str, value: str) -> ValidationError:
 def add_counterparty(
     ctx: Context, code: str, name: str, *, phone: str | None = None, inn: str | None = None
 ) -> Counterparty:
+    """Add a counterparty; its phone is checked and stored in E.164, as a user's."""
     authorize(ctx.principal, Action.MANAGE_CATALOG)
     checks = Checks()
     code = checks.text(code, "code", CODE_LENGTH)
     name = checks.text(name, "name")
-    phone = checks.optional_text(phone, "phone", CODE_LENGTH)
+    phone = contacts.phone(checks, phone, "phone")
     inn = checks.optional_text(inn, "inn", 12)
     if inn and not _INN.match(inn):
         checks.add(Problem("value.invalid", "inn", inn, "10 or 12 digits"))

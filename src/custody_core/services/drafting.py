@@ -51,14 +51,18 @@ def draft_lines(
     ctx: Context,
     uow: UnitOfWork,
     checks: Checks,
-    counterparty: Counterparty,
+    counterparty: Counterparty | None,
     drafts: Sequence[LineDraft],
 ) -> tuple[Line, ...]:
     """Resolve line SKUs among the counterparty's items.
 
     Staff are told when a SKU belongs to another counterparty; a client is
     told only that it is unknown, so it learns nothing about other clients.
+    Without a counterparty (its code was wrong: that is the draft's problem)
+    the lines' own faults are still recorded, their SKUs not looked up.
     """
+    if counterparty is None:
+        return resolve_lines(checks, drafts, None)
     stripped = (draft.sku.strip() for draft in drafts if isinstance(draft.sku, str))
     skus = {sku for sku in stripped if is_reference(sku)}
     own, foreign = items_by_sku(ctx, uow, counterparty, skus)

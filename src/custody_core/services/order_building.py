@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from uuid import UUID
 
+import attrs
 from attrs import frozen
 
 from custody_core.domain import numbers
@@ -32,23 +33,17 @@ from custody_core.domain.parties import Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services import contacts
 from custody_core.services.context import Context
-from custody_core.services.drafting import items_by_sku
+from custody_core.services.drafting import draft_lines, draft_warehouse, items_by_sku
 
 #: Kilograms are kept to grams.
 WEIGHT_SCALE = 3
 
 
 @frozen
-class CheckedOrder:
-    """A draft whose every field passed its checks: an order but for its id and number.
+class OrderFields:
+    """The fields of an order that need no lookup, checked: what a draft's counterparty,
+    warehouse or items being unknown leaves worth checking still."""
 
-    A registry checks a whole batch before it numbers the orders that passed, with
-    one block of numbers; a dry run needs no more than this.
-    """
-
-    warehouse: Warehouse
-    lines: tuple[Line, ...]
-    cargo: tuple[Cargo, ...]
     recipient: str | None
     address: str | None
     comment: str | None
@@ -57,6 +52,83 @@ class CheckedOrder:
     delivery_date: date | None
     cash_on_delivery: Decimal | None
     zone: str | None
+    cargo: tuple[Cargo, ...]
+
+
+@frozen
+class CheckedOrder(OrderFields):
+    """A draft whose every field passed its checks: an order but for its id and number.
+
+    A registry checks a whole batch before it numbers the orders that passed, with
+    one block of numbers; a dry run needs no more than this.
+    """
+
+    warehouse: Warehouse
+    lines: tuple[Line, ...]
+
+    def differences(self, order: DeliveryOrder) -> list[str]:
+        """The fields in which `order` (stored) is not what this draft would make."""
+        found = ["warehouse"] if self.warehouse.id != order.warehouse_id else []
+        found += [name for name in _COMPARED if getattr(self, name) != getattr(order, name)]
+        return found
+
+
+#: The fields an order keeps as its checked draft gave them.
+_COMPARED = (
+    "recipient",
+    "phone",
+    "address",
+    "delivery_date",
+    "cash_on_delivery",
+    "comment",
+    "zone",
+    "lines",
+    "cargo",
+)
+
+
+def order_fields(checks: Checks, draft: OrderDraft) -> OrderFields:
+    """The draft's own fields checked, each problem recorded (an order with neither lines
+    nor cargo among them)."""
+    return OrderFields(
+        recipient=checks.optional_text(draft.recipient, "recipient"),
+        address=checks.optional_text(draft.address, "address", TEXT_LENGTH, multiline=True),
+        comment=checks.optional_text(draft.comment, "comment", TEXT_LENGTH, multiline=True),
+        external_number=checks.optional_text(draft.external_number, "external_number", CODE_LENGTH),
+        phone=contacts.phone(checks, draft.phone, "phone"),
+        delivery_date=checks.attempt(optional_day, draft.delivery_date, "delivery_date"),
+        cash_on_delivery=_optional(
+            checks, numbers.money, draft.cash_on_delivery, "cash_on_delivery"
+        ),
+        zone=checks.optional_text(draft.zone, "zone", CODE_LENGTH),
+        cargo=_cargo_lines(checks, draft),
+    )
+
+
+def check_without_counterparty(
+    ctx: Context, uow: UnitOfWork, checks: Checks, draft: OrderDraft
+) -> None:
+    """Record the problems of a draft whose counterparty is unknown (itself a problem,
+    recorded already): all but those of its SKUs, which can only be looked up among a
+    counterparty's items. Within the account's order limits, as `OrderBuilder.check`."""
+    oversize = uow.settings.get(ctx.account_id).order_limits.problems(
+        len(draft.lines), len(draft.cargo)
+    )
+    if oversize:
+        checks.problems.extend(oversize)
+        return
+    order_fields(checks, draft)
+    draft_warehouse(ctx, uow, checks, draft.warehouse)
+    draft_lines(ctx, uow, checks, None, draft.lines)
+
+
+def _cargo_lines(checks: Checks, draft: OrderDraft) -> tuple[Cargo, ...]:
+    cargo = tuple(
+        _cargo(checks, line, f"cargo[{index}]") for index, line in enumerate(draft.cargo, 1)
+    )
+    if not draft.lines and not draft.cargo:
+        checks.add(Problem("lines.empty", "lines"))
+    return cargo
 
 
 class OrderBuilder:
@@ -133,23 +205,12 @@ class OrderBuilder:
             checks.problems.extend(oversize)
             return None
         before = len(checks.problems)
-        recipient = checks.optional_text(draft.recipient, "recipient")
-        address = checks.optional_text(draft.address, "address", TEXT_LENGTH, multiline=True)
-        comment = checks.optional_text(draft.comment, "comment", TEXT_LENGTH, multiline=True)
-        external = checks.optional_text(draft.external_number, "external_number", CODE_LENGTH)
-        phone = contacts.phone(checks, draft.phone, "phone")
-        delivery_date = checks.attempt(optional_day, draft.delivery_date, "delivery_date")
-        cash = _optional(checks, numbers.money, draft.cash_on_delivery, "cash_on_delivery")
-        zone = checks.optional_text(draft.zone, "zone", CODE_LENGTH)
+        fields = order_fields(checks, draft)
         warehouse = self.warehouse(checks, draft.warehouse)
         if draft.lines:
             self.look_up_skus(line.sku for line in draft.lines)
         lines = resolve_lines(checks, draft.lines, self._items, self._foreign)
-        cargo = tuple(
-            _cargo(checks, line, f"cargo[{index}]") for index, line in enumerate(draft.cargo, 1)
-        )
-        if not draft.lines and not draft.cargo:
-            checks.add(Problem("lines.empty", "lines"))
+        external = fields.external_number
         if external is not None and external not in self._free_numbers:
             self.look_up_external_numbers([external])
             if external not in self._free_numbers:
@@ -157,19 +218,7 @@ class OrderBuilder:
         if len(checks.problems) > before or warehouse is None:
             return None
         self._free_numbers.discard(external)
-        return CheckedOrder(
-            warehouse=warehouse,
-            lines=lines,
-            cargo=cargo,
-            recipient=recipient,
-            address=address,
-            comment=comment,
-            external_number=external,
-            phone=phone,
-            delivery_date=delivery_date,
-            cash_on_delivery=cash,
-            zone=zone,
-        )
+        return CheckedOrder(warehouse=warehouse, lines=lines, **attrs.asdict(fields, recurse=False))
 
     def make(self, checked: CheckedOrder, number: int) -> DeliveryOrder:
         """The checked draft as a new order numbered `number`."""

@@ -36,8 +36,8 @@ from custody_core.domain.shipments import Shipment
 from custody_core.ports.storage import OrderQuery, UnitOfWork
 from custody_core.services.authorization import Action, authorize, require_visible
 from custody_core.services.context import Context
-from custody_core.services.drafting import draft_counterparty, draft_lines, draft_warehouse
-from custody_core.services.order_building import OrderBuilder
+from custody_core.services.drafting import draft_counterparty, draft_lines
+from custody_core.services.order_building import OrderBuilder, check_without_counterparty
 from custody_core.services.stock_moves import record_movements
 
 
@@ -49,7 +49,7 @@ def create_order(ctx: Context, draft: OrderDraft) -> DeliveryOrder:
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
         if counterparty is None:
             order = None
-            draft_warehouse(ctx, uow, checks, draft.warehouse)  # report it too
+            check_without_counterparty(ctx, uow, checks, draft)
         else:
             order = OrderBuilder(ctx, uow, counterparty).build(checks, draft)
         checks.done()

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from custody_core.domain.checks import CODE_LENGTH, Checks, bounded, reference, whole_number
 from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
-from custody_core.domain.lines import Line
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt, ReceiptDraft
 from custody_core.ports.storage import UnitOfWork
@@ -40,14 +39,13 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
         warehouse = draft_warehouse(ctx, uow, checks, draft.warehouse)
         contract = None
-        lines: tuple[Line, ...] = ()
         if counterparty is not None:
             contract = draft_contract(
                 uow.contracts.for_counterparty(ctx.account_id, counterparty.id),
                 draft.contract,
                 checks,
             )
-            lines = draft_lines(ctx, uow, checks, counterparty, draft.lines)
+        lines = draft_lines(ctx, uow, checks, counterparty, draft.lines)
         checks.done()
         assert counterparty is not None
         assert warehouse is not None

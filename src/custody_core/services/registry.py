@@ -14,7 +14,8 @@ checks the whole file first, keeping the checked batches in a temporary file
 nothing: all or nothing by default, or (`partial=True`) every valid order
 with the rest reported. Orders are keyed by (counterparty, external number):
 rows whose number the counterparty already has are skipped, so uploading a
-registry twice creates nothing twice.
+registry twice creates nothing twice (with a notice for an order whose rows
+have changed since).
 """
 
 from __future__ import annotations
@@ -258,13 +259,19 @@ def _default_warehouse(
     ctx: Context, uow: UnitOfWork, layout: RegistryTemplate, code: str | None
 ) -> object:
     """The warehouse of rows that name none: the argument, the template's default, or the
-    account's only warehouse."""
+    account's only warehouse. Without any of them and without a warehouse column no row
+    could name one: one problem for the file (`registry.warehouse_required`), not one
+    per order."""
     if code is not None:
         return code
     if "warehouse" in layout.defaults:
         return layout.defaults["warehouse"]
     warehouses = uow.warehouses.find_all(ctx.account_id)
-    return warehouses[0].code if len(warehouses) == 1 else None
+    if len(warehouses) == 1:
+        return warehouses[0].code
+    if layout.mapping("warehouse") is None:
+        raise ValidationError([Problem("registry.warehouse_required", "warehouse")])
+    return None
 
 
 @frozen
@@ -285,6 +292,7 @@ class _Group:
     __slots__ = (
         "cargo",
         "external",
+        "faulty",
         "first_row",
         "last_row",
         "lines",
@@ -295,6 +303,7 @@ class _Group:
     )
 
     def __init__(self, external: str, row: int, values: dict[str, object]) -> None:
+        #: "" for a row without an order number: an order of its own, rejected.
         self.external = external
         self.first_row = self.last_row = row
         self.values = values
@@ -306,6 +315,8 @@ class _Group:
         self.omitted = 0
         #: Whether the order outgrew the account's order limits: its later rows are not kept.
         self.oversize = False
+        #: Order fields whose first-row cell was a problem: later rows are not compared.
+        self.faulty: set[str] = set()
 
     def keep(self, problems: list[Problem], cap: int) -> None:
         """Keep `problems` while the order holds fewer than `cap`; count the rest."""
@@ -403,6 +414,9 @@ class _Run:
         self._seen = SeenNumbers()
         self._problems: list[Problem] = []
         self._omitted = 0
+        #: Orders already stored whose rows changed since: skipped, each with a notice.
+        self._notices: list[Problem] = []
+        self._notices_omitted = 0
         self._rows = self._orders = self._lines = self._skipped = self._rejected = 0
         #: [first row, last row, orders] of each span, grown in place order by order.
         self._spans: list[list[int]] = []
@@ -515,8 +529,12 @@ class _Run:
         external_column = self._external
         assert external_column is not None
         external = self._cell(external_column, row, number, problems)
-        if external is None:
-            self._problem(problems[0] if problems else self._required(external_column, number))
+        if external is None:  # a row of no order: rejected, as an order of its own
+            self._close_group()
+            self._group = _Group("", number, {})
+            self._group.keep(
+                problems or [self._required(external_column, number)], self._max_problems
+            )
             self._close_group()
             return
         external = str(external).strip()
@@ -541,26 +559,28 @@ class _Run:
             for column in self._order_columns:
                 values[column.mapping.field] = self._cell(column, row, number, problems)
             group = self._group = _Group(external, number, values)
+            group.faulty = {problem.field for problem in problems}
         else:
             group.last_row = number
             for column in self._order_columns:
                 value = self._cell(column, row, number, problems, default=False)
-                first_value = group.values.get(column.mapping.field)
-                if value is not None and value != first_value:
-                    problems.append(
-                        self._at(
-                            Problem(
-                                "registry.order_field_differs",
-                                column.mapping.field,
-                                _shown(value),
-                                f"{_shown(first_value)} (row {group.first_row})",
-                            ),
-                            column,
-                            number,
-                        )
-                    )
+                problem = self._differs(group, column.mapping.field, value)
+                if problem is not None:
+                    problems.append(self._at(problem, column, number))
         self._line(group, row, number, problems)
         group.keep(problems, self._max_problems)
+
+    @staticmethod
+    def _differs(group: _Group, field: str, value: object) -> Problem | None:
+        """The problem of a later row giving order field `field` as `value`, if any. Not
+        when the first row's cell of the field was already a problem: that one says it."""
+        first = group.values.get(field)
+        if value is None or value == first or field in group.faulty:
+            return None
+        if first is None:
+            return Problem("registry.order_field_unset", field, _shown(value), str(group.first_row))
+        expected = f"{_shown(first)} (row {group.first_row})"
+        return Problem("registry.order_field_differs", field, _shown(value), expected)
 
     def _line(
         self, group: _Group, row: tuple[Cell, ...], number: int, problems: list[Problem]
@@ -589,7 +609,8 @@ class _Run:
                         ),
                     )
                 )
-        else:
+        elif not {"sku", "description"} & {problem.field for problem in problems}:
+            # (a required SKU or description left empty already says why there is none)
             problems.append(Problem("registry.no_cargo", "sku", row=number))
 
     def _room(self, group: _Group, field: str, number: int) -> bool:
@@ -672,8 +693,12 @@ class _Run:
         with self._ctx.storage.unit_of_work(read_only=True) as uow:
             builder = self._builder
             builder.uow = uow
-            taken = builder.look_up_external_numbers(group.external for group in groups)
+            taken = builder.look_up_external_numbers(
+                group.external for group in groups if group.external
+            )
             builder.look_up_skus(sku.sku for group in groups for _, sku in group.lines)
+            if taken:
+                self._compare(uow, [group for group in groups if group.external in taken])
             batch = [
                 _Decided(
                     group.external,
@@ -685,10 +710,37 @@ class _Run:
             ]
             self._decide(uow, batch)
 
-    def _check(self, group: _Group) -> CheckedOrder | None:
-        checks = Checks()
+    def _compare(self, uow: UnitOfWork, groups: list[_Group]) -> None:
+        """A notice for each order of `groups` (the counterparty has their external numbers)
+        whose rows now make another order than the stored one: it is skipped all the same,
+        its fields named. Rows with problems make no order to compare, and say nothing."""
+        stored = uow.orders.with_external_numbers(
+            self._ctx.account_id, self.counterparty.id, [group.external for group in groups]
+        )
+        for group in groups:
+            order = stored.get(group.external)
+            if order is None or group.problems:
+                continue
+            draft = evolve(self._draft(group), external_number=None)
+            checked = self._builder.check(Checks(), draft)
+            changed = [] if checked is None else checked.differences(order)
+            if changed:
+                notice = Problem(
+                    "registry.order_changed", "external_number", group.external, ", ".join(changed)
+                )
+                external = self._external
+                assert external is not None
+                self._notice(self._at(notice, external, group.first_row))
+
+    def _notice(self, notice: Problem) -> None:
+        if len(self._notices) < self._max_problems:
+            self._notices.append(notice)
+        else:
+            self._notices_omitted += 1
+
+    def _draft(self, group: _Group) -> OrderDraft:
         values = group.values
-        draft = OrderDraft(
+        return OrderDraft(
             warehouse=values.get("warehouse") or self._warehouse,  # type: ignore[arg-type]
             lines=[line for _, line in group.lines],
             recipient=values.get("recipient"),  # type: ignore[arg-type]
@@ -701,16 +753,37 @@ class _Run:
             cargo=[cargo for _, cargo in group.cargo],
             zone=values.get("zone"),  # type: ignore[arg-type]
         )
-        order = None
-        if not group.problems:
-            order = self._builder.check(checks, draft)
-        problems = group.problems + [self._located(p, group) for p in checks.problems]
+
+    def _check(self, group: _Group) -> CheckedOrder | None:
+        if not group.external:  # a row without an order number: its problem says why
+            self._reject(group.problems, group)
+            return None
+        checks = Checks()
+        draft = self._draft(group)
+        if draft.warehouse is None:
+            column = self._column("warehouse")
+            if column is not None and "warehouse" not in group.faulty:
+                group.problems.append(self._required(column, group.first_row))
+        order = self._builder.check(checks, draft)
+        # The checks run on a row with problems too: their problems are reported with the
+        # row's, but for those that only follow from a row's (the field of a cell already
+        # reported; no lines, when each row already said why it has none).
+        reported = {(problem.row, problem.field) for problem in group.problems}
+        located = (self._located(problem, group) for problem in checks.problems)
+        problems = group.problems + [
+            problem
+            for problem in located
+            if problem.code != "lines.empty" and (problem.row, problem.field) not in reported
+        ]
         if problems:
-            for problem in problems:
-                self._problem(problem)
-            self._omitted += group.omitted
+            self._reject(problems, group)
             return None
         return order
+
+    def _reject(self, problems: list[Problem], group: _Group) -> None:
+        for problem in problems:
+            self._problem(problem)
+        self._omitted += group.omitted
 
     def _located(self, problem: Problem, group: _Group) -> Problem:
         """A builder's problem placed at the row and column its value came from."""
@@ -845,6 +918,8 @@ class _Run:
             shortages=tuple(sorted(shortages, key=lambda s: (s.sku, s.warehouse))),
             problems=tuple(self._problems),
             problems_omitted=self._omitted,
+            notices=tuple(self._notices),
+            notices_omitted=self._notices_omitted,
             earlier=summary.earlier,
         )
 

@@ -1306,6 +1306,15 @@ class StorageConformance:
             assert found == {"A-1": order.number}
             other = uuid4()
             assert uow.orders.by_external_numbers(world.account.id, other, ["A-1"]) == {}
+            whole = uow.orders.with_external_numbers(
+                world.account.id, world.counterparty.id, ["A-1", "A-2"]
+            )
+            assert whole == {"A-1": order}
+            assert uow.orders.with_external_numbers(world.account.id, other, ["A-1"]) == {}
+            assert uow.orders.with_external_numbers(uuid4(), world.counterparty.id, ["A-1"]) == {}
+            assert (
+                uow.orders.with_external_numbers(world.account.id, world.counterparty.id, []) == {}
+            )
             twin = evolve(world.order(99), id=uuid4(), external_number="A-1")
             with pytest.raises(Conflict):
                 uow.orders.add(twin)

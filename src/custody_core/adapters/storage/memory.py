@@ -508,6 +508,15 @@ class _Orders(MemoryRepository):
         )
         return {o.external_number: o.number for o in found if o and o.external_number}
 
+    def with_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, DeliveryOrder]:
+        found = (
+            self._s.orders.find("external", (account_id, counterparty_id, external))
+            for external in external_numbers
+        )
+        return {o.external_number: o for o in found if o and o.external_number}
+
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         found = (_owned(self._s.orders.get(order_id), account_id) for order_id in order_ids)
         return {order.id: order for order in found if order is not None}

@@ -202,6 +202,17 @@ class Orders(Repository):
         )
         return {external: int(number) for external, number in rows}
 
+    def with_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, DeliveryOrder]:
+        found = self._orders(
+            "o.counterparty_id = %s AND o.external_number = ANY(%s::text[])",
+            account_id,
+            counterparty_id,
+            sorted(external_numbers),
+        )
+        return {order.external_number: order for order in found if order.external_number}
+
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         found = self._orders("o.id = ANY(%s::uuid[])", account_id, list(order_ids))
         return {order.id: order for order in found}

@@ -208,6 +208,19 @@ class Orders(Repository):
             found.update((str(external), int(str(number))) for external, number in rows)
         return found
 
+    def with_external_numbers(
+        self, account_id: UUID, counterparty_id: UUID, external_numbers: Collection[str]
+    ) -> dict[str, DeliveryOrder]:
+        wanted = sorted(external_numbers)
+        found: dict[str, DeliveryOrder] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            where = f"counterparty_id = ? AND external_number IN ({marks(chunk)})"
+            for order in self._orders(where, uid(account_id), uid(counterparty_id), *chunk):
+                assert order.external_number is not None
+                found[order.external_number] = order
+        return found
+
     def get_many(self, account_id: UUID, order_ids: Collection[UUID]) -> dict[UUID, DeliveryOrder]:
         ids = sorted(uid(order_id) for order_id in order_ids)
         found: dict[UUID, DeliveryOrder] = {}
