@@ -397,8 +397,8 @@ def test_the_client_cabinet_role_stands_alone(
     err = fails(capsys, database, "user", "grant", "orlova", "client_cabinet", "manager")
 
     assert err == (
-        "custody: roles: ['client_cabinet', 'manager'] combines roles"
-        " (expected client_cabinet alone)\n"
+        "custody: roles: the client cabinet role cannot be combined with others"
+        " (['client_cabinet', 'manager'])\n"
     )
     with admin_of(database) as office:
         assert office.user("orlova").roles == {Role.MANAGER}

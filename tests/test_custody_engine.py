@@ -27,7 +27,7 @@ from custody_core.domain.errors import (
 )
 from custody_core.domain.forms import ANNULLED
 from custody_core.domain.ledger import MovementKind
-from custody_core.domain.messages import FAILURE_REASON_NAMES
+from custody_core.domain.messages import LANGUAGES
 from custody_core.domain.orders import FAILURE_REASONS
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.reversals import ReversalNote
@@ -584,8 +584,8 @@ def test_a_cursor_not_handed_out_is_refused(office: BackOffice) -> None:
 
 
 def test_every_failure_reason_has_a_name_in_both_languages() -> None:
-    assert set(FAILURE_REASON_NAMES) == set(FAILURE_REASONS)
-    assert all(set(names) == {"en", "ru"} for names in FAILURE_REASON_NAMES.values())
+    assert set(LANGUAGES) == {"en", "ru"}
+    assert all(set(texts.failure_reasons) == set(FAILURE_REASONS) for texts in LANGUAGES.values())
 
 
 def test_a_past_report_places_an_order_by_the_confirmation_it_had_then(

@@ -26,7 +26,7 @@ from custody_core import LineDraft, OrderDraft, ReceiptDraft
 from custody_core.domain.audit import Outcome
 from custody_core.domain.cards import CardDraft
 from custody_core.domain.errors import CustodyError, ValidationError
-from custody_core.domain.messages import CATALOG, LOCALES
+from custody_core.domain.messages import CODES, LOCALES
 from custody_core.domain.paging import CURSOR_LENGTH, MAX_LIMIT, PageRequest
 from custody_core.domain.users import UserDraft
 from custody_core.services.application import Application
@@ -217,9 +217,9 @@ def test_junk_arguments_are_typed_errors_and_change_nothing(
 
 def assert_typed(error: CustodyError) -> None:
     """A machine code with a message in every language, naming no file, host or database."""
-    assert error.code in CATALOG
+    assert error.code in CODES
     if isinstance(error, ValidationError):
-        assert all(problem.code in CATALOG for problem in error.problems)
+        assert all(problem.code in CODES for problem in error.problems)
     for locale in LOCALES:
         message = error.message(locale)
         for secret in ("custody_test", "127.0.0.1", "/tmp", ".sqlite"):

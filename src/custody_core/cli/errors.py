@@ -2,7 +2,7 @@
 
 from custody_core.cli.phrases import PHRASES
 from custody_core.domain.errors import Problem
-from custody_core.domain.messages import CATALOG
+from custody_core.domain.messages import CODES
 
 
 class InputError(Exception):
@@ -24,7 +24,7 @@ def problem_text(problem: Problem, lang: str) -> str:
     value and what was expected.
     """
     phrases = PHRASES[lang]
-    if problem.code in CATALOG:
+    if problem.code in CODES:
         text, notes = problem.message(lang), []
     else:
         text = phrases["problem"].format(field=problem.field, code=problem.code)
@@ -33,6 +33,6 @@ def problem_text(problem: Problem, lang: str) -> str:
             for key in ("value", "expected")
             if getattr(problem, key) is not None
         ]
-    if problem.row is not None and problem.code not in CATALOG:
+    if problem.row is not None and problem.code not in CODES:
         notes.append(phrases["row"].format(row=problem.row))
     return f"{text} ({', '.join(notes)})" if notes else text
