@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pluggy
 
+from custody_core.domain import codes
 from custody_core.domain.errors import (
     PluginError,
     Problem,
@@ -179,7 +180,7 @@ class Plugins:
     def open_storage(self, url: str, options: Mapping[str, Any]) -> StorageBackend:
         scheme, separator, _ = url.partition("://") if isinstance(url, str) else ("", "", "")
         if not separator or not _SCHEME.match(scheme):
-            raise StorageError("storage.bad_url", url=url, reason="expected SCHEME://...")
+            raise StorageError(codes.Storage.BAD_URL, url=url, reason="expected SCHEME://...")
         factory = self.storage.get(scheme)
         if factory is None:
             raise UnknownBackend(scheme=scheme, installed=", ".join(sorted(self.storage)))
@@ -207,7 +208,7 @@ class Plugins:
             if factory is None:
                 missing = name == "calamine"
                 raise SpreadsheetError(
-                    "reader.unknown",
+                    codes.Reader.UNKNOWN,
                     reader=name,
                     installed=_names(self.readers),
                     hint=" (pip install 'custody-core[calamine]')" if missing else "",
@@ -218,14 +219,16 @@ class Plugins:
         fitting = [reader for reader in readers if suffix in reader.suffixes]
         if not fitting:
             known = sorted({known for reader in readers for known in reader.suffixes})
-            raise SpreadsheetError("file.unsupported", suffix=suffix, known=", ".join(known))
+            raise SpreadsheetError(codes.File.UNSUPPORTED, suffix=suffix, known=", ".join(known))
         return next((reader for reader in fitting if reader.streaming), fitting[0])
 
     def renderer(self, name: str, options: Mapping[str, Any]) -> FormRenderer:
         """The renderer of format `name`; RenderError naming the installed formats if none."""
         factory = self.renderers.get(name)
         if factory is None:
-            raise RenderError("form.format_unknown", format=name, installed=_names(self.renderers))
+            raise RenderError(
+                codes.Form.FORMAT_UNKNOWN, format=name, installed=_names(self.renderers)
+            )
         renderer: FormRenderer = factory(options)
         return renderer
 
@@ -251,7 +254,7 @@ def reject_unknown_options(options: Mapping[str, Any], allowed: Collection[str])
         expected = ", ".join(sorted(allowed)) or "no options"
         raise ValidationError(
             [
-                Problem("value.invalid", f"options.{name}", options[name], expected)
+                Problem(codes.Value.INVALID, f"options.{name}", options[name], expected)
                 for name in unknown
             ]
         )

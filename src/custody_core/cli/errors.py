@@ -1,8 +1,8 @@
 """Error texts: input the command refuses, and the problems of a validation error."""
 
 from custody_core.cli.phrases import PHRASES
+from custody_core.domain.codes import CODES
 from custody_core.domain.errors import Problem
-from custody_core.domain.messages import CODES
 
 
 class InputError(Exception):

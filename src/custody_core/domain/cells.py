@@ -13,6 +13,9 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+from custody_core.domain import codes
+from custody_core.domain.codes import Code
+
 Cell = None | str | int | Decimal | bool | date | datetime | time
 
 
@@ -20,7 +23,7 @@ class BadCell(Exception):
     """A cell that does not hold the wanted type; `code` names the problem, `expected` how
     the value should look (language-neutral: formats, examples)."""
 
-    def __init__(self, code: str, expected: str | None = None) -> None:
+    def __init__(self, code: Code, expected: str | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.expected = expected
@@ -53,16 +56,16 @@ def read_integer(cell: Cell) -> int | None:
         return cell
     if cell is None:
         return None
-    number = read_decimal(cell, "auto", "cell.not_integer", "12")
+    number = read_decimal(cell, "auto", codes.Cell.NOT_INTEGER, "12")
     if number is None or number != number.to_integral_value():
-        raise BadCell("cell.not_integer", "12")
+        raise BadCell(codes.Cell.NOT_INTEGER, "12")
     return int(number)
 
 
 def read_decimal(
     cell: Cell,
     separator: str = "auto",
-    code: str = "cell.not_decimal",
+    code: Code = codes.Cell.NOT_DECIMAL,
     expected: str | None = None,
 ) -> Decimal | None:
     """A number; text may group thousands with spaces and use a comma or a dot (`separator`)."""
@@ -107,10 +110,10 @@ def read_date(cell: Cell, formats: Sequence[str]) -> date | None:
             except ValueError:
                 continue
         if not text.isdigit():
-            raise BadCell("cell.not_date", expected)
-    serial = read_decimal(cell, ".", "cell.not_date", expected) if cell is not True else None
+            raise BadCell(codes.Cell.NOT_DATE, expected)
+    serial = read_decimal(cell, ".", codes.Cell.NOT_DATE, expected) if cell is not True else None
     if serial is None or serial != serial.to_integral_value() or not 1 <= serial <= _LAST_SERIAL:
-        raise BadCell("cell.not_date", expected)
+        raise BadCell(codes.Cell.NOT_DATE, expected)
     return EXCEL_EPOCH + timedelta(days=int(serial))
 
 
@@ -128,7 +131,7 @@ def read_boolean(cell: Cell) -> bool | None:
             return True
         if word in FALSE_WORDS:
             return False
-    raise BadCell("cell.not_boolean", expected)
+    raise BadCell(codes.Cell.NOT_BOOLEAN, expected)
 
 
 def _example(form: str) -> str:

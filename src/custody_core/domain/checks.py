@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import ParamSpec, TypeVar
 
-from custody_core.domain import numbers
+from custody_core.domain import codes, numbers
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.text import control_characters
 
@@ -60,7 +60,7 @@ class Checks:
         characters ("" when wrong). A `multiline` text keeps its line breaks (a Windows
         line end becomes one) and tabs."""
         if not isinstance(value, str) or not value.strip():
-            self.add(Problem("text.blank", field, value))
+            self.add(Problem(codes.Text.BLANK, field, value))
             return ""
         stripped = value.strip()
         if multiline:
@@ -117,7 +117,7 @@ def storable(text: str) -> bool:
 def whole_number(value: object, field: str) -> int:
     """A positive whole number: an order, shipment or version number, a year."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WHOLE:
-        raise ValidationError([Problem("value.invalid", field, value, "a whole number from 1")])
+        raise ValidationError([Problem(codes.Value.INVALID, field, value, "a whole number from 1")])
     return value
 
 
@@ -126,7 +126,7 @@ def reference(value: object, field: str, max_length: int = CODE_LENGTH) -> str:
     stored one could be it: not a string, longer than `max_length`, or with a control
     character."""
     if not isinstance(value, str):
-        raise ValidationError([Problem("value.wrong_type", field, type(value).__name__, "str")])
+        raise ValidationError([Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, "str")])
     problem = text_problem(value, field, max_length)
     if problem is not None:
         raise ValidationError([problem])
@@ -148,9 +148,9 @@ def text_problem(
     """Why `value` may not be stored, or None. Neither problem shows the value: it is
     too long to, or it could rewrite the message it would be shown in."""
     if len(value) > max_length:
-        return Problem("text.too_long", field, expected=str(max_length))
+        return Problem(codes.Text.TOO_LONG, field, expected=str(max_length))
     if control_characters(value, multiline=multiline):
-        return Problem("text.control_characters", field)
+        return Problem(codes.Text.CONTROL_CHARACTERS, field)
     return None
 
 
@@ -159,10 +159,10 @@ def bounded(values: Iterable[T], field: str, limit: int) -> tuple[T, ...]:
     grow without bound with what a client sends. Checked before anything is looked up;
     an iterator is read no further than one entry past the limit."""
     if isinstance(values, Sized) and len(values) > limit:
-        raise ValidationError([Problem("list.too_long", field, len(values), str(limit))])
+        raise ValidationError([Problem(codes.List.TOO_LONG, field, len(values), str(limit))])
     taken = tuple(itertools.islice(values, limit + 1))
     if len(taken) > limit:
-        raise ValidationError([Problem("list.too_long", field, f"{limit + 1}+", str(limit))])
+        raise ValidationError([Problem(codes.List.TOO_LONG, field, f"{limit + 1}+", str(limit))])
     return taken
 
 
@@ -171,7 +171,7 @@ def optional_day(value: object, field: str) -> date | None:
     if value is None:
         return None
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise ValidationError([Problem("value.invalid", field, value, "a calendar date")])
+        raise ValidationError([Problem(codes.Value.INVALID, field, value, "a calendar date")])
     return value
 
 
@@ -181,12 +181,12 @@ def members(values: object, field: str, kind: type[E]) -> frozenset[E] | None:
         return None
     if isinstance(values, str) or not isinstance(values, Collection):
         raise ValidationError(
-            [Problem("value.invalid", field, values, f"a collection of {kind.__name__}")]
+            [Problem(codes.Value.INVALID, field, values, f"a collection of {kind.__name__}")]
         )
     try:
         return frozenset(value if isinstance(value, kind) else kind(value) for value in values)
     except ValueError:
         allowed = ", ".join(str(member.value) for member in kind)
         raise ValidationError(
-            [Problem("value.invalid", field, sorted(map(str, values)), allowed)]
+            [Problem(codes.Value.INVALID, field, sorted(map(str, values)), allowed)]
         ) from None

@@ -13,6 +13,8 @@ from typing import Any
 import attrs
 from attrs import frozen
 
+from custody_core.domain import codes
+from custody_core.domain.codes import Code
 from custody_core.domain.messages import place, render
 
 #: Characters of a text a problem echoes back: enough to find the cell, never a whole
@@ -32,7 +34,7 @@ class Problem:
     """One thing wrong with the input, and where it is; the input's own text (`value`,
     `header`) is kept cut to ECHOED characters."""
 
-    code: str
+    code: Code
     field: str
     value: Any = attrs.field(default=None, converter=echoed)
     expected: str | None = None
@@ -61,9 +63,9 @@ class Problem:
 class CustodyError(Exception):
     """Base of every error the library raises on purpose."""
 
-    code = "error"
+    code: Code = codes.General.ERROR
 
-    def __init__(self, code: str | None = None, /, **details: Any) -> None:
+    def __init__(self, code: Code | None = None, /, **details: Any) -> None:
         self.code = code or type(self).code
         self.details: Mapping[str, Any] = details
         super().__init__(self.message("en"))
@@ -75,17 +77,17 @@ class CustodyError(Exception):
 class NotFound(CustodyError):
     """The object does not exist, or the principal may not know that it does."""
 
-    code = "not_found"
+    code: Code = codes.General.NOT_FOUND
 
 
 class PermissionDenied(CustodyError):
-    code = "permission_denied"
+    code: Code = codes.General.PERMISSION_DENIED
 
 
 class ValidationError(CustodyError):
     """The input is wrong; `problems` lists every fault found, not just the first."""
 
-    code = "validation"
+    code: Code = codes.General.VALIDATION
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems = tuple(problems)
@@ -101,30 +103,30 @@ class ValidationError(CustodyError):
 class Conflict(CustodyError):
     """The request is well-formed but clashes with the current state."""
 
-    code = "conflict"
+    code: Code = codes.General.CONFLICT
 
 
 class DuplicateDocument(Conflict):
-    code = "document.duplicate"
+    code: Code = codes.Document.DUPLICATE
 
 
 class AlreadyReversed(Conflict):
-    code = "document.already_reversed"
+    code: Code = codes.Document.ALREADY_REVERSED
 
 
 class DocumentReversed(Conflict):
     """A form of a reversed document was asked for by a client: it is void. Staff print
     it marked as annulled."""
 
-    code = "document.reversed"
+    code: Code = codes.Document.REVERSED
 
 
 class IllegalTransition(Conflict):
-    code = "order.illegal_transition"
+    code: Code = codes.Order.ILLEGAL_TRANSITION
 
 
 class InsufficientStock(Conflict):
-    code = "stock.insufficient"
+    code: Code = codes.Stock.INSUFFICIENT
 
 
 class StorageError(CustodyError):
@@ -137,10 +139,10 @@ class StorageError(CustodyError):
     may reach any user.
     """
 
-    code = "storage"
+    code: Code = codes.General.STORAGE
     _DIAGNOSTIC = ("location", "reason", "url")
 
-    def __init__(self, code: str | None = None, /, **details: Any) -> None:
+    def __init__(self, code: Code | None = None, /, **details: Any) -> None:
         diagnostic = {key: details.pop(key) for key in self._DIAGNOSTIC if key in details}
         super().__init__(code, **details)
         self.diagnostic: Mapping[str, Any] = diagnostic
@@ -149,65 +151,65 @@ class StorageError(CustodyError):
 
 
 class SchemaTooNew(StorageError):
-    code = "storage.schema_too_new"
+    code: Code = codes.Storage.SCHEMA_TOO_NEW
 
 
 class CorruptStorage(StorageError):
-    code = "storage.corrupt"
+    code: Code = codes.Storage.CORRUPT
 
 
 class StorageBusy(StorageError):
-    code = "storage.busy"
+    code: Code = codes.Storage.BUSY
 
 
 class StorageReadOnly(StorageError):
     """A write tried in a read-only unit of work: a mistake of the caller, refused by the
     backend before anything changed."""
 
-    code = "storage.read_only"
+    code: Code = codes.Storage.READ_ONLY
 
 
 class UnknownBackend(StorageError):
-    code = "storage.unknown_backend"
+    code: Code = codes.Storage.UNKNOWN_BACKEND
 
 
 class AuthenticationFailed(CustodyError):
     """Base of the login refusals."""
 
-    code = "auth.invalid_credentials"
+    code: Code = codes.Auth.INVALID_CREDENTIALS
 
 
 class InvalidCredentials(AuthenticationFailed):
     """Wrong password or unknown login: the two are never told apart."""
 
-    code = "auth.invalid_credentials"
+    code: Code = codes.Auth.INVALID_CREDENTIALS
 
 
 class LoginLocked(AuthenticationFailed):
-    code = "auth.locked"
+    code: Code = codes.Auth.LOCKED
 
 
 class UserDisabled(AuthenticationFailed):
-    code = "auth.disabled"
+    code: Code = codes.Auth.DISABLED
 
 
 class NotConnected(AuthenticationFailed):
-    code = "auth.not_connected"
+    code: Code = codes.Auth.NOT_CONNECTED
 
 
 class SpreadsheetError(CustodyError):
     """A file the spreadsheet readers cannot or will not read; `code` says why
     (`file.not_a_workbook`, `file.encrypted`, `file.unpacked_too_large`, ...)."""
 
-    code = "file.unreadable"
+    code: Code = codes.File.UNREADABLE
 
 
 class PluginError(CustodyError):
-    code = "plugin.failed"
+    code: Code = codes.Plugin.FAILED
 
 
 def invalid(
-    code: str, field: str, value: Any = None, expected: str | None = None
+    code: Code, field: str, value: Any = None, expected: str | None = None
 ) -> ValidationError:
     """Shorthand for a validation error with a single problem."""
     return ValidationError([Problem(code, field, value=value, expected=expected)])
@@ -217,16 +219,16 @@ def unstorable() -> ValidationError:
     """What a database's refusal of a value becomes when no check caught it before: the
     input was wrong, though which field is no longer known (the driver's words, which
     name tables and indexes, stay in `__cause__`)."""
-    return invalid("value.not_storable", "input")
+    return invalid(codes.Value.NOT_STORABLE, "input")
 
 
 class RequisitesMissing(ValidationError):
     """A form needs requisites the parties have not filled in; one problem per field."""
 
-    code = "requisites.incomplete"
+    code: Code = codes.Requisites.INCOMPLETE
 
 
 class RenderError(CustodyError):
     """A form could not be rendered: no renderer for the format, or it cannot draw the kind."""
 
-    code = "form.unsupported"
+    code: Code = codes.Form.UNSUPPORTED

@@ -10,6 +10,8 @@ from uuid import UUID
 
 from attrs import field, frozen
 
+from custody_core.domain import codes
+from custody_core.domain.codes import Code
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.messages import render
 
@@ -111,7 +113,7 @@ class RegistryRejected(ValidationError):
     """An all-or-nothing import found problems: nothing was stored; `result` says what was
     read and every problem found (up to the limit)."""
 
-    code = "registry.rejected"
+    code: Code = codes.Registry.REJECTED
 
     def __init__(self, result: ImportResult) -> None:
         self.result = result
@@ -128,4 +130,4 @@ def omitted_message(result: ImportResult, locale: str) -> str | None:
     """The line saying how many problems the import found but did not keep, if any."""
     if not result.problems_omitted:
         return None
-    return render("registry.problems_omitted", locale, {"count": result.problems_omitted})
+    return render(codes.Registry.PROBLEMS_OMITTED, locale, {"count": result.problems_omitted})

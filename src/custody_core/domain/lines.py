@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, Checks, text_problem
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
@@ -78,7 +79,7 @@ def _line_item(
         checks.add(problem)
         return None
     if sku in seen:
-        checks.add(Problem("lines.repeated", field, sku))
+        checks.add(Problem(codes.Lines.REPEATED, field, sku))
         return None
     if isinstance(sku, str):
         seen.add(sku)
@@ -88,7 +89,7 @@ def _line_item(
     if item is None:
         owner = (foreign_skus or {}).get(sku) if isinstance(sku, str) else None
         if owner is not None:
-            checks.add(Problem("reference.foreign", field, sku, owner))
+            checks.add(Problem(codes.Reference.FOREIGN, field, sku, owner))
         else:
-            checks.add(Problem("reference.unknown", field, sku))
+            checks.add(Problem(codes.Reference.UNKNOWN, field, sku))
     return item

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem
 from custody_core.domain.text import code_point, hidden_character
 
@@ -37,13 +38,13 @@ def login_problems(login: str, field: str = "login") -> list[Problem]:
     """Why the typed `login` cannot be a login; none when it can. `login` has passed
     `Checks.text` (trimmed, non-blank, no control characters)."""
     if len(login) > LOGIN_LENGTH or len(login_key(login)) > LOGIN_LENGTH:
-        return [Problem("text.too_long", field, expected=str(LOGIN_LENGTH))]
+        return [Problem(codes.Text.TOO_LONG, field, expected=str(LOGIN_LENGTH))]
     hidden = hidden_character(login)
     if hidden is not None:
-        return [Problem("text.hidden_characters", field, code_point(hidden))]
+        return [Problem(codes.Text.HIDDEN_CHARACTERS, field, code_point(hidden))]
     scripts = sorted(scripts_of(login_key(login)))
     if len(scripts) > 1:
-        return [Problem("login.mixed_scripts", field, login)]
+        return [Problem(codes.Login.MIXED_SCRIPTS, field, login)]
     return []
 
 

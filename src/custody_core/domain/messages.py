@@ -19,6 +19,9 @@ from uuid import UUID
 
 import attrs
 
+from custody_core.domain import codes
+from custody_core.domain.codes import Code
+
 
 @attrs.frozen
 class Language:
@@ -54,10 +57,6 @@ LOCALES = tuple(LANGUAGES)
 def language(locale: str) -> Language:
     """The texts of `locale`, or English when the library does not speak it."""
     return LANGUAGES.get(locale, LANGUAGES["en"])
-
-
-#: Every code the catalogue has a message for.
-CODES = frozenset(LANGUAGES["en"].messages)
 
 
 _TRANSLATED_KEYS = ("entity", "state", "change", "kind", "setting")
@@ -98,13 +97,16 @@ def for_people(value: Any) -> Any:
         return for_people(value.value)
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(str(for_people(each)) for each in value)
     return value
 
 
-def render(code: str, locale: str, details: Mapping[str, Any]) -> str:
-    """The message for `code` in `locale` (English when the locale is unknown)."""
+def render(code: Code, locale: str, details: Mapping[str, Any]) -> str:
+    """The message for `code` in `locale` (English when the locale is unknown); a code only
+    a third-party plugin knows gets the general one."""
     texts = language(locale)
-    template = texts.messages.get(code, texts.messages["error"])
+    template = texts.messages.get(code, texts.messages[codes.General.ERROR])
     values = _Lenient({key: for_people(value) for key, value in details.items()})
     for key in _TRANSLATED_KEYS:
         if isinstance(values.get(key), str):

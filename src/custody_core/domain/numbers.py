@@ -11,6 +11,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 
 #: Storage keeps every quantity as an integer count of 10**-QUANTITY_SCALE.
@@ -30,15 +31,17 @@ def to_decimal(value: object, field: str, expected: str = "a decimal number") ->
     if type(value) is Decimal and value.is_finite():  # the usual case, first: it runs per cell
         return value
     if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
-        raise ValidationError([Problem("quantity.not_a_number", field, value, expected)])
+        raise ValidationError([Problem(codes.Quantity.NOT_A_NUMBER, field, value, expected)])
     try:
         number = (
             Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
         )
     except InvalidOperation:
-        raise ValidationError([Problem("quantity.not_a_number", field, value, expected)]) from None
+        raise ValidationError(
+            [Problem(codes.Quantity.NOT_A_NUMBER, field, value, expected)]
+        ) from None
     if not number.is_finite():
-        raise ValidationError([Problem("quantity.not_finite", field, str(value))])
+        raise ValidationError([Problem(codes.Quantity.NOT_FINITE, field, str(value))])
     return number
 
 
@@ -46,7 +49,7 @@ def quantity(value: object, scale: int, field: str) -> Decimal:
     """A positive quantity with at most `scale` decimal places, normalised to that scale."""
     number = to_decimal(value, field)
     if number <= 0:
-        raise ValidationError([Problem("quantity.not_positive", field, str(number))])
+        raise ValidationError([Problem(codes.Quantity.NOT_POSITIVE, field, str(number))])
     return _fit(number, scale, field, QUANTITY_LIMIT)
 
 
@@ -54,10 +57,10 @@ def money(value: object, field: str) -> Decimal:
     """A non-negative amount rounded once to kopecks (ROUND_HALF_UP)."""
     number = to_decimal(value, field)
     if number < 0:
-        raise ValidationError([Problem("quantity.negative", field, str(number))])
+        raise ValidationError([Problem(codes.Quantity.NEGATIVE, field, str(number))])
     if number >= MONEY_LIMIT:
         raise ValidationError(
-            [Problem("quantity.too_large", field, str(number), f"less than {MONEY_LIMIT}")]
+            [Problem(codes.Quantity.TOO_LARGE, field, str(number), f"less than {MONEY_LIMIT}")]
         )
     return number.quantize(_KOPECK, rounding=ROUND_HALF_UP)
 
@@ -65,12 +68,12 @@ def money(value: object, field: str) -> Decimal:
 def _fit(number: Decimal, scale: int, field: str, limit: Decimal) -> Decimal:
     if number >= limit:
         raise ValidationError(
-            [Problem("quantity.too_large", field, str(number), f"less than {limit}")]
+            [Problem(codes.Quantity.TOO_LARGE, field, str(number), f"less than {limit}")]
         )
     fitted = number.quantize(_step(scale))
     if fitted != number:
         raise ValidationError(
-            [Problem("quantity.too_fine", field, str(number), f"{scale} decimal places")]
+            [Problem(codes.Quantity.TOO_FINE, field, str(number), f"{scale} decimal places")]
         )
     return fitted
 

@@ -11,6 +11,7 @@ from typing import Generic, TypeVar
 
 from attrs import field, frozen
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 
 T = TypeVar("T")
@@ -21,7 +22,7 @@ MAX_LIMIT = 1000
 
 def _limit(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
-        raise ValidationError([Problem("value.invalid", "limit", value, f"1..{MAX_LIMIT}")])
+        raise ValidationError([Problem(codes.Value.INVALID, "limit", value, f"1..{MAX_LIMIT}")])
     return value
 
 
@@ -60,5 +61,5 @@ class Page(Generic[T]):
 def bad_cursor(cursor: object) -> ValidationError:
     """The error for a cursor this list did not hand out."""
     return ValidationError(
-        [Problem("value.invalid", "after", cursor, "a cursor from a previous page")]
+        [Problem(codes.Value.INVALID, "after", cursor, "a cursor from a previous page")]
     )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 
 
@@ -17,7 +18,7 @@ def zone(name: str, field: str = "time_zone") -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValidationError(
-            [Problem("value.invalid", field, name, "an IANA time zone such as Europe/Moscow")]
+            [Problem(codes.Value.INVALID, field, name, "an IANA time zone such as Europe/Moscow")]
         ) from None
 
 

@@ -8,6 +8,7 @@ from importlib import resources
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem
 
 #: Longer passwords are refused before hashing: a hash of megabytes is a denial of service.
@@ -27,17 +28,17 @@ class PasswordPolicy:
     def problems(self, password: str, login: str, field: str = "password") -> list[Problem]:
         found = []
         if len(password) < self.min_length:
-            found.append(Problem("password.too_short", field, None, str(self.min_length)))
+            found.append(Problem(codes.Password.TOO_SHORT, field, None, str(self.min_length)))
         if len(password) > MAX_PASSWORD_LENGTH:
-            found.append(Problem("password.too_long", field, None, str(MAX_PASSWORD_LENGTH)))
+            found.append(Problem(codes.Password.TOO_LONG, field, None, str(MAX_PASSWORD_LENGTH)))
         if self.require_letter and not any(char.isalpha() for char in password):
-            found.append(Problem("password.needs_letter", field))
+            found.append(Problem(codes.Password.NEEDS_LETTER, field))
         if self.require_digit and not any(char.isdigit() for char in password):
-            found.append(Problem("password.needs_digit", field))
+            found.append(Problem(codes.Password.NEEDS_DIGIT, field))
         if self.forbid_login and login and login.casefold() in password.casefold():
-            found.append(Problem("password.contains_login", field))
+            found.append(Problem(codes.Password.CONTAINS_LOGIN, field))
         if self.forbid_common and is_common(password):
-            found.append(Problem("password.common", field))
+            found.append(Problem(codes.Password.COMMON, field))
         return found
 
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import field, frozen
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 
 
@@ -40,15 +41,15 @@ class Principal:
         problems = []
         if Role.CLIENT in self.roles and len(self.roles) > 1:
             problems.append(
-                Problem("value.invalid", "roles", sorted(self.roles), "client_cabinet alone")
+                Problem(codes.Value.INVALID, "roles", sorted(self.roles), "client_cabinet alone")
             )
         if self.is_client and self.counterparty_id is None:
             problems.append(
-                Problem("value.invalid", "counterparty_id", None, "the client's counterparty")
+                Problem(codes.Value.INVALID, "counterparty_id", None, "the client's counterparty")
             )
         if not self.is_client and self.counterparty_id is not None:
             problems.append(
-                Problem("value.invalid", "counterparty_id", str(self.counterparty_id), "None")
+                Problem(codes.Value.INVALID, "counterparty_id", str(self.counterparty_id), "None")
             )
         if problems:
             raise ValidationError(problems)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import attrs
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, NAME_LENGTH, TEXT_LENGTH, text_problem
 from custody_core.domain.errors import Problem, ValidationError
 
@@ -173,11 +174,11 @@ class RegistryTemplate:
         """Everything wrong with the template itself, each naming its field path."""
         found: list[Problem] = []
         if not self.name.strip() or not re.fullmatch(r"[\w.-]{1,64}", self.name):
-            found.append(Problem("value.invalid", "name", self.name, "letters, digits, . _ -"))
+            found.append(Problem(codes.Value.INVALID, "name", self.name, "letters, digits, . _ -"))
         found.extend(_text("title", self.title, NAME_LENGTH))
         found.extend(_text("counterparty", self.counterparty, CODE_LENGTH))
         too_many = [
-            Problem("value.invalid", name, len(given), f"at most {len(FIELDS)}, one a field")
+            Problem(codes.Value.INVALID, name, len(given), f"at most {len(FIELDS)}, one a field")
             for name, given in (("columns", self.columns), ("defaults", self.defaults))
             if len(given) > len(FIELDS)
         ]
@@ -189,9 +190,9 @@ class RegistryTemplate:
         found.extend(_default_problems(self.defaults))
         mapped = seen | set(self.defaults)
         if "external_number" not in seen:
-            found.append(Problem("template.needs_field", "columns", "external_number"))
+            found.append(Problem(codes.Template.NEEDS_FIELD, "columns", "external_number"))
         if not mapped & {"sku", "description"}:
-            found.append(Problem("template.needs_field", "columns", "sku | description"))
+            found.append(Problem(codes.Template.NEEDS_FIELD, "columns", "sku | description"))
         found.extend(_row_problems(self.rows, uses_headers=any(c.header for c in self.columns)))
         return found
 
@@ -199,27 +200,29 @@ class RegistryTemplate:
 def _column_problems(column: ColumnMapping, where: str, seen: set[str]) -> list[Problem]:
     found = []
     if column.field not in FIELDS:
-        found.append(Problem("value.invalid", f"{where}.field", column.field, ", ".join(FIELDS)))
+        found.append(
+            Problem(codes.Value.INVALID, f"{where}.field", column.field, ", ".join(FIELDS))
+        )
     elif column.field in seen:
-        found.append(Problem("lines.repeated", f"{where}.field", column.field))
+        found.append(Problem(codes.Lines.REPEATED, f"{where}.field", column.field))
     seen.add(column.field)
     if (column.column is None) == (column.header is None or not column.header.strip()):
-        found.append(Problem("template.column_or_header", where, column.field))
+        found.append(Problem(codes.Template.COLUMN_OR_HEADER, where, column.field))
     if column.column is not None:
         try:
             column_index(column.column)
         except ValueError:
-            found.append(Problem("value.invalid", f"{where}.column", column.column, "A to XFD"))
+            found.append(Problem(codes.Value.INVALID, f"{where}.column", column.column, "A to XFD"))
     if column.decimal_separator not in ("auto", ",", "."):
         found.append(
-            Problem("value.invalid", f"{where}.decimal_separator", column.decimal_separator)
+            Problem(codes.Value.INVALID, f"{where}.decimal_separator", column.decimal_separator)
         )
     formats = column.formats
     if not 0 < len(formats) <= MAX_FORMATS or not all(
         isinstance(f, str) and "%" in f for f in formats
     ):
         expected = f"1 to {MAX_FORMATS} formats with %"
-        found.append(Problem("value.invalid", f"{where}.formats", len(formats), expected))
+        found.append(Problem(codes.Value.INVALID, f"{where}.formats", len(formats), expected))
     else:
         for text in formats:
             found.extend(_text(f"{where}.formats", text, CODE_LENGTH))
@@ -239,7 +242,7 @@ def _text(field: str, value: object, longest: int, *, multiline: bool = False) -
 
 def _default_problems(defaults: Mapping[str, Scalar]) -> list[Problem]:
     return [
-        Problem("value.invalid", f"defaults.{name}", name, ", ".join(FIELDS))
+        Problem(codes.Value.INVALID, f"defaults.{name}", name, ", ".join(FIELDS))
         for name in defaults
         if name not in FIELDS or name == "external_number"
     ] + [
@@ -254,7 +257,7 @@ def _row_problems(rows: RowSettings, *, uses_headers: bool) -> list[Problem]:
 
     def row_number(value: object, where: str) -> bool:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW:
-            found.append(Problem("value.invalid", where, value, f"a row from 1 to {MAX_ROW}"))
+            found.append(Problem(codes.Value.INVALID, where, value, f"a row from 1 to {MAX_ROW}"))
             return False
         return True
 
@@ -262,17 +265,17 @@ def _row_problems(rows: RowSettings, *, uses_headers: bool) -> list[Problem]:
     last, header = rows.last_row, rows.header_row
     last_valid = last is not None and row_number(last, "rows.last_row")
     if last_valid and first_valid and last < rows.first_row:  # type: ignore[operator]
-        found.append(Problem("value.invalid", "rows.last_row", last, "first_row or later"))
+        found.append(Problem(codes.Value.INVALID, "rows.last_row", last, "first_row or later"))
     header_valid = header is not None and row_number(header, "rows.header_row")
     if header_valid and first_valid and header >= rows.first_row:  # type: ignore[operator]
-        found.append(Problem("value.invalid", "rows.header_row", header, "before first_row"))
+        found.append(Problem(codes.Value.INVALID, "rows.header_row", header, "before first_row"))
     if uses_headers and rows.header_row is None:
-        found.append(Problem("template.needs_header_row", "rows.header_row"))
+        found.append(Problem(codes.Template.NEEDS_HEADER_ROW, "rows.header_row"))
     sheet = rows.sheet
     if not (isinstance(sheet, str) and sheet.strip()) and not (
         isinstance(sheet, int) and not isinstance(sheet, bool) and sheet >= 1
     ):
-        found.append(Problem("value.invalid", "rows.sheet", sheet, "a sheet name or position"))
+        found.append(Problem(codes.Value.INVALID, "rows.sheet", sheet, "a sheet name or position"))
     found.extend(_text("rows.sheet", sheet, NAME_LENGTH))
     return found
 
@@ -336,7 +339,7 @@ def template_from_data(data: object) -> RegistryTemplate:
     defaults = _table(body.get("defaults", {}), "defaults", None, problems)
     raw_columns = body.get("columns", [])
     if not isinstance(raw_columns, list):
-        problems.append(Problem("value.invalid", "columns", raw_columns, "a list of columns"))
+        problems.append(Problem(codes.Value.INVALID, "columns", raw_columns, "a list of columns"))
         raw_columns = []
     columns = []
     for index, raw in enumerate(raw_columns, 1):
@@ -358,7 +361,9 @@ def template_from_data(data: object) -> RegistryTemplate:
         if isinstance(value, str | int | float | bool):
             plain[name] = value
         else:
-            problems.append(Problem("value.invalid", f"defaults.{name}", value, "a plain value"))
+            problems.append(
+                Problem(codes.Value.INVALID, f"defaults.{name}", value, "a plain value")
+            )
     template = RegistryTemplate(
         name=_typed(body, "name", str, "", problems, ""),
         title=_typed(body, "title", str, "", problems, ""),
@@ -384,11 +389,13 @@ def _table(
     value: object, where: str, keys: frozenset[str] | None, problems: list[Problem]
 ) -> dict[str, object]:
     if not isinstance(value, Mapping):
-        problems.append(Problem("value.invalid", where, value, "a table of keys"))
+        problems.append(Problem(codes.Value.INVALID, where, value, "a table of keys"))
         return {}
     table = {str(key): item for key, item in value.items()}
     for key in sorted(table.keys() - keys if keys is not None else ()):
-        problems.append(Problem("value.invalid", f"{where}.{key}".lstrip("."), key, "a known key"))
+        problems.append(
+            Problem(codes.Value.INVALID, f"{where}.{key}".lstrip("."), key, "a known key")
+        )
     return table
 
 
@@ -406,6 +413,6 @@ def _typed(
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
         names = " or ".join(k.__name__ for k in kinds)
-        problems.append(Problem("value.invalid", f"{where}.{key}".lstrip("."), value, names))
+        problems.append(Problem(codes.Value.INVALID, f"{where}.{key}".lstrip("."), value, names))
         return fallback
     return value

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
 
@@ -94,7 +95,7 @@ def missing(requisites: Requisites | None, fields: Iterable[str], party: str) ->
     A form collects these for both parties and raises `RequisitesMissing` once.
     """
     return [
-        Problem("requisites.missing", f"{party}.{field}")
+        Problem(codes.Requisites.MISSING, f"{party}.{field}")
         for field in fields
         if not _filled(requisites, field)
     ]
@@ -154,7 +155,7 @@ def _check_digits(
         else value.isdigit()
     )
     if not shape_ok:
-        checks.add(Problem("requisites.malformed", field, value, expected))
+        checks.add(Problem(codes.Requisites.MALFORMED, field, value, expected))
     return shape_ok
 
 
@@ -171,7 +172,7 @@ def _check_inn(checks: Checks, inn: str | None, field: str) -> None:
             digits, _INN_12_SECOND
         )
     if not valid:
-        checks.add(Problem("requisites.checksum", field, inn, expected))
+        checks.add(Problem(codes.Requisites.CHECKSUM, field, inn, expected))
 
 
 def _check_digit(digits: list[int], weights: tuple[int, ...]) -> int:
@@ -185,5 +186,7 @@ def _check_account_key(checks: Checks, keyed: str, field: str) -> None:
     )
     if total % 10:
         checks.add(
-            Problem("requisites.checksum", field, keyed[3:], "an account whose key matches the BIK")
+            Problem(
+                codes.Requisites.CHECKSUM, field, keyed[3:], "an account whose key matches the BIK"
+            )
         )

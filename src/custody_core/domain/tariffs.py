@@ -17,6 +17,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.storage_days import Lot
@@ -106,14 +107,14 @@ def checked_tariff(tariff: Tariff) -> Tariff:
             charge = Charge(rate.charge)
         except ValueError:
             allowed = ", ".join(member.value for member in Charge)
-            checks.add(Problem("value.invalid", f"{field}.charge", rate.charge, allowed))
+            checks.add(Problem(codes.Value.INVALID, f"{field}.charge", rate.charge, allowed))
             continue
         zone = checks.optional_text(rate.zone, f"{field}.zone", 64)
         if (charge is Charge.DELIVERY_ZONE) != (zone is not None):
-            checks.add(Problem("tariff.zone", f"{field}.zone", rate.zone))
+            checks.add(Problem(codes.Tariff.ZONE, f"{field}.zone", rate.zone))
         elif zone is not None:
             if zone in zones:
-                checks.add(Problem("tariff.repeated", f"{field}.zone", zone))
+                checks.add(Problem(codes.Tariff.REPEATED, f"{field}.zone", zone))
             zones.add(zone)
         per_place = None
         if charge is Charge.STORAGE_PLACE_DAY:
@@ -131,7 +132,7 @@ def checked_tariff(tariff: Tariff) -> Tariff:
     priced = Counter(rate.charge for rate in rates if rate.charge not in _REPEATABLE)
     for charge, times in priced.items():
         if times > 1:
-            checks.add(Problem("tariff.repeated", "rates", charge.value))
+            checks.add(Problem(codes.Tariff.REPEATED, "rates", charge.value))
     checks.done()
     return Tariff(tariff.account_id, tariff.counterparty_id, tuple(rates), tariff.vat)
 
@@ -179,7 +180,7 @@ def delivery_charges(tariff: Tariff, deliveries: Iterable[Delivery]) -> list[Cha
         if zone_rate is None:
             known = ", ".join(sorted(str(zone) for zone in zones))
             problems.append(
-                Problem("tariff.zone_unknown", f"orders[{number}].zone", delivery.zone, known)
+                Problem(codes.Tariff.ZONE_UNKNOWN, f"orders[{number}].zone", delivery.zone, known)
             )
         else:
             counted[zone_rate] = counted.get(zone_rate, Decimal(0)) + 1

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from attrs import evolve, field, frozen
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.principal import Role
 
@@ -22,7 +23,7 @@ def role_problems(roles: Iterable[Role], field_name: str = "roles") -> list[Prob
     if Role.CLIENT in held and len(held) > 1:
         return [
             Problem(
-                "roles.client_exclusive",
+                codes.Roles.CLIENT_EXCLUSIVE,
                 field_name,
                 sorted(role.value for role in held),
                 "client_cabinet alone",

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 
 _KOPECK = Decimal("0.01")
@@ -44,10 +45,10 @@ class Vat:
             checked_mode = VatMode(str(mode))
         except ValueError:
             allowed = ", ".join(member.value for member in VatMode)
-            problems.append(Problem("value.invalid", f"{field}.mode", mode, allowed))
+            problems.append(Problem(codes.Value.INVALID, f"{field}.mode", mode, allowed))
         if isinstance(rate, bool) or rate not in VAT_RATES:
             allowed = ", ".join(map(str, VAT_RATES))
-            problems.append(Problem("value.invalid", f"{field}.rate", rate, allowed))
+            problems.append(Problem(codes.Value.INVALID, f"{field}.rate", rate, allowed))
         if problems:
             raise ValidationError(problems)
         assert isinstance(rate, int)

@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Self
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, MAX_LIST_LENGTH, Checks, reference, whole_number
 from custody_core.domain.errors import NotFound, Problem, ValidationError, invalid
 from custody_core.domain.parties import Account, zone
@@ -50,7 +51,7 @@ class Application:
         checks.done()
         with self.storage.unit_of_work() as uow:
             if uow.accounts.by_code(code) is not None:
-                raise ValidationError([Problem("reference.duplicate", "code", code)])
+                raise ValidationError([Problem(codes.Reference.DUPLICATE, "code", code)])
             account = Account(self._new_id(), code, name, time_zone)
             uow.accounts.add(account)
             uow.commit()
@@ -82,7 +83,9 @@ class Application:
 
     def _context(self, principal: Principal) -> Context:
         if not isinstance(principal, Principal):
-            raise invalid("value.wrong_type", "principal", type(principal).__name__, "Principal")
+            raise invalid(
+                codes.Value.WRONG_TYPE, "principal", type(principal).__name__, "Principal"
+            )
         return Context(
             self.storage,
             self.clock,

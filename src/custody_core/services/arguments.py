@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from custody_core.domain import codes
 from custody_core.domain.checks import MAX_LIST_LENGTH, storable
 from custody_core.domain.errors import Problem, ValidationError
 
@@ -92,7 +93,7 @@ def _options(hint: Any) -> Check:
 
     def check(value: Any, name: str) -> list[Problem]:
         if name not in known:
-            return [Problem("value.unknown_option", name, expected=", ".join(sorted(known)))]
+            return [Problem(codes.Value.UNKNOWN_OPTION, name, expected=", ".join(sorted(known)))]
         return known[name](value, name)
 
     return check
@@ -109,11 +110,11 @@ def _compile(hint: Any, nested: bool = True) -> Check:
 
     def check(value: Any, field: str) -> list[Problem]:
         if not accepts(value):
-            return [Problem("value.wrong_type", field, type(value).__name__, shown)]
+            return [Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, shown)]
         if isinstance(value, str | PurePath):
             # NUL and half surrogates, which no database stores, are control characters
             # every field refuses: refused here before any lookup, whatever the field.
-            return [] if storable(str(value)) else [Problem("text.control_characters", field)]
+            return [] if storable(str(value)) else [Problem(codes.Text.CONTROL_CHARACTERS, field)]
         fields = _draft_fields(type(value))
         if fields is not None:
             prefix = f"{field}." if nested else ""
@@ -135,7 +136,7 @@ def _element_problems(value: Any, field: str, elements: tuple[Check, ...]) -> li
     refusing one longer than the list limit."""
     limit = _LIST_LIMIT.get()
     if isinstance(value, Sized) and len(value) > limit:
-        return [Problem("list.too_long", field, len(value), str(limit))]
+        return [Problem(codes.List.TOO_LONG, field, len(value), str(limit))]
     if len(elements) == 2:
         check_key, check_value = elements
         for key, item in value.items():

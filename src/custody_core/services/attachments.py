@@ -6,6 +6,7 @@ import hashlib
 import re
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.attachments import MAX_ATTACHMENT_BYTES, Attachment
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import NotFound, PermissionDenied, Problem
@@ -27,10 +28,10 @@ def attach_file(
     name = checks.text(name, "name", NAME_LENGTH)
     media_type = checks.text(media_type, "media_type", 100)
     if media_type and not _MEDIA_TYPE.match(media_type):
-        checks.add(Problem("value.invalid", "media_type", media_type, "type/subtype"))
+        checks.add(Problem(codes.Value.INVALID, "media_type", media_type, "type/subtype"))
     if len(content) > MAX_ATTACHMENT_BYTES:
         checks.add(
-            Problem("attachment.too_large", "content", len(content), str(MAX_ATTACHMENT_BYTES))
+            Problem(codes.Attachment.TOO_LARGE, "content", len(content), str(MAX_ATTACHMENT_BYTES))
         )
     checks.done()
     data = bytes(content)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.audit import MAX_TEXT, AuditEntry, AuditQuery, Outcome
 from custody_core.domain.checks import CODE_LENGTH, optional_reference
 from custody_core.domain.errors import CustodyError, Problem, ValidationError
@@ -30,13 +31,13 @@ def list_audit(
     problems = []
     for name, instant in (("since", since), ("until", until)):
         if instant is not None and (not isinstance(instant, datetime) or instant.tzinfo is None):
-            problems.append(Problem("value.invalid", name, str(instant), "an aware datetime"))
+            problems.append(Problem(codes.Value.INVALID, name, str(instant), "an aware datetime"))
     wanted_outcome = None
     if outcome is not None:
         try:
             wanted_outcome = Outcome(outcome)
         except ValueError:
-            problems.append(Problem("value.invalid", "outcome", outcome, "done or denied"))
+            problems.append(Problem(codes.Value.INVALID, "outcome", outcome, "done or denied"))
     if problems:
         raise ValidationError(problems)
     actor = optional_reference(actor, "actor", MAX_TEXT)

@@ -22,9 +22,11 @@ from uuid import UUID
 
 from attrs import evolve, frozen
 
+from custody_core.domain import codes
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.checks import Checks, reference
+from custody_core.domain.codes import Code
 from custody_core.domain.errors import (
     InvalidCredentials,
     LoginLocked,
@@ -147,7 +149,7 @@ def _reserve(gate: Gate, account_id: UUID, found: _Found) -> None:
         if not after.locked_at(now):
             return None
         if not before.locked_at(now):
-            uow.audit.append(_denial(gate, account_id, found.actor, "auth.locked"))
+            uow.audit.append(_denial(gate, account_id, found.actor, codes.Auth.LOCKED))
         return after.locked_until
 
     until = _bookkept(lambda: _committed(gate, reserve))
@@ -193,8 +195,9 @@ def _fail(gate: Gate, account_id: UUID, found: _Found, failure: PluginError | No
         before, after = uow.logins.change(
             account_id, found.counter, lambda a: a.failed(found.policy, now)
         )
+        detail: Code
         if after.locked_at(now) and not before.locked_at(now):
-            detail = "auth.locked"
+            detail = codes.Auth.LOCKED
         else:
             detail = InvalidCredentials.code if failure is None else failure.code
         uow.audit.append(_denial(gate, account_id, found.actor, detail))

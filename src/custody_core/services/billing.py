@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import frozen
 
+from custody_core.domain import codes
 from custody_core.domain.checks import bounded
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.requisites import Requisites, checked_requisites
@@ -49,7 +50,7 @@ def set_tariff(
     """Store the account's default tariff, or with `counterparty_code` a counterparty's own."""
     authorize(ctx.principal, Action.MANAGE_BILLING)
     if not isinstance(vat, Vat):
-        raise ValidationError([Problem("value.invalid", "vat", vat, "a Vat")])
+        raise ValidationError([Problem(codes.Value.INVALID, "vat", vat, "a Vat")])
     checked_vat = Vat.checked(vat.mode, vat.rate)
     listed = bounded(rates, "rates", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:

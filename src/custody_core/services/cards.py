@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.cards import CardDraft, ConnectionCard
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
@@ -30,16 +31,16 @@ def create_card(ctx: Context, draft: CardDraft) -> ConnectionCard:
         contract = draft_contract(contracts, draft.contract, checks)
         user = existing_user(ctx, uow, draft.user, "user")
         if not user.is_client:
-            checks.add(Problem("card.not_client", "user", user.login))
+            checks.add(Problem(codes.Card.NOT_CLIENT, "user", user.login))
         if uow.cards.by_user(ctx.account_id, user.id) is not None:
-            checks.add(Problem("reference.duplicate", "user", user.login))
+            checks.add(Problem(codes.Reference.DUPLICATE, "user", user.login))
         login = typed_login
         if login is None and counterparty.phone is not None:
             login = contacts.canonical_login(counterparty.phone)
         if login is None:
-            checks.add(Problem("card.no_login", "login"))
+            checks.add(Problem(codes.Card.NO_LOGIN, "login"))
         elif login and _taken_by_another(ctx, uow, login, user.id):
-            checks.add(Problem("reference.duplicate", "login", login))
+            checks.add(Problem(codes.Reference.DUPLICATE, "login", login))
         checks.done()
         assert contract is not None
         assert login is not None

@@ -7,6 +7,7 @@ from datetime import date
 
 from attrs import evolve
 
+from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, Checks
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.items import Item
@@ -20,7 +21,7 @@ _INN = re.compile(r"^(\d{10}|\d{12})$")
 
 
 def _duplicate(field: str, value: str) -> ValidationError:
-    return ValidationError([Problem("reference.duplicate", field, value)])
+    return ValidationError([Problem(codes.Reference.DUPLICATE, field, value)])
 
 
 def add_counterparty(
@@ -34,7 +35,7 @@ def add_counterparty(
     phone = contacts.phone(checks, phone, "phone")
     inn = checks.optional_text(inn, "inn", 12)
     if inn and not _INN.match(inn):
-        checks.add(Problem("value.invalid", "inn", inn, "10 or 12 digits"))
+        checks.add(Problem(codes.Value.INVALID, "inn", inn, "10 or 12 digits"))
     checks.done()
     with ctx.storage.unit_of_work() as uow:
         if uow.counterparties.by_code(ctx.account_id, code) is not None:
@@ -110,7 +111,7 @@ def add_item(
     name = checks.text(name, "name")
     value = checks.money(declared_value, "declared_value")
     if not isinstance(unit, UnitOfMeasure):
-        checks.add(Problem("value.invalid", "unit", unit, "a UnitOfMeasure"))
+        checks.add(Problem(codes.Value.INVALID, "unit", unit, "a UnitOfMeasure"))
     checks.done()
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)

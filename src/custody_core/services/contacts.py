@@ -16,6 +16,7 @@ import email_validator
 import phonenumbers
 from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
 
+from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
 from custody_core.domain.logins import LOGIN_LENGTH, login_key, login_problems
@@ -133,7 +134,7 @@ def login(checks: Checks, value: object, field: str = "login") -> str:
     long, invisible characters, letters of several scripts). Cheap whatever `value` is:
     its length is checked before anything else looks at it."""
     if not isinstance(value, str):
-        checks.add(Problem("value.wrong_type", field, type(value).__name__, "str"))
+        checks.add(Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, "str"))
         return ""
     text = checks.text(value, field, LOGIN_LENGTH)
     if not text:
@@ -151,7 +152,7 @@ def phone(checks: Checks, value: object, field: str) -> str | None:
         return None
     normal = normal_phone(text)
     if normal is None:
-        checks.add(Problem("phone.invalid", field, text, "a number such as +7 912 345-67-89"))
+        checks.add(Problem(codes.Phone.INVALID, field, text, "a number such as +7 912 345-67-89"))
     return normal
 
 
@@ -163,5 +164,5 @@ def email(checks: Checks, value: object, field: str) -> str | None:
     try:
         return email_validator.validate_email(text, check_deliverability=False).normalized
     except email_validator.EmailNotValidError as error:
-        checks.add(Problem("email.invalid", field, text, str(error)))
+        checks.add(Problem(codes.Email.INVALID, field, text, str(error)))
         return None

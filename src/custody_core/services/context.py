@@ -8,6 +8,7 @@ from uuid import UUID
 
 from attrs import field, frozen
 
+from custody_core.domain import codes
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.checks import MAX_LIST_LENGTH, optional_day, reference
 from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, ValidationError
@@ -75,7 +76,7 @@ class Context:
 
     def reader(self, name: str | None, suffix: str) -> SpreadsheetReader:
         if self.readers is None:
-            raise SpreadsheetError("reader.unknown", reader=name, installed="none", hint="")
+            raise SpreadsheetError(codes.Reader.UNKNOWN, reader=name, installed="none", hint="")
         return self.readers(name, suffix)
 
     def account(self, uow: UnitOfWork) -> Account:
@@ -93,7 +94,7 @@ class Context:
             assert self.principal.counterparty_id is not None
             found = uow.counterparties.get(self.account_id, self.principal.counterparty_id)
         elif code is None:
-            raise ValidationError([Problem("text.blank", "counterparty")])
+            raise ValidationError([Problem(codes.Text.BLANK, "counterparty")])
         else:
             found = uow.counterparties.by_code(self.account_id, reference(code, "counterparty"))
         require_visible(self.principal, None if found is None else found.id, "counterparty", code)
@@ -120,7 +121,7 @@ def document_query(
     """Filters of a document list; a client's list is always confined to its own counterparty.
     `reversed` keeps the documents that were (True) or were not (False) reversed."""
     if reversed is not None and not isinstance(reversed, bool):
-        raise ValidationError([Problem("value.invalid", "reversed", reversed, "True or False")])
+        raise ValidationError([Problem(codes.Value.INVALID, "reversed", reversed, "True or False")])
     counterparty = None
     if counterparty_code is not None or ctx.principal.is_client:
         counterparty = ctx.counterparty(uow, counterparty_code)

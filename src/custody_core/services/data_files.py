@@ -12,6 +12,7 @@ import cattrs
 from cattrs.v import format_exception
 
 from custody_core.converter import make_converter
+from custody_core.domain import codes
 from custody_core.domain.errors import CustodyError, Problem, ValidationError
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ def read_data_file(path: Path | str) -> object:
         text = source.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ValidationError(
-            [Problem("value.invalid", where, str(error), "a UTF-8 file")]
+            [Problem(codes.Value.INVALID, where, str(error), "a UTF-8 file")]
         ) from None
     try:
         if source.suffix.lower() == ".json":
@@ -37,9 +38,9 @@ def read_data_file(path: Path | str) -> object:
             return tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as error:
         raise ValidationError(
-            [Problem("value.invalid", where, str(error), "TOML or JSON")]
+            [Problem(codes.Value.INVALID, where, str(error), "TOML or JSON")]
         ) from None
-    raise ValidationError([Problem("value.invalid", where, source.suffix, ".toml or .json")])
+    raise ValidationError([Problem(codes.Value.INVALID, where, source.suffix, ".toml or .json")])
 
 
 def structure(data: object, kind: type[T], field: str) -> T:
@@ -53,7 +54,9 @@ def structure(data: object, kind: type[T], field: str) -> T:
             else []
         )
         problems = [_problem(message, field) for message in messages]
-        raise ValidationError(problems or [Problem("value.invalid", field, str(error))]) from None
+        raise ValidationError(
+            problems or [Problem(codes.Value.INVALID, field, str(error))]
+        ) from None
 
 
 def _reason(error: BaseException, kind: type | None) -> str:
@@ -66,6 +69,6 @@ def _reason(error: BaseException, kind: type | None) -> str:
 def _problem(message: str, field: str) -> Problem:
     found = _PLACE.match(message)
     if found is None:
-        return Problem("data.invalid", field, expected=message)
+        return Problem(codes.Data.INVALID, field, expected=message)
     path = found["path"].replace("[", ".[").strip(".").replace(".[", "[")
-    return Problem("data.invalid", f"{field}.{path}" if path else field, expected=found["what"])
+    return Problem(codes.Data.INVALID, f"{field}.{path}" if path else field, expected=found["what"])

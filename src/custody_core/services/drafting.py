@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, Checks, is_reference, text_problem
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
@@ -29,7 +30,7 @@ def draft_counterparty(
         return None
     found = uow.counterparties.by_code(ctx.account_id, key)
     if found is None or not may_see(ctx.principal, found.id):
-        checks.add(Problem("reference.unknown", "counterparty", code))
+        checks.add(Problem(codes.Reference.UNKNOWN, "counterparty", code))
         refuse_lookup(ctx.principal, None if found is None else found.id)
         return None
     return found
@@ -43,7 +44,7 @@ def draft_warehouse(ctx: Context, uow: UnitOfWork, checks: Checks, code: str) ->
         return None
     found = None if key is None else uow.warehouses.by_code(ctx.account_id, key)
     if found is None:
-        checks.add(Problem("reference.unknown", "warehouse", code))
+        checks.add(Problem(codes.Reference.UNKNOWN, "warehouse", code))
     return found
 
 
@@ -91,7 +92,7 @@ def draft_contract(
     if number is None:
         main = next((contract for contract in contracts if contract.is_main), None)
         if main is None:
-            checks.add(Problem("contract.no_main", "contract"))
+            checks.add(Problem(codes.Contract.NO_MAIN, "contract"))
         return main
     problem = text_problem(number, "contract", CODE_LENGTH) if isinstance(number, str) else None
     if problem is not None:
@@ -99,5 +100,5 @@ def draft_contract(
         return None
     found = next((contract for contract in contracts if contract.number == number), None)
     if found is None:
-        checks.add(Problem("reference.unknown", "contract", number))
+        checks.add(Problem(codes.Reference.UNKNOWN, "contract", number))
     return found

@@ -22,6 +22,7 @@ from uuid import UUID
 
 from attrs import evolve
 
+from custody_core.domain import codes
 from custody_core.domain.checks import bounded, whole_number
 from custody_core.domain.errors import (
     DocumentReversed,
@@ -124,12 +125,12 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
     one counterparty, priced by its tariff."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     if kind not in (FormKind.ACT, FormKind.INVOICE):
-        raise ValidationError([Problem("value.invalid", "kind", kind, "act or invoice")])
+        raise ValidationError([Problem(codes.Value.INVALID, "kind", kind, "act or invoice")])
     if isinstance(shipment_numbers, int):
         shipment_numbers = [shipment_numbers]
     if isinstance(shipment_numbers, str) or not shipment_numbers:
         raise ValidationError(
-            [Problem("value.invalid", "shipments", shipment_numbers, "shipment numbers")]
+            [Problem(codes.Value.INVALID, "shipments", shipment_numbers, "shipment numbers")]
         )
     listed = bounded(shipment_numbers, "shipments", ctx.max_list_length)
     wanted = dict.fromkeys(whole_number(n, "shipments") for n in listed)  # each once
@@ -139,11 +140,11 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
         counterparty = _counterparty(ctx, uow, shipments[0].counterparty_id)
         tariff = _tariff(ctx, uow, counterparty.id)
         if tariff is None:
-            raise ValidationError([Problem("tariff.missing", "tariff", counterparty.code)])
+            raise ValidationError([Problem(codes.Tariff.MISSING, "tariff", counterparty.code)])
         deliveries = [_delivery(ctx, uow, shipment) for shipment in shipments]
         charged = delivery_charges(tariff, deliveries)
         if not charged:
-            raise ValidationError([Problem("form.no_services", "tariff", counterparty.code)])
+            raise ValidationError([Problem(codes.Form.NO_SERVICES, "tariff", counterparty.code)])
         on = max(shipment.date for shipment in shipments)
         ids = ",".join(sorted(str(shipment.id) for shipment in shipments))
         issue = _Issue(ctx, uow, kind, f"shipments:{ids}", on.year)
@@ -167,7 +168,7 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
 def render(ctx: Context, form: Form, format_name: str) -> Rendered:
     """The file of `form` in `format_name` ("xlsx", "html", "pdf", or a plugin's)."""
     if ctx.renderers is None:
-        raise RenderError("form.format_unknown", format=format_name, installed="none")
+        raise RenderError(codes.Form.FORMAT_UNKNOWN, format=format_name, installed="none")
     renderer = ctx.renderers(format_name)
     if form.header.kind not in renderer.kinds:
         raise RenderError(format=format_name, kind=form.header.kind.value)
@@ -265,7 +266,7 @@ def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:
     if len(owners) > 1:
         numbers = [shipment.number for shipment in shipments]
         raise ValidationError(
-            [Problem("value.invalid", "shipments", numbers, "shipments of one counterparty")]
+            [Problem(codes.Value.INVALID, "shipments", numbers, "shipments of one counterparty")]
         )
     return sorted(shipments, key=_number)
 

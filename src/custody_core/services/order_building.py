@@ -16,7 +16,7 @@ from uuid import UUID
 import attrs
 from attrs import frozen
 
-from custody_core.domain import numbers
+from custody_core.domain import codes, numbers
 from custody_core.domain.checks import (
     CODE_LENGTH,
     TEXT_LENGTH,
@@ -127,7 +127,7 @@ def _cargo_lines(checks: Checks, draft: OrderDraft) -> tuple[Cargo, ...]:
         _cargo(checks, line, f"cargo[{index}]") for index, line in enumerate(draft.cargo, 1)
     )
     if not draft.lines and not draft.cargo:
-        checks.add(Problem("lines.empty", "lines"))
+        checks.add(Problem(codes.Lines.EMPTY, "lines"))
     return cargo
 
 
@@ -185,7 +185,7 @@ class OrderBuilder:
                 self.warehouses_by_id[found.id] = found
         found = self._warehouses[key]
         if found is None:
-            checks.add(Problem("reference.unknown", "warehouse", code))
+            checks.add(Problem(codes.Reference.UNKNOWN, "warehouse", code))
         return found
 
     def build(self, checks: Checks, draft: OrderDraft) -> DeliveryOrder | None:
@@ -214,7 +214,7 @@ class OrderBuilder:
         if external is not None and external not in self._free_numbers:
             self.look_up_external_numbers([external])
             if external not in self._free_numbers:
-                checks.add(Problem("reference.duplicate", "external_number", external))
+                checks.add(Problem(codes.Reference.DUPLICATE, "external_number", external))
         if len(checks.problems) > before or warehouse is None:
             return None
         self._free_numbers.discard(external)
@@ -248,12 +248,12 @@ def _cargo(checks: Checks, draft: CargoDraft, field: str) -> Cargo:
     )
     places = draft.places
     if isinstance(places, bool) or not isinstance(places, int) or not 1 <= places <= 10**6:
-        checks.add(Problem("value.invalid", f"{field}.places", places, "a whole number from 1"))
+        checks.add(Problem(codes.Value.INVALID, f"{field}.places", places, "a whole number from 1"))
         places = 1
     weight = _optional(checks, _weight, draft.weight, f"{field}.weight")
     value = _optional(checks, numbers.money, draft.declared_value, f"{field}.declared_value")
     if not isinstance(draft.fragile, bool):
-        checks.add(Problem("value.invalid", f"{field}.fragile", draft.fragile, "True or False"))
+        checks.add(Problem(codes.Value.INVALID, f"{field}.fragile", draft.fragile, "True or False"))
     return Cargo(description, places, weight, value, draft.fragile is True)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.checks import (
     CODE_LENGTH,
     Checks,
@@ -86,7 +87,7 @@ def edit_order_lines(
     """Replace the cargo of an order; an order holding reserve reserves or releases the change."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     if isinstance(lines, str) or not isinstance(lines, Sequence):
-        raise ValidationError([Problem("value.invalid", "lines", lines, "a list of lines")])
+        raise ValidationError([Problem(codes.Value.INVALID, "lines", lines, "a list of lines")])
     checks = Checks()
     with ctx.storage.unit_of_work() as uow:
         oversize = uow.settings.get(ctx.account_id).order_limits.problems(len(lines))
@@ -97,7 +98,7 @@ def edit_order_lines(
         assert counterparty is not None
         resolved = draft_lines(ctx, uow, checks, counterparty, lines)
         if not lines:
-            checks.add(Problem("lines.empty", "lines"))
+            checks.add(Problem(codes.Lines.EMPTY, "lines"))
         checks.done()
         changed = apply_change(ctx, uow, order, OrderChange.EDIT_LINES, lines=resolved)
         _commit(ctx, uow, OrderChange.EDIT_LINES, changed)
@@ -119,7 +120,7 @@ def deliver_order(
     authorize(ctx.principal, Action.DELIVER_ORDERS)
     if refused is not None and not isinstance(refused, Mapping):
         expected = "a mapping of SKU to refused quantity"
-        raise ValidationError([Problem("value.invalid", "refused", refused, expected)])
+        raise ValidationError([Problem(codes.Value.INVALID, "refused", refused, expected)])
     bounded(refused or {}, "refused", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:
         order = _current_order(ctx, uow, number, expected_version)
@@ -175,11 +176,11 @@ def fail_order(
     failure = FAILURE_REASONS.get(reference(reason, "reason"))
     if failure is None:
         raise ValidationError(
-            [Problem("reference.unknown", "reason", reason, ", ".join(FAILURE_REASONS))]
+            [Problem(codes.Reference.UNKNOWN, "reason", reason, ", ".join(FAILURE_REASONS))]
         )
     if keep_reserve is not None and not isinstance(keep_reserve, bool):
         raise ValidationError(
-            [Problem("value.invalid", "keep_reserve", keep_reserve, "True or False")]
+            [Problem(codes.Value.INVALID, "keep_reserve", keep_reserve, "True or False")]
         )
     keeps = failure.keeps_reserve if keep_reserve is None else keep_reserve
     change = OrderChange.FAIL_KEEPING_RESERVE if keeps else OrderChange.FAIL_RELEASING_RESERVE
@@ -303,11 +304,13 @@ def _handed_over(
         field = f"refused[{sku}]"
         item = items.get(sku)
         if item is None or item.id not in ordered:
-            checks.add(Problem("reference.unknown", field, sku, "a SKU of the order"))
+            checks.add(Problem(codes.Reference.UNKNOWN, field, sku, "a SKU of the order"))
             continue
         quantity = checks.quantity(value, item.unit.scale, field)
         if quantity > ordered[item.id]:
-            checks.add(Problem("quantity.too_large", field, value, f"at most {ordered[item.id]}"))
+            checks.add(
+                Problem(codes.Quantity.TOO_LARGE, field, value, f"at most {ordered[item.id]}")
+            )
         taken_back[item.id] = quantity
     rest = (
         Line(line.item_id, line.quantity - taken_back.get(line.item_id, ZERO))
@@ -315,6 +318,6 @@ def _handed_over(
     )
     handed_over = tuple(line for line in rest if line.quantity > 0)
     if not handed_over and not checks.problems:
-        checks.add(Problem("delivery.nothing_handed_over", "refused"))
+        checks.add(Problem(codes.Delivery.NOTHING_HANDED_OVER, "refused"))
     checks.done()
     return handed_over

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TypeVar
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import PluginError, Problem
 from custody_core.domain.text import code_point, hidden_character
@@ -37,7 +38,7 @@ def asked(provider: IdentityProvider, question: Callable[[], T]) -> T:
         return question()
     except Exception as error:  # a plugin fails in any number of ways
         failed = type(error).__name__
-    raise PluginError("auth.provider_failed", plugin=provider.name, error=failed)
+    raise PluginError(codes.Auth.PROVIDER_FAILED, plugin=provider.name, error=failed)
 
 
 def subject_counter(provider: IdentityProvider, login: str) -> str | None:
@@ -52,7 +53,7 @@ def subject_counter(provider: IdentityProvider, login: str) -> str | None:
 def vouched(provider: IdentityProvider, login: str, password: str) -> ExternalIdentity | None:
     identity = asked(provider, lambda: provider.authenticate(login, password))
     if identity is not None and not isinstance(identity, ExternalIdentity):
-        raise _unusable(provider, [Problem("value.invalid", "identity")])
+        raise _unusable(provider, [Problem(codes.Value.INVALID, "identity")])
     return identity
 
 
@@ -79,7 +80,7 @@ def provisioned(
     first_name = _shown(checks, identity.first_name, "first_name")
     middle_name = _shown(checks, identity.middle_name, "middle_name")
     if login and login_taken(uow, account_id, login):
-        checks.add(Problem("reference.duplicate", "login", login))
+        checks.add(Problem(codes.Reference.DUPLICATE, "login", login))
     if checks.problems:
         raise _unusable(provider, checks.problems)
     lenient = Checks()
@@ -102,7 +103,7 @@ def _external_id(provider: IdentityProvider, subject: object) -> str:
     text = checks.text(subject, "subject", SUBJECT_LENGTH)
     hidden = hidden_character(text)
     if hidden is not None:
-        checks.add(Problem("text.hidden_characters", "subject", code_point(hidden)))
+        checks.add(Problem(codes.Text.HIDDEN_CHARACTERS, "subject", code_point(hidden)))
     if checks.problems:
         raise _unusable(provider, checks.problems)
     return f"{provider.name}:{text}"
@@ -113,10 +114,10 @@ def _shown(checks: Checks, value: object, field: str) -> str | None:
     text = checks.optional_text(value, field)
     hidden = None if text is None else hidden_character(text)
     if hidden is not None:
-        checks.add(Problem("text.hidden_characters", field, code_point(hidden)))
+        checks.add(Problem(codes.Text.HIDDEN_CHARACTERS, field, code_point(hidden)))
     return text
 
 
 def _unusable(provider: IdentityProvider, problems: list[Problem]) -> PluginError:
     fields = ", ".join(dict.fromkeys(problem.field for problem in problems))
-    return PluginError("auth.provider_identity_invalid", plugin=provider.name, fields=fields)
+    return PluginError(codes.Auth.PROVIDER_IDENTITY_INVALID, plugin=provider.name, fields=fields)

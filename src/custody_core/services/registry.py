@@ -32,7 +32,7 @@ from typing import Self, TypedDict
 
 from attrs import evolve, frozen
 
-from custody_core.domain import cells
+from custody_core.domain import cells, codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import (
     Problem,
@@ -136,7 +136,7 @@ def import_registry(
     """
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     if isinstance(max_problems, bool) or not isinstance(max_problems, int) or max_problems < 1:
-        raise invalid("value.invalid", "max_problems", max_problems, "a whole number from 1")
+        raise invalid(codes.Value.INVALID, "max_problems", max_problems, "a whole number from 1")
     source = Path(path)
     limits = limits or ReadLimits()
     spreadsheet = ctx.reader(reader, source.suffix.lower())
@@ -238,7 +238,7 @@ def _file_hash(source: Path, limits: ReadLimits) -> str:
         size = source.stat().st_size
         if size > limits.max_file_bytes:
             raise SpreadsheetError(
-                "file.too_large",
+                codes.File.TOO_LARGE,
                 file=source.name,
                 size=size,
                 limit=limits.max_file_bytes,
@@ -250,7 +250,7 @@ def _file_hash(source: Path, limits: ReadLimits) -> str:
                 digest.update(block)
     except OSError as error:
         raise SpreadsheetError(
-            "file.unreadable", file=source.name, reason=error.strerror or str(error)
+            codes.File.UNREADABLE, file=source.name, reason=error.strerror or str(error)
         ) from None
     return digest.hexdigest()
 
@@ -270,7 +270,7 @@ def _default_warehouse(
     if len(warehouses) == 1:
         return warehouses[0].code
     if layout.mapping("warehouse") is None:
-        raise ValidationError([Problem("registry.warehouse_required", "warehouse")])
+        raise ValidationError([Problem(codes.Registry.WAREHOUSE_REQUIRED, "warehouse")])
     return None
 
 
@@ -472,7 +472,7 @@ class _Run:
             self._flush()
         if self._rows == 0:
             last = "" if settings.last_row is None else str(settings.last_row)
-            self._problem(Problem("registry.empty", "rows", f"{settings.first_row}:{last}"))
+            self._problem(Problem(codes.Registry.EMPTY, "rows", f"{settings.first_row}:{last}"))
         if progress is not None:
             progress(self._rows, total if total is None else max(total, self._rows))
 
@@ -492,7 +492,10 @@ class _Run:
                         row = self.layout.rows.header_row
                         problems.append(
                             Problem(
-                                "registry.header_missing", mapping.field, mapping.header, row=row
+                                codes.Registry.HEADER_MISSING,
+                                mapping.field,
+                                mapping.header,
+                                row=row,
                             )
                         )
                     continue
@@ -545,7 +548,7 @@ class _Run:
             if first is not None:
                 self._problem(
                     Problem(
-                        "registry.number_repeated",
+                        codes.Registry.NUMBER_REPEATED,
                         "external_number",
                         external,
                         f"row {first}",
@@ -578,9 +581,11 @@ class _Run:
         if value is None or value == first or field in group.faulty:
             return None
         if first is None:
-            return Problem("registry.order_field_unset", field, _shown(value), str(group.first_row))
+            return Problem(
+                codes.Registry.ORDER_FIELD_UNSET, field, _shown(value), str(group.first_row)
+            )
         expected = f"{_shown(first)} (row {group.first_row})"
-        return Problem("registry.order_field_differs", field, _shown(value), expected)
+        return Problem(codes.Registry.ORDER_FIELD_DIFFERS, field, _shown(value), expected)
 
     def _line(
         self, group: _Group, row: tuple[Cell, ...], number: int, problems: list[Problem]
@@ -611,7 +616,7 @@ class _Run:
                 )
         elif not {"sku", "description"} & {problem.field for problem in problems}:
             # (a required SKU or description left empty already says why there is none)
-            problems.append(Problem("registry.no_cargo", "sku", row=number))
+            problems.append(Problem(codes.Registry.NO_CARGO, "sku", row=number))
 
     def _room(self, group: _Group, field: str, number: int) -> bool:
         """Whether the order has room for one more line (`field` "lines") or cargo entry
@@ -627,7 +632,7 @@ class _Run:
             return True
         if not group.oversize:
             group.oversize = True
-            problem = Problem("lines.too_many", field, expected=str(limit), row=number)
+            problem = Problem(codes.Lines.TOO_MANY, field, expected=str(limit), row=number)
             placed = self._column(column)
             located = problem if placed is None else self._at(problem, placed, number)
             group.keep([located], self._max_problems)
@@ -664,7 +669,7 @@ class _Run:
         return value
 
     def _required(self, column: _Column, number: int) -> Problem:
-        return self._at(Problem("registry.required", column.mapping.field), column, number)
+        return self._at(Problem(codes.Registry.REQUIRED, column.mapping.field), column, number)
 
     @staticmethod
     def _at(problem: Problem, column: _Column, number: int) -> Problem:
@@ -726,7 +731,10 @@ class _Run:
             changed = [] if checked is None else checked.differences(order)
             if changed:
                 notice = Problem(
-                    "registry.order_changed", "external_number", group.external, ", ".join(changed)
+                    codes.Registry.ORDER_CHANGED,
+                    "external_number",
+                    group.external,
+                    ", ".join(changed),
                 )
                 external = self._external
                 assert external is not None
@@ -773,7 +781,7 @@ class _Run:
         problems = group.problems + [
             problem
             for problem in located
-            if problem.code != "lines.empty" and (problem.row, problem.field) not in reported
+            if problem.code != codes.Lines.EMPTY and (problem.row, problem.field) not in reported
         ]
         if problems:
             self._reject(problems, group)

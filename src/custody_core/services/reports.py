@@ -7,6 +7,7 @@ from uuid import UUID
 
 from attrs import evolve
 
+from custody_core.domain import codes
 from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.orders import DeliveryOrder
@@ -45,7 +46,7 @@ def stock_report(
     as_of = optional_day(as_of, "as_of")
     if as_of is not None and (date_from is not None or date_to is not None):
         raise ValidationError(
-            [Problem("value.invalid", "as_of", as_of, "either a day or a period, not both")]
+            [Problem(codes.Value.INVALID, "as_of", as_of, "either a day or a period, not both")]
         )
     with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
@@ -55,7 +56,11 @@ def stock_report(
         start = as_of or date_from or end.replace(day=1)
         if start > end:
             raise ValidationError(
-                [Problem("value.invalid", "date_from", start.isoformat(), f"on or before {end}")]
+                [
+                    Problem(
+                        codes.Value.INVALID, "date_from", start.isoformat(), f"on or before {end}"
+                    )
+                ]
             )
         day_before = start - DAY
         base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)

@@ -12,6 +12,7 @@ import tomllib
 from importlib.resources import files
 from pathlib import Path
 
+from custody_core.domain import codes
 from custody_core.domain.checks import reference
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.parties import Counterparty
@@ -74,7 +75,7 @@ def template_for(
         raise NotFound(entity="registry template", key=template)
     if foreign is not None:
         expected = f"a template of counterparty {owner.code} or of the whole account"
-        raise ValidationError([Problem("reference.foreign", "template", found.name, expected)])
+        raise ValidationError([Problem(codes.Reference.FOREIGN, "template", found.name, expected)])
     return found
 
 
@@ -83,7 +84,7 @@ def save_template(ctx: Context, template: RegistryTemplate) -> RegistryTemplate:
     authorize(ctx.principal, Action.MANAGE_TEMPLATES)
     problems = template.problems()
     if template.name in built_in_templates():
-        problems.append(Problem("reference.duplicate", "name", template.name))
+        problems.append(Problem(codes.Reference.DUPLICATE, "name", template.name))
     if problems:
         raise ValidationError(problems)
     with ctx.storage.unit_of_work() as uow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from uuid import UUID
 
+from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.paging import Page, PageRequest
@@ -32,7 +33,7 @@ def add_user(ctx: Context, draft: UserDraft) -> User:
         policy = uow.settings.get(ctx.account_id).password_policy
         _check_password(checks, policy, draft.password, draft.password_confirmation, login)
         if login and login_taken(uow, ctx.account_id, login):
-            checks.add(Problem("reference.duplicate", "login", login))
+            checks.add(Problem(codes.Reference.DUPLICATE, "login", login))
         checks.done()
         user = User(
             id=ctx.new_id(),
@@ -81,7 +82,7 @@ def set_disabled(ctx: Context, login: str, disabled: bool) -> User:
     """Disable a user (no more logins) or enable it again; nothing of its history goes."""
     authorize(ctx.principal, Action.MANAGE_USERS)
     if not isinstance(disabled, bool):
-        raise ValidationError([Problem("value.invalid", "disabled", disabled, "True or False")])
+        raise ValidationError([Problem(codes.Value.INVALID, "disabled", disabled, "True or False")])
     with ctx.storage.unit_of_work() as uow:
         user = existing_user(ctx, uow, login)
         changed = user.with_disabled(disabled)
@@ -132,12 +133,12 @@ def _check_password(
     checks: Checks, policy: PasswordPolicy, password: object, confirmation: object, login: str
 ) -> None:
     if not isinstance(password, str):
-        checks.add(Problem("value.invalid", "password", None, "a string"))
+        checks.add(Problem(codes.Value.INVALID, "password", None, "a string"))
         return
     for problem in policy.problems(password, login):
         checks.add(problem)
     if confirmation != password:
-        checks.add(Problem("password.mismatch", "password_confirmation"))
+        checks.add(Problem(codes.Password.MISMATCH, "password_confirmation"))
 
 
 def _roles(roles: Iterable[Role | str]) -> set[Role]:
@@ -150,7 +151,7 @@ def _roles(roles: Iterable[Role | str]) -> set[Role]:
             wanted.add(Role(role))
         except ValueError:
             problems.append(
-                Problem("value.invalid", "roles", role, ", ".join(r.value for r in Role))
+                Problem(codes.Value.INVALID, "roles", role, ", ".join(r.value for r in Role))
             )
     problems += role_problems(wanted)
     if problems:

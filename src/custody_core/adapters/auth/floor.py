@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
 
 
@@ -14,7 +15,7 @@ def refuse_below(floor: Mapping[str, int] | None, given: Mapping[str, int]) -> N
     if floor is None:
         return
     problems = [
-        Problem("hasher.too_weak", name, given[name], str(minimum))
+        Problem(codes.Hasher.TOO_WEAK, name, given[name], str(minimum))
         for name, minimum in floor.items()
         if given[name] < minimum
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from custody_core.adapters.printing.formatting import file_name
 from custody_core.adapters.printing.html import HtmlRenderer
+from custody_core.domain import codes
 from custody_core.domain.errors import RenderError
 from custody_core.domain.forms import Form, Rendered
 from custody_core.plugins import RendererRegistry, hookimpl, reject_unknown_options
@@ -38,7 +39,7 @@ def _weasyprint() -> Any:
         import weasyprint
     except ImportError:
         raise RenderError(
-            "form.needs_extra", format="pdf", package="weasyprint", extra="pdf"
+            codes.Form.NEEDS_EXTRA, format="pdf", package="weasyprint", extra="pdf"
         ) from None
     return weasyprint
 

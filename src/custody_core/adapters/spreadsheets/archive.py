@@ -31,6 +31,7 @@ from pathlib import Path
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 
 from custody_core.adapters.spreadsheets.package import Package, find_workbook, part_name
+from custody_core.domain import codes
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits
 
@@ -72,7 +73,9 @@ def check_suffix(path: Path, suffixes: Collection[str]) -> str:
     """The lower-case suffix of `path`, refused when the reader does not read it."""
     suffix = path.suffix.lower()
     if suffix not in suffixes:
-        raise SpreadsheetError("file.unsupported", suffix=suffix, known=", ".join(sorted(suffixes)))
+        raise SpreadsheetError(
+            codes.File.UNSUPPORTED, suffix=suffix, known=", ".join(sorted(suffixes))
+        )
     return suffix
 
 
@@ -85,7 +88,7 @@ def check_size(path: Path, limits: ReadLimits, setting: str = "max_file_bytes") 
     limit: int = getattr(limits, setting)
     if size > limit:
         raise SpreadsheetError(
-            "file.too_large", file=path.name, size=size, limit=limit, setting=setting
+            codes.File.TOO_LARGE, file=path.name, size=size, limit=limit, setting=setting
         )
     return size
 
@@ -117,7 +120,7 @@ def check_workbook(
         with zipfile.ZipFile(path) as archive:
             return _check_archive(path, suffix, size, archive, limits)
     except (zipfile.BadZipFile, OSError) as error:
-        raise SpreadsheetError("file.malformed", file=path.name, reason=str(error)) from None
+        raise SpreadsheetError(codes.File.MALFORMED, file=path.name, reason=str(error)) from None
 
 
 def _check_archive(
@@ -127,13 +130,13 @@ def _check_archive(
     names = {part_name(member).lower(): part_name(member) for member in members}
     if len(names) < len(members):
         raise SpreadsheetError(
-            "file.malformed", file=path.name, reason="two of its members have the same name"
+            codes.File.MALFORMED, file=path.name, reason="two of its members have the same name"
         )
     for part in _PARTS[suffix]:
         if part.lower() not in names:
             raise _not_a_workbook(path, suffix, f"the archive has no {part}")
     if any(member.flag_bits & 0x1 for member in members):
-        raise SpreadsheetError("file.encrypted", file=path.name)
+        raise SpreadsheetError(codes.File.ENCRYPTED, file=path.name)
     _check_unpacked(path, size, sum(member.file_size for member in members), limits)
     if suffix not in _PACKAGES:
         return None
@@ -183,7 +186,7 @@ def _check_unpacked(path: Path, size: int, unpacked: int, limits: ReadLimits) ->
     much work."""
     if unpacked > limits.max_unpacked_bytes:
         raise SpreadsheetError(
-            "file.unpacked_too_large",
+            codes.File.UNPACKED_TOO_LARGE,
             file=path.name,
             size=unpacked,
             limit=limits.max_unpacked_bytes,
@@ -191,7 +194,7 @@ def _check_unpacked(path: Path, size: int, unpacked: int, limits: ReadLimits) ->
         )
     if unpacked > max(limits.max_compression_ratio * size, _RATIO_FREE):
         raise SpreadsheetError(
-            "file.too_compressed",
+            codes.File.TOO_COMPRESSED,
             file=path.name,
             size=unpacked,
             ratio=unpacked // max(size, 1),
@@ -211,7 +214,7 @@ def _refuse_ole(path: Path, suffix: str) -> None:
         raise _not_a_workbook(
             path, suffix, f"it is an Excel 97-2003 (.xls) workbook; save it as {suffix}"
         )
-    raise SpreadsheetError("file.encrypted", file=path.name)
+    raise SpreadsheetError(codes.File.ENCRYPTED, file=path.name)
 
 
 def pick_sheet(path: Path, names: list[str], wanted: str | int) -> str:
@@ -219,17 +222,19 @@ def pick_sheet(path: Path, names: list[str], wanted: str | int) -> str:
     if wanted in names or (isinstance(wanted, int) and 1 <= wanted <= len(names)):
         return wanted if isinstance(wanted, str) else names[wanted - 1]
     raise SpreadsheetError(
-        "sheet.not_found", file=path.name, sheet=wanted, sheets=", ".join(names) or "none"
+        codes.Sheet.NOT_FOUND, file=path.name, sheet=wanted, sheets=", ".join(names) or "none"
     )
 
 
 def unreadable(path: Path, error: OSError) -> SpreadsheetError:
-    return SpreadsheetError("file.unreadable", file=path.name, reason=error.strerror or str(error))
+    return SpreadsheetError(
+        codes.File.UNREADABLE, file=path.name, reason=error.strerror or str(error)
+    )
 
 
 def _not_a_workbook(path: Path, suffix: str, reason: str) -> SpreadsheetError:
     return SpreadsheetError(
-        "file.not_a_workbook", file=path.name, expected=_KINDS[suffix], reason=reason
+        codes.File.NOT_A_WORKBOOK, file=path.name, expected=_KINDS[suffix], reason=reason
     )
 
 
@@ -242,4 +247,4 @@ def malformed(path: Path, error: BaseException) -> SpreadsheetError:
     else:
         text = str(error.args[0] if isinstance(error, KeyError) else error).strip().splitlines()
         reason = text[0][:_REASON_LENGTH] if text else type(error).__name__
-    return SpreadsheetError("file.malformed", file=path.name, reason=reason)
+    return SpreadsheetError(codes.File.MALFORMED, file=path.name, reason=reason)

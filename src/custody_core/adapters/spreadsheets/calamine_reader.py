@@ -41,6 +41,7 @@ from custody_core.adapters.spreadsheets.package import DEFAULT_WORKBOOK, Package
 from custody_core.adapters.spreadsheets.xls_load import xls_load
 from custody_core.adapters.spreadsheets.xlsb_load import xlsb_load
 from custody_core.adapters.spreadsheets.xlsx_load import xlsx_load
+from custody_core.domain import codes
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
@@ -71,7 +72,7 @@ class CalamineReader:
         package = check_workbook(path, suffix, limits, loads_whole=True)
         if package is not None and posixpath.basename(package.workbook).lower() != _WORKBOOK:
             raise SpreadsheetError(
-                "file.workbook_part_name",
+                codes.File.WORKBOOK_PART_NAME,
                 file=path.name,
                 part=package.workbook,
                 reader="calamine",
@@ -140,7 +141,7 @@ def _reading(path: Path) -> Iterator[None]:
     try:
         yield
     except PasswordError:
-        raise SpreadsheetError("file.encrypted", file=path.name) from None
+        raise SpreadsheetError(codes.File.ENCRYPTED, file=path.name) from None
     except _FAILURES as error:
         raise malformed(path, error) from error
     except BaseException as error:

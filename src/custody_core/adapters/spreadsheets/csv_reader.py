@@ -27,6 +27,7 @@ from custody_core.adapters.spreadsheets.archive import (
     unreadable,
 )
 from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range
+from custody_core.domain import codes
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
@@ -66,7 +67,7 @@ def _encoding(path: Path) -> str:
         for block in iter(partial(stream.read, _BLOCK), b""):
             if b"\0" in block:
                 raise SpreadsheetError(
-                    "file.not_a_workbook", file=path.name, expected="CSV", reason=_BINARY
+                    codes.File.NOT_A_WORKBOOK, file=path.name, expected="CSV", reason=_BINARY
                 )
             utf8 = utf8 and _decodes(decoder, block)
     return "utf-8-sig" if utf8 and _decodes(decoder, b"", final=True) else "cp1251"
@@ -94,7 +95,9 @@ def _lines(path: Path, stream: TextIO) -> Iterator[str]:
     while line := stream.readline(_MAX_LINE + 1):
         if len(line) > _MAX_LINE:
             raise SpreadsheetError(
-                "file.malformed", file=path.name, reason=f"a line is over {_MAX_LINE} characters"
+                codes.File.MALFORMED,
+                file=path.name,
+                reason=f"a line is over {_MAX_LINE} characters",
             )
         yield line
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from custody_core.domain import codes
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits
 
@@ -26,7 +27,7 @@ class MemoryBudget:
         self.spent += amount
         if self.spent > self._limit:
             raise SpreadsheetError(
-                "file.needs_too_much_memory",
+                codes.File.NEEDS_TOO_MUCH_MEMORY,
                 file=self._path.name,
                 size=self.spent,
                 limit=self._limit,

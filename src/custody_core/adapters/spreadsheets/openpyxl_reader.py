@@ -52,6 +52,7 @@ from custody_core.adapters.spreadsheets.cells import (
 from custody_core.adapters.spreadsheets.memory import MemoryBudget
 from custody_core.adapters.spreadsheets.package import part_name
 from custody_core.adapters.spreadsheets.xml_stream import walk
+from custody_core.domain import codes
 from custody_core.domain.errors import SpreadsheetError
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
@@ -98,7 +99,7 @@ class OpenpyxlReader:
         package = check_workbook(path, suffix, limits, loads_whole=False)
         if package is not None and package.strict:
             raise SpreadsheetError(
-                "file.strict_ooxml", file=path.name, reader="openpyxl", other="calamine"
+                codes.File.STRICT_OOXML, file=path.name, reader="openpyxl", other="calamine"
             )
         budget = MemoryBudget(path, limits)
         # The reader owns the file: openpyxl leaves members open when parsing fails.

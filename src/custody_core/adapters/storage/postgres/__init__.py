@@ -11,6 +11,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from custody_core.domain import codes
 from custody_core.domain.errors import Problem, StorageError, ValidationError
 from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
 from custody_core.ports.storage import StorageBackend
@@ -38,7 +39,7 @@ def open_postgres(url: str, options: Mapping[str, Any]) -> StorageBackend:
             importlib.import_module(package)
         except ImportError:
             raise StorageError(
-                "storage.needs_extra", scheme="postgresql", package=package, extra="postgres"
+                codes.Storage.NEEDS_EXTRA, scheme="postgresql", package=package, extra="postgres"
             ) from None
     from custody_core.adapters.storage.postgres.backend import PostgresStorage
 
@@ -53,7 +54,7 @@ def _option(options: Mapping[str, Any], name: str) -> float:
     kinds = int if integral else int | float
     if isinstance(value, bool) or not isinstance(value, kinds) or value < least:
         expected = f"{'an integer' if integral else 'a number'} of at least {least}"
-        raise ValidationError([Problem("value.invalid", f"options.{name}", value, expected)])
+        raise ValidationError([Problem(codes.Value.INVALID, f"options.{name}", value, expected)])
     return float(value)
 
 

@@ -31,6 +31,7 @@ from custody_core.adapters.storage.postgres.documents import Receipts, Reversals
 from custody_core.adapters.storage.postgres.orders import Orders
 from custody_core.adapters.storage.postgres.periods import Periods
 from custody_core.adapters.storage.postgres.schema import migrate, schema_version
+from custody_core.domain import codes
 from custody_core.domain.errors import (
     Conflict,
     CustodyError,
@@ -66,7 +67,7 @@ def translated_errors(location: str) -> Iterator[None]:
     except CustodyError:
         raise
     except psycopg.IntegrityError as error:
-        raise Conflict("conflict.concurrent") from error
+        raise Conflict(codes.Conflict.CONCURRENT) from error
     except psycopg.DataError as error:  # class 22, and text with NUL refused before sending
         raise unstorable() from error
     except psycopg.OperationalError as error:
@@ -76,7 +77,9 @@ def translated_errors(location: str) -> Iterator[None]:
         if error.sqlstate is not None and error.sqlstate.startswith(_BUSY):
             raise StorageBusy(location=location, reason=reason) from error
         if error.sqlstate is None or error.sqlstate.startswith(_UNAVAILABLE):
-            raise StorageError("storage.unavailable", location=location, reason=reason) from error
+            raise StorageError(
+                codes.Storage.UNAVAILABLE, location=location, reason=reason
+            ) from error
         raise StorageError(location=location, reason=reason) from error
     except psycopg.Error as error:
         raise StorageError(location=location, reason=str(error).strip()) from error
@@ -88,7 +91,7 @@ def location_of(url: str) -> str:
         parts = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         # The driver's words may quote the URL, password and all.
-        raise StorageError("storage.bad_url", reason="not a PostgreSQL URL") from None
+        raise StorageError(codes.Storage.BAD_URL, reason="not a PostgreSQL URL") from None
     user = f"{parts['user']}@" if "user" in parts else ""
     port = f":{parts['port']}" if "port" in parts else ""
     return f"{user}{parts.get('host', 'localhost')}{port}/{parts.get('dbname', '')}"

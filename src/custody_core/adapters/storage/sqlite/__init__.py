@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from custody_core.adapters.storage.sqlite.backend import SQLiteStorage
+from custody_core.domain import codes
 from custody_core.domain.errors import StorageError
 from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
 
@@ -24,26 +25,26 @@ def open_sqlite(url: str, options: Mapping[str, Any]) -> SQLiteStorage:
     reject_unknown_options(options, OPTIONS)
     if not url.startswith(PREFIX) or url == PREFIX:
         raise StorageError(
-            "storage.bad_url", url=url, reason="expected sqlite:///path/to/file.sqlite"
+            codes.Storage.BAD_URL, url=url, reason="expected sqlite:///path/to/file.sqlite"
         )
     raw_path = url.removeprefix(PREFIX)
     if raw_path == ":memory:":
         raise StorageError(
-            "storage.bad_url",
+            codes.Storage.BAD_URL,
             url=url,
             reason="an in-memory SQLite database is per connection; use memory://",
         )
     path = Path(raw_path)
     if path.is_dir():
-        raise StorageError("storage.bad_url", url=url, reason=f"{path} is a directory")
+        raise StorageError(codes.Storage.BAD_URL, url=url, reason=f"{path} is a directory")
     if not path.parent.exists():
         raise StorageError(
-            "storage.bad_url", url=url, reason=f"folder {path.parent} does not exist"
+            codes.Storage.BAD_URL, url=url, reason=f"folder {path.parent} does not exist"
         )
     synchronous = str(options.get("synchronous", "NORMAL")).upper()
     if synchronous not in ("OFF", "NORMAL", "FULL", "EXTRA"):
         raise StorageError(
-            "storage.bad_url", url=url, reason=f"synchronous={synchronous!r} is unknown"
+            codes.Storage.BAD_URL, url=url, reason=f"synchronous={synchronous!r} is unknown"
         )
     return SQLiteStorage(url, path, float(options.get("busy_timeout", 5.0)), synchronous)
 

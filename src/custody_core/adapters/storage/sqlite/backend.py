@@ -28,6 +28,7 @@ from custody_core.adapters.storage.sqlite.documents import Receipts, Reversals, 
 from custody_core.adapters.storage.sqlite.orders import Orders
 from custody_core.adapters.storage.sqlite.periods import Periods
 from custody_core.adapters.storage.sqlite.schema import APPLICATION_ID, migrations, statements
+from custody_core.domain import codes
 from custody_core.domain.errors import (
     Conflict,
     CorruptStorage,
@@ -57,7 +58,7 @@ def translated_errors(location: str) -> Iterator[None]:
     except CustodyError:
         raise
     except sqlite3.IntegrityError as error:
-        raise Conflict("conflict.concurrent") from error
+        raise Conflict(codes.Conflict.CONCURRENT) from error
     except sqlite3.DataError as error:
         raise unstorable() from error
     except sqlite3.OperationalError as error:
@@ -163,8 +164,8 @@ class SQLiteStorage:
         """
         target = Path(target)
         if not target.parent.is_dir():
-            raise ValidationError([Problem("reference.unknown", "file", str(target.parent))])
-        refused = ValidationError([Problem("reference.duplicate", "file", str(target))])
+            raise ValidationError([Problem(codes.Reference.UNKNOWN, "file", str(target.parent))])
+        refused = ValidationError([Problem(codes.Reference.DUPLICATE, "file", str(target))])
         if target.exists():
             raise refused
         handle, name = tempfile.mkstemp(
