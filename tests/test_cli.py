@@ -1214,7 +1214,7 @@ def test_a_backup_into_a_missing_folder_is_refused(
 @pytest.mark.parametrize(
     ("paging", "expected"),
     [
-        (["--limit", "0"], "custody: limit: 0 is not valid (expected 1..1000)"),
+        (["--limit", "0"], "custody: limit: '0' is not valid (expected 1..1000)"),
         (["--after", "zzz"], "custody: after: 'zzz' is not valid"),
     ],
 )

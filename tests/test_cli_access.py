@@ -398,7 +398,7 @@ def test_the_client_cabinet_role_stands_alone(
 
     assert err == (
         "custody: roles: the client cabinet role cannot be combined with others"
-        " (['client_cabinet', 'manager'])\n"
+        " (client_cabinet, manager)\n"
     )
     with admin_of(database) as office:
         assert office.user("orlova").roles == {Role.MANAGER}

@@ -105,7 +105,7 @@ def test_a_bad_row_refuses_the_file_and_names_the_cell(
     code, out, err = custody(capsys, demo_db, *load, lang="ru")
 
     assert code == 1
-    assert "Строка 3, колонка E «Количество»: quantity: 'много' не число" in err
+    assert "Строка 3, колонка E «Количество»: quantity: «много» не число" in err
     assert "Traceback" not in err
     # The refused run's summary is on stdout, as a run that stored its orders has it.
     assert "Заказ B-1 без ошибок, но не создан: реестр отклонён (строка 2)" in out
@@ -213,7 +213,7 @@ def test_a_loaded_order_whose_rows_changed_is_named_with_what_differs(
     assert (code, err) == (0, "")
     assert "Заказ D-1 уже загружен как №6 (строка 2)" in out
     assert (
-        "external_number: заказ 'D-1' уже загружен, а его строки отличаются от сохранённого "
+        "external_number: заказ «D-1» уже загружен, а его строки отличаются от сохранённого "
         "заказа: address, lines; сохранённый заказ не изменён"
     ) in out
     code, out, _ = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], "--json")

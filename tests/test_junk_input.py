@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from custody_core import LineDraft, OrderDraft, ReceiptDraft
 from custody_core.domain.audit import Outcome
 from custody_core.domain.cards import CardDraft
-from custody_core.domain.errors import CustodyError, ValidationError
 from custody_core.domain.codes import CODES
+from custody_core.domain.errors import CustodyError, ValidationError
 from custody_core.domain.messages import LOCALES
 from custody_core.domain.paging import CURSOR_LENGTH, MAX_LIMIT, PageRequest
 from custody_core.domain.users import UserDraft

@@ -684,14 +684,14 @@ def test_a_later_row_filling_a_field_the_first_row_left_empty_names_the_first_ro
         "+7 912 345-67-89",
     )
     assert unset.message("ru") == (
-        "Строка 2, колонка C: phone: указано '+7 912 345-67-89', а в первой строке заказа "
+        "Строка 2, колонка C: phone: указано «+7 912 345-67-89», а в первой строке заказа "
         "(строка 1) поле пустое; поля заказа берутся из его первой строки"
     )
     for locale in ("ru", "en"):
         for problem in result.problems:
             assert "None" not in problem.message(locale)
             assert "datetime" not in problem.message(locale)
-    assert differs.message("ru").endswith(": '2026-12-02' отличается от первой строки заказа: "
+    assert differs.message("ru").endswith(": «2026-12-02» отличается от первой строки заказа: "
                                           "2026-12-01 (row 1)")  # fmt: skip
     assert "'2026-12-02'" in differs.message("en")
 
@@ -796,7 +796,7 @@ def test_uploading_changed_rows_of_a_loaded_order_says_what_differs_and_keeps_th
             ("registry.order_changed", 4, "A", "A-2", "lines"),
         ]
     assert again.notices[0].message("ru") == (
-        "Строка 2, колонка A «Номер заказа»: external_number: заказ 'A-1' уже загружен, а его "
+        "Строка 2, колонка A «Номер заказа»: external_number: заказ «A-1» уже загружен, а его "
         "строки отличаются от сохранённого заказа: recipient, address; сохранённый заказ "
         "не изменён"
     )
