@@ -127,7 +127,9 @@ def order_list(session: Session) -> None:
 
     def show() -> None:
         session.names.learn(order.counterparty_id for order in page.items)
-        rows = [order_fields(order, session.names, session.lang) for order in page.items]
+        rows = [
+            order_fields(order, session.names, session.lang, session.zone) for order in page.items
+        ]
         session.table(TITLES[session.lang]["orders"], ORDER_COLUMNS, rows)
 
     session.page(page, show)
@@ -146,7 +148,10 @@ def shipment_list(session: Session) -> None:
 
     def show() -> None:
         session.names.learn(shipment.counterparty_id for shipment in page.items)
-        rows = [shipment_fields(shipment, session.names) for shipment in page.items]
+        rows = [
+            shipment_fields(shipment, session.names, session.lang, session.zone)
+            for shipment in page.items
+        ]
         session.table(TITLES[session.lang]["shipments"], SHIPMENT_COLUMNS, rows)
 
     session.page(page, show)
@@ -201,7 +206,7 @@ def user_list(session: Session) -> None:
     page = session.admin.users(role=args.role, disabled=args.disabled, page=_page_request(args))
 
     def show() -> None:
-        rows = [user_row(user, session.lang) for user in page.items]
+        rows = [user_row(user, session.lang, session.zone) for user in page.items]
         session.table(TITLES[session.lang]["users"], USER_COLUMNS, rows)
 
     session.page(page, show, user_data)
@@ -222,7 +227,9 @@ def card_create(session: Session) -> None:
 
     def show() -> None:
         title = TITLES[session.lang]["card"].format(user=user)
-        session.card(title, card_fields(card, counterparty, contract, user))
+        session.card(
+            title, card_fields(card, counterparty, contract, user, session.lang, session.zone)
+        )
 
     session.emit(card_data(card, counterparty, contract, user), show)
 
@@ -250,7 +257,7 @@ def log_in(session: Session) -> None:
 def _emit_user(session: Session, user: User) -> None:
     def show() -> None:
         title = TITLES[session.lang]["user"].format(login=user.login)
-        session.card(title, user_fields(user, session.lang))
+        session.card(title, user_fields(user, session.lang, session.zone))
 
     session.emit(user_data(user), show)
 
