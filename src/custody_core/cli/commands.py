@@ -6,7 +6,9 @@ import argparse
 import getpass
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from custody_core.adapters.storage.sqlite.backend import SQLiteStorage
 from custody_core.cli.errors import InputError
@@ -40,12 +42,15 @@ from custody_core.domain.users import User, UserDraft
 
 def stock_report(session: Session) -> None:
     args = session.args
+    as_of = args.as_of
+    if isinstance(as_of, datetime) and as_of.tzinfo is None:  # read on the account's clock
+        as_of = as_of.replace(tzinfo=ZoneInfo(session.zone))
     report = session.desk.stock_report(
-        args.counterparty, date_from=args.date_from, date_to=args.date_to, as_of=args.as_of
+        args.counterparty, date_from=args.date_from, date_to=args.date_to, as_of=as_of
     )
 
     def show() -> None:
-        print_report(report, session.lang, session.console)
+        print_report(report, session.lang, session.zone, session.console)
         print_shortages(report, session.lang, session.console)
 
     session.emit(report_data(report), show)

@@ -68,6 +68,7 @@ def report_data(report: StockReport) -> dict[str, Any]:
         "generated_at": plain(report.generated_at),
         "period_start": plain(report.period_start),
         "period_end": plain(report.period_end),
+        "as_of": plain(report.as_of),
         "lines": [_line_data(line) for line in report.lines],
     }
 
@@ -107,12 +108,13 @@ def _line_data(line: StockLine) -> dict[str, Any]:
     }
 
 
-def print_report(report: StockReport, lang: str, console: Console) -> None:
-    title = TITLES[lang]["stock"].format(
+def print_report(report: StockReport, lang: str, zone: str, console: Console) -> None:
+    title = TITLES[lang]["stock" if report.as_of is None else "stock_at"].format(
         name=report.counterparty.name,
         code=report.counterparty.code,
         start=report.period_start.isoformat(),
         end=report.period_end.isoformat(),
+        at=_instant(report.as_of, lang, zone),
     )
     rows = [_stock_row(line, lang) for line in report.lines]
     print_table(console, lang, title, STOCK_COLUMNS, rows)
