@@ -174,7 +174,7 @@ def _add_stock_commands(group: Subcommands) -> None:
     report.add_argument(
         "--as-of",
         type=day_or_instant,
-        metavar="YYYY-MM-DD[ HH:MM]",
+        metavar="YYYY-MM-DD[THH:MM]",
         help="position at the end of a day, or at an instant on the account's clock",
     )
 

@@ -115,14 +115,15 @@ def _offset(local: datetime) -> str:
 
 
 def for_people(value: Any, locale: str = "en", zone: str | None = None) -> Any:
-    """`value` as a message shows it: an instant on the clock of `zone` and a date in the
-    language's format (`moment`, `day`), a number as written, never a Python repr
+    """`value` as a message shows it: an instant on the clock of `zone` in the language's
+    format (`moment`), a date as 2026-11-24 (in every language, as the problems' `expected`
+    texts write dates: docs/decisions.md), a number as written, never a Python repr
     (`datetime.date(2026, 11, 24)`, `Decimal('1.5')`) that `{value!r}` would otherwise make
     of it. Text, whole numbers and None are shown as they are."""
     if isinstance(value, datetime):
         return moment(value, locale, zone)
     if isinstance(value, date):
-        return day(value, locale)
+        return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, enum.Enum):
