@@ -698,7 +698,17 @@ def test_too_many_wrong_passwords_lock_the_login_for_a_while(
     locked = refusal(lambda: log_in("acme", "ivanov", PASSWORD))
     assert type(locked) is LoginLocked
     assert locked.code == "auth.locked"
-    assert locked.details == {"until": until.isoformat()}
+    assert locked.details == {"until": until, "time_zone": "Europe/Moscow"}
+    moscow = until + timedelta(hours=3)  # Moscow keeps UTC+3 all year
+    assert locked.message("ru") == (
+        f"Слишком много неудачных попыток входа; повторите после {moscow:%d.%m.%Y %H:%M} (МСК)"
+    )
+    assert locked.message("en") == (
+        f"Too many failed logins; try again after {moscow:%Y-%m-%d %H:%M} MSK"
+    )
+    assert locked.message("en", zone="Asia/Yekaterinburg").endswith(
+        f"{until + timedelta(hours=5):%Y-%m-%d %H:%M} UTC+05:00"
+    )
     assert isinstance(locked, AuthenticationFailed)
     assert world.users() == users
 

@@ -379,15 +379,17 @@ def test_messages_exist_in_both_languages(app: Application, office: BackOffice) 
 
 def test_no_python_repr_reaches_a_message() -> None:
     """Dates, instants and exact numbers are shown as people write them, in both languages."""
+    instant = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     shown = {
-        date(2026, 11, 24): "2026-11-24",
-        datetime(2026, 11, 24, 9, 30, tzinfo=UTC): "2026-11-24 09:30+00:00",
-        Decimal("1.50"): "1.50",
-        OrderState.CONFIRMED: "confirmed",
+        date(2026, 11, 24): {"en": "2026-11-24", "ru": "2026-11-24"},
+        # an instant with no zone given is told in UTC, and says so
+        instant: {"en": "2026-11-24 09:30 UTC", "ru": "24.11.2026 09:30 (UTC)"},
+        Decimal("1.50"): {"en": "1.50", "ru": "1.50"},
+        OrderState.CONFIRMED: {"en": "confirmed", "ru": "confirmed"},
     }
     quoted = {"en": "'{}'", "ru": "«{}»"}
-    for value, text in shown.items():
-        for locale in ("en", "ru"):
+    for value, texts in shown.items():
+        for locale, text in texts.items():
             message = Problem("value.invalid", "field", value, "x").message(locale)
             assert quoted[locale].format(text) in message, message
             assert "(" not in message.partition(" (")[0], message

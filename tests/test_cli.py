@@ -19,7 +19,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -456,6 +456,27 @@ def test_a_report_as_of_a_day_is_the_position_at_its_end(
         line["sku"]: (*as_decimals(line, "on_hand", "reserved"), len(line["orders"]))
         for line in on_the_day["lines"]
     } == {"TEA-001": (120, 0, 0), "COF-002": (40, 0, 0), "SUG-003": (Decimal("55.5"), 0, 0)}
+
+
+def test_a_report_as_of_an_instant_reads_it_on_the_accounts_clock(
+    demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    today = demo_today(demo_db)
+    argv = ("stock", "report", "--counterparty", "ROMASHKA", "--as-of")
+    # The demo delivered №1 (30 TEA-001) today; at midnight nothing of today was posted yet.
+    at_midnight = run_json(capsys, demo_db, *argv, f"{today} 00:00")
+    at_day_end = run_json(capsys, demo_db, *argv, f"{today} 23:59")
+    moscow = timezone(timedelta(hours=3))  # the demo account's zone keeps UTC+3 all year
+
+    delivered = {line["sku"]: line["delivered"] for line in at_day_end["lines"]}
+    assert delivered["TEA-001"] == "30"
+    assert all(Decimal(line["delivered"]) == 0 for line in at_midnight["lines"])
+    instant = datetime.fromisoformat(at_day_end["as_of"])
+    assert instant.utcoffset() == timedelta(0)  # instants stay UTC in --json
+    assert instant == datetime.combine(today, time(23, 59), tzinfo=moscow)
+    code, out, _ = run(capsys, "--db", str(demo_db), "--lang", "ru", *argv, f"{today}T23:59+03:00")
+    assert code == 0
+    assert f"(ROMASHKA) на {today:%d.%m.%Y} 23:59 (МСК)" in out
 
 
 def test_the_table_shows_the_period_columns_and_the_orders_behind_each_line(

@@ -7,6 +7,7 @@ at its only warehouse MSK-1, so the first imported order is №6.
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,34 @@ def test_a_dry_run_then_the_real_import_then_a_repeat(
 
     code, out, _ = custody(capsys, demo_db, "order", "show", "7", "--json")
     assert json.loads(out)["external_number"] == "A-2"
+
+
+MOSCOW = timezone(timedelta(hours=3))  # the demo account's zone keeps UTC+3 all year
+
+
+def test_the_registry_screen_tells_dates_and_times_on_the_accounts_clock(
+    demo_db: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = registry(tmp_path / "r.xlsx", ["C-1", "Иванов", "Москва", "TEA-001", 1])
+    load = ["registry", "import", str(path), "--template", "courier-sku"]
+    load += ["--counterparty", "ROMASHKA"]
+    code, out, _ = custody(capsys, demo_db, *load, lang="ru")
+    assert code == 0
+    _, shown, _ = custody(capsys, demo_db, "order", "show", "6", "--json")
+    created = datetime.fromisoformat(json.loads(shown)["created_at"]).astimezone(MOSCOW)
+    assert f"Создан заказ на доставку №6 от {created:%d.%m.%Y} (№ клиента C-1" in out
+
+    code, out, _ = custody(capsys, demo_db, *load, "--json")
+    imported = datetime.fromisoformat(json.loads(out)["earlier"][0]["imported_at"])
+    assert imported.utcoffset() == timedelta(0)  # instants stay UTC in --json
+    code, out, _ = custody(capsys, demo_db, *load, lang="ru")
+    local = imported.astimezone(MOSCOW)
+    assert f"Этот файл уже загружался: {local:%d.%m.%Y %H:%M} (МСК), cli, заказов: 1" in out
+    code, out, _ = custody(capsys, demo_db, *load)
+    assert f"This file was loaded before: {local:%Y-%m-%d %H:%M} MSK by cli, 1 orders" in out
+
+    code, out, _ = custody(capsys, demo_db, "order", "show", "6", lang="ru")
+    assert f"{created:%d.%m.%Y %H:%M} (МСК)" in out
 
 
 def test_a_bad_row_refuses_the_file_and_names_the_cell(

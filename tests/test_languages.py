@@ -2,11 +2,13 @@
 placeholders in every text, so a message never loses a detail in translation."""
 
 import string
+from datetime import UTC, date, datetime
 
 import attrs
 import pytest
 
-from custody_core.domain.messages import LANGUAGES, Language, language
+from custody_core.domain.errors import LoginLocked
+from custody_core.domain.messages import LANGUAGES, Language, day, language, moment
 
 #: Terms are Russian words for English values; English needs none.
 SECTIONS = [field.name for field in attrs.fields(Language) if field.name != "terms"]
@@ -32,3 +34,26 @@ def test_a_language_has_every_key_and_placeholder_of_english(locale: str, sectio
 def test_an_unknown_locale_speaks_english() -> None:
     assert language("de") is LANGUAGES["en"]
     assert language("ru").messages["storage.busy"] != LANGUAGES["en"].messages["storage.busy"]
+
+
+def test_an_instant_is_told_on_the_given_clock_in_each_languages_format() -> None:
+    instant = datetime(2026, 11, 30, 15, 15, tzinfo=UTC)
+    assert moment(instant, "ru", "Europe/Moscow") == "30.11.2026 18:15 (МСК)"
+    assert moment(instant, "en", "Europe/Moscow") == "2026-11-30 18:15 MSK"
+    # a zone the language file does not name is told by its offset; no zone is UTC
+    assert moment(instant, "ru", "Asia/Yekaterinburg") == "30.11.2026 20:15 (UTC+05:00)"
+    assert moment(instant, "en", "America/St_Johns") == "2026-11-30 11:45 UTC-03:30"
+    assert moment(instant, "en") == "2026-11-30 15:15 UTC"
+    assert moment(instant, "en", "Not/A_Zone") == "2026-11-30 15:15 UTC"
+    assert day(date(2026, 11, 5), "ru") == "05.11.2026"
+    assert day(date(2026, 11, 5), "en") == "2026-11-05"
+
+
+def test_a_message_tells_its_instants_on_the_zone_it_is_given_or_its_errors_own() -> None:
+    until = datetime(2026, 11, 30, 15, 15, tzinfo=UTC)
+    locked = LoginLocked(until=until)
+    assert locked.message("ru").endswith("повторите после 30.11.2026 15:15 (UTC)")
+    assert locked.message("ru", zone="Europe/Moscow").endswith("после 30.11.2026 18:15 (МСК)")
+    raised_for_account = LoginLocked(until=until, time_zone="Europe/Moscow")
+    assert raised_for_account.message("en").endswith("after 2026-11-30 18:15 MSK")
+    assert "+00:00" not in raised_for_account.message("en")

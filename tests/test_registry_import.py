@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import tracemalloc
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from custody_core.services.application import Application
 from custody_core.services.desks import BackOffice
 from custody_core.services.registry import RowRange
 from custody_core.services.templates import load_template
+from custody_core.testing.clock import ManualClock
 
 SKU_HEADER = ["Номер заказа", "Дата доставки", "Получатель", "Телефон", "Адрес", "Артикул",
               "Количество", "Комментарий"]  # fmt: skip
@@ -129,6 +130,33 @@ def test_the_seed_steps_pick_a_template_a_file_and_rows_then_create_orders(
     assert free == {"SUGAR": Decimal(3), "TEA": Decimal(3)}
     entries = office_audit(app, office, "registry.import")
     assert [entry.target for entry in entries] == ["registry реестр.xlsx: 2 orders"]
+
+
+def test_a_created_orders_outcome_carries_its_number_and_business_date_and_says_so(
+    app: Application, office: BackOffice, clock: ManualClock, tmp_path: Path
+) -> None:
+    # 22:30 UTC on 3 December is 01:30 on 4 December in Moscow, the account's zone
+    clock.current = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)
+    heard: list[OrderOutcome] = []
+    office.import_registry(
+        sku_registry(tmp_path / "r.xlsx"), "courier-sku", "ROMASHKA", on_order=heard.append
+    )
+    numbers = [order.number for order in office.orders().items]
+    assert [(o.number, o.date) for o in heard] == [
+        (numbers[0], date(2026, 12, 4)),
+        (numbers[1], date(2026, 12, 4)),
+    ]
+    assert heard[0].message("ru") == (
+        f"Создан заказ на доставку №{numbers[0]} от 04.12.2026 (№ клиента A-1, строки 2–3)"
+    )
+    assert heard[1].message("en") == (
+        f"Created delivery order №{numbers[1]} of 2026-12-04 (client's №A-2, row 4)"
+    )
+    skipped: list[OrderOutcome] = []
+    office.import_registry(
+        sku_registry(tmp_path / "r.xlsx"), "courier-sku", "ROMASHKA", on_order=skipped.append
+    )
+    assert skipped[0].message("ru") == (f"Заказ A-1 уже загружен как №{numbers[0]} (строки 2–3)")
 
 
 def office_audit(app: Application, office: BackOffice, action: str) -> list:

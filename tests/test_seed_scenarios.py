@@ -7,14 +7,20 @@ was printed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from custody_core import LineDraft, OrderDraft, OrderState, Principal, ReceiptDraft
-from custody_core.domain.errors import DocumentReversed, NotFound, PermissionDenied
+from custody_core.domain.errors import (
+    DocumentReversed,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from custody_core.domain.forms import ANNULLED
 from custody_core.domain.units import KILOGRAM
 from custody_core.services.application import Application
@@ -121,6 +127,41 @@ def test_delivery_writes_off_and_cancel_releases(app: Application, office: BackO
     assert (lines["SUGAR"].on_hand, lines["SUGAR"].reserved) == (Decimal("5.5"), 0)
     assert lines["TEA"].holds == ()
     assert lines["SUGAR"].holds == ()
+
+
+def test_a_report_as_of_an_instant_sees_the_movements_posted_before_it(
+    app: Application, office: BackOffice, clock: ManualClock
+) -> None:
+    """ "Stock as of 20.11.2026 14:30 Moscow time", between a reservation at 12:00 and a
+    delivery at 16:00 of the same day (the account keeps Moscow time, UTC+3)."""
+    clock.current = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)  # 12:00 in Moscow
+    order = office.create_order(OrderDraft("W1", [LineDraft("TEA", 4)], counterparty="ROMASHKA"))
+    office.confirm_order(order.number)
+    clock.current = datetime(2026, 11, 20, 13, 0, tzinfo=UTC)  # 16:00 in Moscow
+    office.deliver_order(order.number)
+
+    def tea(as_of: date | datetime) -> tuple[Decimal, ...]:
+        report = office.stock_report("ROMASHKA", as_of=as_of)
+        line = next(line for line in report.lines if line.item.sku == "TEA")
+        holds = tuple(hold.reserved for hold in line.holds)
+        return (line.on_hand, line.reserved, line.free, line.delivered, *holds)
+
+    moscow = ZoneInfo("Europe/Moscow")
+    assert tea(datetime(2026, 11, 20, 14, 30, tzinfo=moscow)) == (10, 4, 6, 0, 4)
+    assert tea(datetime(2026, 11, 20, 11, 30, tzinfo=UTC)) == (10, 4, 6, 0, 4)
+    assert tea(datetime(2026, 11, 20, 11, 59, tzinfo=moscow)) == (10, 0, 10, 0)  # before both
+    assert tea(datetime(2026, 11, 20, 16, 0, tzinfo=moscow)) == (10, 4, 6, 0, 4)  # not before
+    assert tea(datetime(2026, 11, 20, 16, 1, tzinfo=moscow)) == (6, 0, 6, 4)
+    assert tea(date(2026, 11, 20)) == (6, 0, 6, 4)  # the end of the day
+    report = office.stock_report("ROMASHKA", as_of=datetime(2026, 11, 20, 14, 30, tzinfo=moscow))
+    assert report.as_of == datetime(2026, 11, 20, 11, 30, tzinfo=UTC)
+    # 01:30 in Moscow on the 21st is still the 20th in UTC: the business day is Moscow's
+    late = office.stock_report("ROMASHKA", as_of=datetime(2026, 11, 20, 22, 30, tzinfo=UTC))
+    assert late.period_end == date(2026, 11, 21)
+    with pytest.raises(ValidationError) as naive:
+        office.stock_report("ROMASHKA", as_of=datetime(2026, 11, 20, 14, 30))  # noqa: DTZ001
+    assert naive.value.problems[0].field == "as_of"
+    assert (report.period_start, report.period_end) == (date(2026, 11, 20), date(2026, 11, 20))
 
 
 def test_the_client_sees_only_its_own_stock_orders_and_receipts(

@@ -6,7 +6,9 @@ import argparse
 import getpass
 import sys
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from custody_core.adapters.storage.sqlite.backend import SQLiteStorage
 from custody_core.cli.errors import InputError
@@ -40,12 +42,15 @@ from custody_core.domain.users import User, UserDraft
 
 def stock_report(session: Session) -> None:
     args = session.args
+    as_of = args.as_of
+    if isinstance(as_of, datetime) and as_of.tzinfo is None:  # read on the account's clock
+        as_of = as_of.replace(tzinfo=ZoneInfo(session.zone))
     report = session.desk.stock_report(
-        args.counterparty, date_from=args.date_from, date_to=args.date_to, as_of=args.as_of
+        args.counterparty, date_from=args.date_from, date_to=args.date_to, as_of=as_of
     )
 
     def show() -> None:
-        print_report(report, session.lang, session.console)
+        print_report(report, session.lang, session.zone, session.console)
         print_shortages(report, session.lang, session.console)
 
     session.emit(report_data(report), show)
@@ -127,7 +132,9 @@ def order_list(session: Session) -> None:
 
     def show() -> None:
         session.names.learn(order.counterparty_id for order in page.items)
-        rows = [order_fields(order, session.names, session.lang) for order in page.items]
+        rows = [
+            order_fields(order, session.names, session.lang, session.zone) for order in page.items
+        ]
         session.table(TITLES[session.lang]["orders"], ORDER_COLUMNS, rows)
 
     session.page(page, show)
@@ -146,7 +153,10 @@ def shipment_list(session: Session) -> None:
 
     def show() -> None:
         session.names.learn(shipment.counterparty_id for shipment in page.items)
-        rows = [shipment_fields(shipment, session.names) for shipment in page.items]
+        rows = [
+            shipment_fields(shipment, session.names, session.lang, session.zone)
+            for shipment in page.items
+        ]
         session.table(TITLES[session.lang]["shipments"], SHIPMENT_COLUMNS, rows)
 
     session.page(page, show)
@@ -201,7 +211,7 @@ def user_list(session: Session) -> None:
     page = session.admin.users(role=args.role, disabled=args.disabled, page=_page_request(args))
 
     def show() -> None:
-        rows = [user_row(user, session.lang) for user in page.items]
+        rows = [user_row(user, session.lang, session.zone) for user in page.items]
         session.table(TITLES[session.lang]["users"], USER_COLUMNS, rows)
 
     session.page(page, show, user_data)
@@ -222,7 +232,9 @@ def card_create(session: Session) -> None:
 
     def show() -> None:
         title = TITLES[session.lang]["card"].format(user=user)
-        session.card(title, card_fields(card, counterparty, contract, user))
+        session.card(
+            title, card_fields(card, counterparty, contract, user, session.lang, session.zone)
+        )
 
     session.emit(card_data(card, counterparty, contract, user), show)
 
@@ -250,7 +262,7 @@ def log_in(session: Session) -> None:
 def _emit_user(session: Session, user: User) -> None:
     def show() -> None:
         title = TITLES[session.lang]["user"].format(login=user.login)
-        session.card(title, user_fields(user, session.lang))
+        session.card(title, user_fields(user, session.lang, session.zone))
 
     session.emit(user_data(user), show)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +15,7 @@ from custody_core.cli.phrases import LABELS, PHRASES, ROLES, STATES, TITLES
 from custody_core.converter import make_converter
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.lines import Line
+from custody_core.domain.messages import moment
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt
@@ -67,6 +68,7 @@ def report_data(report: StockReport) -> dict[str, Any]:
         "generated_at": plain(report.generated_at),
         "period_start": plain(report.period_start),
         "period_end": plain(report.period_end),
+        "as_of": plain(report.as_of),
         "lines": [_line_data(line) for line in report.lines],
     }
 
@@ -106,12 +108,13 @@ def _line_data(line: StockLine) -> dict[str, Any]:
     }
 
 
-def print_report(report: StockReport, lang: str, console: Console) -> None:
-    title = TITLES[lang]["stock"].format(
+def print_report(report: StockReport, lang: str, zone: str, console: Console) -> None:
+    title = TITLES[lang]["stock" if report.as_of is None else "stock_at"].format(
         name=report.counterparty.name,
         code=report.counterparty.code,
         start=report.period_start.isoformat(),
         end=report.period_end.isoformat(),
+        at=_instant(report.as_of, lang, zone),
     )
     rows = [_stock_row(line, lang) for line in report.lines]
     print_table(console, lang, title, STOCK_COLUMNS, rows)
@@ -184,7 +187,7 @@ def receipt_fields(receipt: Receipt, names: Names) -> dict[str, str]:
     }
 
 
-def order_fields(order: DeliveryOrder, names: Names, lang: str) -> dict[str, str]:
+def order_fields(order: DeliveryOrder, names: Names, lang: str, zone: str) -> dict[str, str]:
     return {
         "number": str(order.number),
         "state": STATES[lang][order.state],
@@ -197,12 +200,12 @@ def order_fields(order: DeliveryOrder, names: Names, lang: str) -> dict[str, str
         "address": order.address or "",
         "comment": order.comment or "",
         "reason": order.failure_reason or "",
-        "created": _instant(order.created_at),
-        "confirmed": _instant(order.confirmed_at),
+        "created": _instant(order.created_at, lang, zone),
+        "confirmed": _instant(order.confirmed_at, lang, zone),
     }
 
 
-def shipment_fields(shipment: Shipment, names: Names) -> dict[str, str]:
+def shipment_fields(shipment: Shipment, names: Names, lang: str, zone: str) -> dict[str, str]:
     return {
         "number": str(shipment.number),
         "date": shipment.date.isoformat(),
@@ -213,7 +216,7 @@ def shipment_fields(shipment: Shipment, names: Names) -> dict[str, str]:
         "refused": _lines(shipment.refused, names),
         "recipient": shipment.recipient or "",
         "address": shipment.address or "",
-        "posted": f"{_instant(shipment.posted_at)}, {shipment.posted_by}",
+        "posted": f"{_instant(shipment.posted_at, lang, zone)}, {shipment.posted_by}",
         "reversal": _reversal(shipment.reversal),
     }
 
@@ -227,8 +230,9 @@ def _lines(lines: Iterable[Line], names: Names) -> str:
     return ", ".join(f"{names(line.item_id)} × {_number(line.quantity)}" for line in lines)
 
 
-def _instant(moment: datetime | None) -> str:
-    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _instant(value: datetime | None, lang: str, zone: str) -> str:
+    """An instant on the account's clock, in the language's format ("" when none)."""
+    return "" if value is None else moment(value, lang, zone)
 
 
 def _number(value: Decimal) -> str:
@@ -256,7 +260,7 @@ def user_data(user: User) -> dict[str, Any]:
     }
 
 
-def user_fields(user: User, lang: str) -> dict[str, str]:
+def user_fields(user: User, lang: str, zone: str) -> dict[str, str]:
     """A user's card: each name on its own row; a table row uses `name` instead."""
     return {
         "login": user.login,
@@ -267,12 +271,12 @@ def user_fields(user: User, lang: str) -> dict[str, str]:
         "email": user.email or "",
         "roles": _roles(user.roles, lang),
         "status": PHRASES[lang]["disabled" if user.disabled else "active"],
-        "created": _instant(user.created_at),
+        "created": _instant(user.created_at, lang, zone),
     }
 
 
-def user_row(user: User, lang: str) -> dict[str, str]:
-    return {**user_fields(user, lang), "name": user.full_name}
+def user_row(user: User, lang: str, zone: str) -> dict[str, str]:
+    return {**user_fields(user, lang, zone), "name": user.full_name}
 
 
 def card_data(
@@ -294,7 +298,12 @@ def card_data(
 
 
 def card_fields(
-    card: ConnectionCard, counterparty: str, contract: str | None, user: str
+    card: ConnectionCard,
+    counterparty: str,
+    contract: str | None,
+    user: str,
+    lang: str,
+    zone: str,
 ) -> dict[str, str]:
     return {
         "counterparty": counterparty,
@@ -302,7 +311,7 @@ def card_fields(
         "url": card.url or "",
         "login": card.login,
         "user": user,
-        "created": _instant(card.created_at),
+        "created": _instant(card.created_at, lang, zone),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,19 @@ def date_argument(text: str) -> date:
     if parsed is None:
         raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
     return parsed
+
+
+def day_or_instant(text: str) -> date | datetime:
+    """A date YYYY-MM-DD, or an instant "YYYY-MM-DD HH:MM" (on the account's clock unless
+    it names its offset, as in 2026-11-12T14:30+03:00)."""
+    if len(text.strip()) <= len("YYYY-MM-DD"):
+        return date_argument(text)
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date YYYY-MM-DD or an instant YYYY-MM-DD HH:MM, got {text!r}"
+        ) from None
 
 
 def sku_quantity(text: str) -> tuple[str, str]:
@@ -159,7 +172,10 @@ def _add_stock_commands(group: Subcommands) -> None:
     report.add_argument("--counterparty", required=True, metavar="CODE")
     _add_period_options(report)
     report.add_argument(
-        "--as-of", type=date_argument, metavar="YYYY-MM-DD", help="position at the end of a day"
+        "--as-of",
+        type=day_or_instant,
+        metavar="YYYY-MM-DD[THH:MM]",
+        help="position at the end of a day, or at an instant on the account's clock",
     )
 
 

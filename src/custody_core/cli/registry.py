@@ -10,15 +10,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from custody_core.cli.output import plain
-from custody_core.cli.phrases import PHRASES, TITLES
+from custody_core.cli.phrases import TITLES
 from custody_core.cli.session import Session
 from custody_core.domain.imports import (
     ImportResult,
     OrderOutcome,
-    OutcomeKind,
     RegistryRejected,
     omitted_message,
 )
+from custody_core.domain.messages import moment
 from custody_core.domain.registry import template_to_data
 from custody_core.services.registry import RowRange
 
@@ -114,27 +114,8 @@ def _show(
 ) -> None:
     """The orders, earlier imports, shortages and the summary; a refused all-or-nothing
     run's valid orders are told apart from those a run would create."""
-    phrases = PHRASES[session.lang]
-    today = session.app.clock.now().date().strftime("%d.%m.%Y")
     for outcome in outcomes:
-        first, last = outcome.first_row, outcome.last_row
-        rows = (
-            phrases["row"].format(row=first)
-            if first == last
-            else phrases["rows"].format(first=first, last=last)
-        )
-        phrase = {
-            OutcomeKind.CREATED: "order_created",
-            OutcomeKind.PLANNED: "order_held" if refused else "order_planned",
-            OutcomeKind.SKIPPED: "order_skipped",
-            OutcomeKind.REJECTED: "order_rejected" if outcome.external_number else "no_number",
-        }[outcome.kind]
-        session.console.print(
-            phrases[phrase].format(
-                number=outcome.number, date=today, external=outcome.external_number, rows=rows
-            ),
-            soft_wrap=True,
-        )
+        session.console.print(outcome.message(session.lang, refused=refused), soft_wrap=True)
     listed = result.orders + result.skipped + result.rejected
     if listed > len(outcomes):
         session.say("more_orders", count=listed - len(outcomes))
@@ -145,7 +126,7 @@ def _show(
     for record in result.earlier:
         session.say(
             "registry_earlier",
-            at=record.imported_at.strftime("%d.%m.%Y %H:%M"),
+            at=moment(record.imported_at, session.lang, session.zone),
             user=record.imported_by,
             orders=record.orders_created,
         )

@@ -76,7 +76,7 @@ def run_demo(directory: Path, lang: str, console: Console) -> int:
     with open_app(f"sqlite:///{database}") as app:
         account = build_demo(app)
         report = manager_desk(app, account.code).stock_report(MAIN_CLIENT)
-        print_report(report, lang, console)
+        print_report(report, lang, account.time_zone, console)
         print_shortages(report, lang, console)
         write_forms(app, account, directory)
     command = f"custody --db {database} stock report --counterparty {MAIN_CLIENT} --json"

@@ -64,6 +64,11 @@ class Session:
         return administrator_desk(self.app, self.args.account)
 
     @cached_property
+    def zone(self) -> str:
+        """The account's time zone: every instant the command shows is on its clock."""
+        return self.app.account(self.args.account).time_zone
+
+    @cached_property
     def names(self) -> Names:
         return Names(self.desk)
 
@@ -130,9 +135,9 @@ class Session:
     def show_order(self, order: DeliveryOrder) -> None:
         self.names.learn([order.counterparty_id])
         title = TITLES[self.lang]["order"].format(number=order.number)
-        self.card(title, order_fields(order, self.names, self.lang))
+        self.card(title, order_fields(order, self.names, self.lang, self.zone))
 
     def show_shipment(self, shipment: Shipment) -> None:
         self.names.learn([shipment.counterparty_id])
         title = TITLES[self.lang]["shipment"].format(number=shipment.number)
-        self.card(title, shipment_fields(shipment, self.names))
+        self.card(title, shipment_fields(shipment, self.names, self.lang, self.zone))

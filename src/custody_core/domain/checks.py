@@ -8,7 +8,7 @@ from __future__ import annotations
 import enum
 import itertools
 from collections.abc import Callable, Collection, Iterable, Sized
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import ParamSpec, TypeVar
 
@@ -173,6 +173,17 @@ def optional_day(value: object, field: str) -> date | None:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise ValidationError([Problem(codes.Value.INVALID, field, value, "a calendar date")])
     return value
+
+
+def optional_instant(value: object, field: str) -> datetime | None:
+    """An instant (an aware datetime), in UTC, or None; a naive datetime says no zone."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise ValidationError(
+            [Problem(codes.Value.INVALID, field, value, "an instant with its time zone")]
+        )
+    return value.astimezone(UTC)
 
 
 def members(values: object, field: str, kind: type[E]) -> frozenset[E] | None:

@@ -43,9 +43,10 @@ class Problem:
     column: str | None = None
     header: str | None = attrs.field(default=None, converter=echoed)
 
-    def message(self, locale: str = "en") -> str:
-        """The message, after "Row 5, column C «Телефон»: " when the problem has a place."""
-        text = render(self.code, locale, self.details())
+    def message(self, locale: str = "en", zone: str | None = None) -> str:
+        """The message, after "Row 5, column C «Телефон»: " when the problem has a place;
+        its instants on the clock of `zone` (UTC by default)."""
+        text = render(self.code, locale, self.details(), zone)
         return place(locale, self.row, self.column, self.header) + text
 
     def details(self) -> dict[str, Any]:
@@ -70,8 +71,10 @@ class CustodyError(Exception):
         self.details: Mapping[str, Any] = details
         super().__init__(self.message("en"))
 
-    def message(self, locale: str = "en") -> str:
-        return render(self.code, locale, self.details)
+    def message(self, locale: str = "en", zone: str | None = None) -> str:
+        """The message in `locale`; its instants on the clock of `zone`, else of the
+        `time_zone` detail an error raised for an account carries, else in UTC."""
+        return render(self.code, locale, self.details, zone)
 
 
 class NotFound(CustodyError):
@@ -95,8 +98,8 @@ class ValidationError(CustodyError):
             raise ValueError("a ValidationError needs at least one problem")
         super().__init__(self.code, problems=len(self.problems))
 
-    def message(self, locale: str = "en") -> str:
-        lines = [problem.message(locale) for problem in self.problems]
+    def message(self, locale: str = "en", zone: str | None = None) -> str:
+        lines = [problem.message(locale, zone) for problem in self.problems]
         return "; ".join(lines)
 
 

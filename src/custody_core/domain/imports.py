@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -13,7 +13,7 @@ from attrs import field, frozen
 from custody_core.domain import codes
 from custody_core.domain.codes import Code
 from custody_core.domain.errors import Problem, ValidationError
-from custody_core.domain.messages import render
+from custody_core.domain.messages import day, language, render
 
 
 class OutcomeKind(enum.StrEnum):
@@ -26,14 +26,40 @@ class OutcomeKind(enum.StrEnum):
 @frozen
 class OrderOutcome:
     """One order of the registry: its rows, its external number and what became of it.
-    `number` is the created order's, or for a skipped one, the existing order's. A row
-    without an order number is rejected as an order of its own, `external_number` ""."""
+    `number` is the created order's, or for a skipped one, the existing order's; `date`
+    the created order's business date. A row without an order number is rejected as an
+    order of its own, `external_number` ""."""
 
     kind: OutcomeKind
     external_number: str
     first_row: int
     last_row: int
     number: int | None = None
+    date: date | None = None
+
+    def message(self, locale: str = "en", *, refused: bool = False) -> str:
+        """What became of the order, as the registry screen says it ("Создан заказ на
+        доставку №12 от 04.12.2026 (№ клиента A-1, строки 2–3)"); a planned order of a
+        `refused` all-or-nothing run is told apart from one a run would create."""
+        texts = language(locale).outcomes
+        first, last = self.first_row, self.last_row
+        rows = (
+            texts["row"].format(row=first)
+            if first == last
+            else texts["rows"].format(first=first, last=last)
+        )
+        phrase = {
+            OutcomeKind.CREATED: "created",
+            OutcomeKind.PLANNED: "held" if refused else "planned",
+            OutcomeKind.SKIPPED: "skipped",
+            OutcomeKind.REJECTED: "rejected" if self.external_number else "no_number",
+        }[self.kind]
+        return texts[phrase].format(
+            number=self.number,
+            date="?" if self.date is None else day(self.date, locale),
+            external=self.external_number,
+            rows=rows,
+        )
 
 
 @frozen
@@ -119,9 +145,9 @@ class RegistryRejected(ValidationError):
         self.result = result
         super().__init__(result.problems)
 
-    def message(self, locale: str = "en") -> str:
+    def message(self, locale: str = "en", zone: str | None = None) -> str:
         """Every listed problem, then how many more were found but not kept."""
-        listed = super().message(locale)
+        listed = super().message(locale, zone)
         omitted = omitted_message(self.result, locale)
         return f"{listed}; {omitted}" if omitted else listed
 

@@ -69,13 +69,15 @@ class StockLine(StockFigures):
 
 @frozen
 class StockReport:
-    """Stock of one counterparty over `period_start`..`period_end` (business dates, inclusive)."""
+    """Stock of one counterparty over `period_start`..`period_end` (business dates, inclusive);
+    a report as of an instant has `as_of`, and its period is that instant's business day."""
 
     counterparty: Counterparty
     generated_at: datetime
     period_start: date
     period_end: date
     lines: tuple[StockLine, ...]
+    as_of: datetime | None = None
 
     def shortages_by_order(self) -> dict[int, list[tuple[str, Decimal]]]:
         """Order number -> (SKU, missing quantity) for every order short of stock."""
@@ -138,7 +140,11 @@ class ReportInput:
 
 
 def build_stock_report(
-    source: ReportInput, period_start: date, period_end: date, generated_at: datetime
+    source: ReportInput,
+    period_start: date,
+    period_end: date,
+    generated_at: datetime,
+    as_of: datetime | None = None,
 ) -> StockReport:
     """Report every (warehouse, item) that has stock, reserve or movements in the period."""
     closing = source.opening.advanced(source.movements, period_end)
@@ -172,7 +178,9 @@ def build_stock_report(
             )
         )
     lines.sort(key=lambda line: (line.warehouse.code, line.item.sku))
-    return StockReport(source.counterparty, generated_at, period_start, period_end, tuple(lines))
+    return StockReport(
+        source.counterparty, generated_at, period_start, period_end, tuple(lines), as_of
+    )
 
 
 def _flows(

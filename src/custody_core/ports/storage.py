@@ -140,10 +140,17 @@ class LedgerRepository(Protocol):
         ...
 
     def totals(
-        self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
+        self,
+        account_id: UUID,
+        counterparty_id: UUID | None,
+        after: date | None,
+        through: date,
+        posted_before: datetime | None = None,
     ) -> list[MovementTotal]:
         """The movements dated after `after` (None: from the start) up to `through`, of one
-        counterparty or (None) all, summed per stock key, kind and order, in any order.
+        counterparty or (None) all, summed per stock key, kind and order, in any order;
+        with `posted_before`, only those posted before that instant (a report as of an
+        instant: `services/reports.py`).
 
         Reports and month closings read these sums, not the movements: a database
         adds them up far more cheaply than it hands every movement over.

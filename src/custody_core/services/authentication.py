@@ -74,6 +74,8 @@ class _Found:
     #: Whose attempts count (see `_counter_of`); a login naming nobody counts on its own.
     counter: str
     policy: LockoutPolicy
+    #: The account's time zone: a lock's end is told on its clock.
+    time_zone: str
 
 
 def log_in(gate: Gate, account_code: str, login: str, password: str) -> Principal:
@@ -128,8 +130,8 @@ def _look_up(gate: Gate, account_code: str, key: str) -> _Found:
             card = uow.cards.by_user(account_id, user.id)
         policy = uow.settings.get(account_id).lockout
     if user is None:
-        return _Found(account_id, None, card, key, key, policy)
-    return _Found(account_id, user, card, user.login, _counter_of(user), policy)
+        return _Found(account_id, None, card, key, key, policy, account.time_zone)
+    return _Found(account_id, user, card, user.login, _counter_of(user), policy, account.time_zone)
 
 
 def _counter_of(user: User) -> str:
@@ -154,7 +156,7 @@ def _reserve(gate: Gate, account_id: UUID, found: _Found) -> None:
 
     until = _bookkept(lambda: _committed(gate, reserve))
     if until is not None:
-        raise LoginLocked(until=until.isoformat())
+        raise LoginLocked(until=until, time_zone=found.time_zone)
 
 
 def _verified(gate: Gate, user: User | None, password: str) -> User | None:
@@ -225,7 +227,7 @@ def _accept(gate: Gate, account_id: UUID, found: _Found, user: User, password: s
             if before.locked_until is not None and before.locked_at(now)
         ]
         if locks:  # a lock came meanwhile: nothing is committed, no attempt given back
-            raise LoginLocked(until=max(locks).isoformat())
+            raise LoginLocked(until=max(locks), time_zone=found.time_zone)
         if user.disabled:
             uow.audit.append(_denial(gate, account_id, user.login, UserDisabled.code))
             return None

@@ -318,9 +318,10 @@ class BackOffice(_Desk):
         *,
         date_from: date | None = None,
         date_to: date | None = None,
-        as_of: date | None = None,
+        as_of: date | datetime | None = None,
     ) -> StockReport:
-        """Stock over a period (default: this month to today) or at the end of day `as_of`."""
+        """Stock over a period (default: this month to today), at the end of day `as_of` or,
+        `as_of` an instant, at that instant (docs/concepts.md, "Stock reports")."""
         return reports.stock_report(self._ctx, counterparty, date_from, date_to, as_of)
 
     def close_periods(self, through: date | None = None) -> list[date]:
@@ -506,7 +507,7 @@ class Cabinet(_Desk):
         *,
         date_from: date | None = None,
         date_to: date | None = None,
-        as_of: date | None = None,
+        as_of: date | datetime | None = None,
     ) -> StockReport:
         return reports.stock_report(self._ctx, None, date_from, date_to, as_of)
 

@@ -24,6 +24,7 @@ import hashlib
 import pickle
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import date
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -844,14 +845,17 @@ class _Run:
                 order, moved = order.change(OrderChange.CONFIRM, now, day)
                 movements.extend(moved)
             orders.append(order)
-            self._count(decided, order.number)
+            self._count(decided, order.number, day)
         uow.orders.add_many(orders)
         self._remember_free(uow)
         if movements:
             record_movements(uow, account_id, movements)
 
-    def _count(self, decided: _Decided, number: int | None = None) -> None:
-        """Count and announce one order: made (as `number`), planned, skipped or rejected."""
+    def _count(
+        self, decided: _Decided, number: int | None = None, made_on: date | None = None
+    ) -> None:
+        """Count and announce one order: made (as `number`, on business date `made_on`),
+        planned, skipped or rejected."""
         built = decided.built
         if not isinstance(built, CheckedOrder):
             kind = OutcomeKind.REJECTED if built is None else OutcomeKind.SKIPPED
@@ -867,7 +871,7 @@ class _Run:
         if number is None:
             self._outcome(decided, OutcomeKind.PLANNED)
         else:
-            self._outcome(decided, OutcomeKind.CREATED, number)
+            self._outcome(decided, OutcomeKind.CREATED, number, made_on)
 
     def _remember_free(self, uow: UnitOfWork) -> None:
         """Free stock of each newly met item before this import reserves any."""
@@ -879,7 +883,13 @@ class _Run:
             balance = balances.get(key)
             self._free[key] = balance.on_hand - balance.reserved if balance else ZERO
 
-    def _outcome(self, order: _Decided, kind: OutcomeKind, number: int | None = None) -> None:
+    def _outcome(
+        self,
+        order: _Decided,
+        kind: OutcomeKind,
+        number: int | None = None,
+        made_on: date | None = None,
+    ) -> None:
         if kind is OutcomeKind.SKIPPED:
             self._skipped += 1
         elif kind is OutcomeKind.REJECTED:
@@ -894,7 +904,7 @@ class _Run:
         self._contiguous = kind in (OutcomeKind.CREATED, OutcomeKind.PLANNED)
         if self._on_order is not None:
             self._on_order(
-                OrderOutcome(kind, order.external, order.first_row, order.last_row, number)
+                OrderOutcome(kind, order.external, order.first_row, order.last_row, number, made_on)
             )
 
     # Summary ------------------------------------------------------------------------

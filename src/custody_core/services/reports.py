@@ -8,7 +8,7 @@ from uuid import UUID
 from attrs import evolve
 
 from custody_core.domain import codes
-from custody_core.domain.checks import optional_day
+from custody_core.domain.checks import optional_day, optional_instant
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.periods import Position
@@ -31,27 +31,39 @@ def stock_report(
     counterparty_code: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    as_of: date | None = None,
+    as_of: date | datetime | None = None,
 ) -> StockReport:
     """Stock of one counterparty over a period of business dates (inclusive).
 
     The period defaults to the current month up to today; `as_of` asks for
-    the position at the end of one day. The cost is that of the items and
-    the sums of the movements since the last closed month before the period
-    (summed by the storage per item, kind and order).
+    the position at the end of one day, or, an instant, at that instant: its
+    business day's opening plus the movements of that day posted before it
+    (an aware datetime: a naive one says no zone). The cost is that of the
+    items and the sums of the movements since the last closed month before
+    the period (summed by the storage per item, kind and order).
     """
     authorize(ctx.principal, Action.READ_STOCK)
     date_from = optional_day(date_from, "date_from")
     date_to = optional_day(date_to, "date_to")
-    as_of = optional_day(as_of, "as_of")
-    if as_of is not None and (date_from is not None or date_to is not None):
+    instant = optional_instant(as_of, "as_of") if isinstance(as_of, datetime) else None
+    as_of = optional_day(None if instant is not None else as_of, "as_of")
+    if (as_of or instant) is not None and (date_from is not None or date_to is not None):
         raise ValidationError(
-            [Problem(codes.Value.INVALID, "as_of", as_of, "either a day or a period, not both")]
+            [
+                Problem(
+                    codes.Value.INVALID,
+                    "as_of",
+                    instant or as_of,
+                    "either a day or a period, not both",
+                )
+            ]
         )
     with ctx.storage.unit_of_work(read_only=True) as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)
         now = ctx.now()
         account = ctx.account(uow)
+        if instant is not None:
+            as_of = account.business_date(instant)
         end = as_of or date_to or account.business_date(now)
         start = as_of or date_from or end.replace(day=1)
         if start > end:
@@ -66,7 +78,7 @@ def stock_report(
         base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)
         before = uow.ledger.totals(ctx.account_id, counterparty.id, base.as_of, day_before)
         opening = base.advanced(before, day_before)
-        in_period = uow.ledger.totals(ctx.account_id, counterparty.id, day_before, end)
+        in_period = uow.ledger.totals(ctx.account_id, counterparty.id, day_before, end, instant)
         order_ids = {order for order, _ in opening.holds} | {
             total.order_id for total in in_period if total.order_id is not None
         }
@@ -80,9 +92,11 @@ def stock_report(
             warehouses={w.id: w for w in uow.warehouses.find_all(ctx.account_id)},
             opening=opening,
             movements=in_period,
-            orders=_as_confirmed_then(uow, ctx.account_id, orders, account.start_of(end + DAY)),
+            orders=_as_confirmed_then(
+                uow, ctx.account_id, orders, instant or account.start_of(end + DAY)
+            ),
         )
-        return build_stock_report(source, start, end, generated_at=now)
+        return build_stock_report(source, start, end, generated_at=now, as_of=instant)
 
 
 def _as_confirmed_then(

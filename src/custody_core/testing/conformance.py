@@ -755,6 +755,10 @@ class StorageConformance:
     def test_totals_are_the_movements_summed_per_key_kind_and_order(
         self, storage: StorageBackend
     ) -> None:
+        """... and, asked for up to an instant, only the movements posted before it (a
+        report as of an instant), however the instant's zone writes it."""
+        minutes = [NOW + timedelta(minutes=n) for n in range(4)]
+        plus_five = timezone(timedelta(hours=5))
         days = [date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 2), date(2026, 11, 3)]
         movement = st.tuples(
             st.integers(0, 2),  # stock key: the counterparty's, its neighbour's, another account's
@@ -762,6 +766,7 @@ class StorageConformance:
             st.integers(1, 9_999),  # quantity in thousandths
             st.integers(0, 2),  # order: none or one of two
             st.sampled_from(days),
+            st.sampled_from(minutes),  # when it was posted
         )
 
         @given(
@@ -769,13 +774,15 @@ class StorageConformance:
             st.sampled_from([None, *days]),
             st.sampled_from(days),
             st.booleans(),
+            st.sampled_from([None, *minutes, minutes[2].astimezone(plus_five)]),
         )
         @settings(max_examples=30, deadline=None)
         def agree(
-            rows: list[tuple[int, MovementKind, int, int, date]],
+            rows: list[tuple[int, MovementKind, int, int, date, datetime]],
             after: date | None,
             through: date,
             one_counterparty: bool,
+            posted_before: datetime | None,
         ) -> None:
             with storage.unit_of_work() as uow:  # never committed: each example starts empty
                 world, other = _World(uow, "first"), _World(uow, "second")
@@ -790,10 +797,10 @@ class StorageConformance:
                             DocumentKind.RECEIPT,
                             uuid4(),
                             day,
-                            NOW,
+                            posted,
                             orders[order],
                         )
-                        for key, kind, thousandths, order, day in rows
+                        for key, kind, thousandths, order, day, posted in rows
                     ],
                     [],
                 )
@@ -805,8 +812,9 @@ class StorageConformance:
                     if counterparty in (None, m.key.counterparty_id)
                     and (after is None or m.occurred_on > after)
                     and m.occurred_on <= through
+                    and (posted_before is None or m.posted_at < posted_before)
                 )
-                found = uow.ledger.totals(account, counterparty, after, through)
+                found = uow.ledger.totals(account, counterparty, after, through, posted_before)
                 assert Counter(found) == Counter(expected)
 
         agree()

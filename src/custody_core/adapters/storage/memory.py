@@ -370,7 +370,12 @@ class _Ledger(MemoryRepository):
         return iter([m for m in self._s.movements if m.key.account_id == account_id])
 
     def totals(
-        self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
+        self,
+        account_id: UUID,
+        counterparty_id: UUID | None,
+        after: date | None,
+        through: date,
+        posted_before: datetime | None = None,
     ) -> list[MovementTotal]:
         return totals_of(
             m
@@ -379,6 +384,7 @@ class _Ledger(MemoryRepository):
             and (counterparty_id is None or m.key.counterparty_id == counterparty_id)
             and (after is None or m.occurred_on > after)
             and m.occurred_on <= through
+            and (posted_before is None or m.posted_at < posted_before)
         )
 
     def first_date(self, account_id: UUID) -> date | None:

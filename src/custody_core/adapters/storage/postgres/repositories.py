@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
@@ -276,7 +276,12 @@ class Ledger(Repository):
         return (_movement(account_id, row) for row in rows)
 
     def totals(
-        self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
+        self,
+        account_id: UUID,
+        counterparty_id: UUID | None,
+        after: date | None,
+        through: date,
+        posted_before: datetime | None = None,
     ) -> list[MovementTotal]:
         """Summed in NUMERIC by the server; every counterparty is asked for by its id, so
         that even all of them are read off the movements_by_date index."""
@@ -293,6 +298,8 @@ class Ledger(Repository):
         )
         if after is not None:
             where.add("occurred_on > %s", after)
+        if posted_before is not None:
+            where.add("posted_at < %s", posted_before)
         rows = self._all(
             "SELECT t.counterparty_id, t.warehouse_id, t.item_id, t.kind, t.order_id, t.quantity,"
             " i.unit_scale FROM (SELECT counterparty_id, warehouse_id, item_id, kind, order_id,"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 
 from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
@@ -323,7 +323,12 @@ class Ledger(Repository):
         return (_movement(account_id, row) for row in cursor)
 
     def totals(
-        self, account_id: UUID, counterparty_id: UUID | None, after: date | None, through: date
+        self,
+        account_id: UUID,
+        counterparty_id: UUID | None,
+        after: date | None,
+        through: date,
+        posted_before: datetime | None = None,
     ) -> list[MovementTotal]:
         """Summed as integers by SQLite; every counterparty is asked for by its id, so that
         even all of them are read off the movements_by_date index."""
@@ -332,18 +337,20 @@ class Ledger(Repository):
             if counterparty_id is None
             else ("= ?", counterparty_id)
         )
+        posted = "" if posted_before is None else " AND posted_at < ?"
         rows = self._all(
             "SELECT t.counterparty_id, t.warehouse_id, t.item_id, t.kind, t.order_id, t.quantity,"
             " i.unit_scale FROM (SELECT counterparty_id, warehouse_id, item_id, kind, order_id,"
             " sum(quantity) AS quantity FROM movements"
             f" WHERE account_id = ? AND counterparty_id {counterparties}"
-            " AND occurred_on > ? AND occurred_on <= ?"
+            f" AND occurred_on > ? AND occurred_on <= ?{posted}"
             " GROUP BY counterparty_id, warehouse_id, item_id, kind, order_id) t"
             " JOIN items i ON i.id = t.item_id",
             uid(account_id),
             uid(scope),
             "" if after is None else day_in(after),
             day_in(through),
+            *([] if posted_before is None else [instant_in(posted_before)]),
         )
         return [
             MovementTotal(
