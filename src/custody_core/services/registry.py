@@ -40,6 +40,7 @@ from custody_core.domain.errors import (
     ValidationError,
     echoed,
     invalid,
+    unreadable,
 )
 from custody_core.domain.imports import (
     ImportResult,
@@ -249,9 +250,7 @@ def _file_hash(source: Path, limits: ReadLimits) -> str:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
     except OSError as error:
-        raise SpreadsheetError(
-            "file.unreadable", file=source.name, reason=error.strerror or str(error)
-        ) from None
+        raise unreadable(source.name, error) from None
     return digest.hexdigest()
 
 
