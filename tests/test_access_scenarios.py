@@ -455,6 +455,34 @@ def test_a_bad_user_card_is_refused_naming_the_field_and_changes_nothing(
 
 
 @pytest.mark.parametrize(
+    ("email", "cause", "russian"),
+    [
+        ("petrova.example.com", "email.no_at", "нет знака @"),
+        ("@example.com", "email.nothing_before_at", "перед знаком @ ничего нет"),
+        ("petrova@", "email.nothing_after_at", "после знака @ ничего нет"),
+        ("petrova@example", "email.domain_no_dot", "в части после @ нет точки"),
+        (
+            "petrova..nina@example.com",
+            "email.dots",
+            "точка стоит в начале, в конце или две точки подряд",
+        ),
+        ("pet rova@example.com", "email.bad_characters", "в адресе есть недопустимые символы"),
+        ("petrova@" + "a" * 64 + ".com", "email.too_long", "адрес слишком длинный"),
+    ],
+)
+def test_a_bad_email_is_worded_by_the_library_not_by_email_validator(
+    world: World, email: str, cause: str, russian: str
+) -> None:
+    error = refusal(lambda: world.admin.add_user(evolve(GOOD, email=email)))
+    assert isinstance(error, ValidationError)
+    [problem] = error.problems
+    assert (problem.code, problem.field, problem.cause) == ("email.invalid", "email", cause)
+    assert problem.detail  # email-validator's own words, kept for the logs
+    assert problem.detail not in error.message("ru")
+    assert error.message("ru").endswith(f"не адрес электронной почты: {russian}")
+
+
+@pytest.mark.parametrize(
     ("password", "code"),
     [
         pytest.param("Vas-2026", "password.too_short", id="too short"),

@@ -769,7 +769,9 @@ def test_a_stale_expected_version_is_a_conflict_and_changes_nothing(
         capsys, "--db", str(fresh_db), "order", command, "2", "--expected-version", "1", *extra
     )
 
-    assert lines_of(err) == ["custody: Conflict: order 2 is at version 2, not 1"]
+    assert lines_of(err) == [
+        "custody: Order 2 has changed meanwhile (version 2, not 1); reload it and try again"
+    ]
     with office_of(fresh_db) as office:
         order = office.order(2)
     assert (order.state, order.version) == (OrderState.CONFIRMED, 2)

@@ -36,6 +36,8 @@ SAMPLES = {
     "date": date(2026, 11, 5),
     "error": "тайм-аут",
     "expected": "не позже 05.11.2026",
+    "external_id": "ivanov-ldap",
+    "external_number": "EXT-7",
     "extra": "postgres",
     "field": "поле",
     "fields": "фамилия, имя",
@@ -49,10 +51,12 @@ SAMPLES = {
     "known": ".xlsx, .ods, .csv",
     "limit": 1048576,
     "login": "ivanov",
+    "name": "sqlite",
     "number": 17,
     "on_hand": Decimal("2.50"),
     "order": 12,
     "other": "calamine",
+    "owner": "custody_core.builtin",
     "package": "psycopg",
     "part": "xl/book.xml",
     "plugin": "acme-ldap",
@@ -60,6 +64,7 @@ SAMPLES = {
     "ratio": 150,
     "reader": "openpyxl",
     "reason": "нарушена структура архива",
+    "reserved": Decimal("1.5"),
     "reversal": 4,
     "scheme": "mysql",
     "sheet": "Лист2",
@@ -68,6 +73,7 @@ SAMPLES = {
     "suffix": ".numbers",
     "until": "30.11.2026 18:15",
     "value": ["TEA-1", "TEA-2"],
+    "version": 3,
     "year": 2026,
 }
 #: Details whose values the catalogue names in words of its own (its `terms`): a sample each
@@ -84,6 +90,11 @@ NAMES = (
     "pip install 'custody-core[",  # a command to type
     "Strict Open XML",  # a file format's name
     "Excel",  # a program's name
+    "OLE",  # formats and encodings, named as their standards name them
+    "UTF",
+    "XML",
+    "xls",
+    "zip",
     "workbook.xml",  # the name of a part inside a workbook
 )
 LATIN_WORD = re.compile(r"[A-Za-z]+")
@@ -122,9 +133,22 @@ def test_no_template_shows_a_repr() -> None:
     assert {key: names for key, names in shown.items() if names} == {}
 
 
-@pytest.mark.parametrize("code", sorted(CODES))
-def test_every_code_renders_in_russian_and_english(code: codes.Code) -> None:
-    details = {**SAMPLES, **TERMS}
+def _causes(code: codes.Code) -> list[str | None]:
+    """The causes a message with a `{cause}` is rendered with: every cause of its prefix
+    (`file.damaged` for `file.malformed`); None for a message without one."""
+    if "cause" not in {name for name, _, _ in placeholders(LANGUAGES["en"].messages[code])}:
+        return [None]
+    prefix = code.partition(".")[0] + "."
+    causes = [cause for cause in LANGUAGES["en"].causes if cause.startswith(prefix)]
+    assert causes, f"no cause of {prefix}* for {code}"
+    return list(causes)
+
+
+@pytest.mark.parametrize(
+    ("code", "cause"), [(code, cause) for code in sorted(CODES) for cause in _causes(code)]
+)
+def test_every_code_renders_in_russian_and_english(code: codes.Code, cause: str | None) -> None:
+    details = {**SAMPLES, **TERMS, **({} if cause is None else {"cause": cause})}
     needed = {name for name, _, _ in placeholders(LANGUAGES["en"].messages[code])}
     assert needed <= details.keys(), f"add a sample for {needed - details.keys()}"
     fallback = {locale: texts.messages["error"] for locale, texts in LANGUAGES.items()}

@@ -261,8 +261,16 @@ def test_a_stale_edit_is_a_conflict_not_a_silent_overwrite(
     seen = office.order(number)
     cabinet = cabinet_of(app, office, "ROMASHKA")
     cabinet.edit_order_lines(number, [LineDraft("TEA", 5)], expected_version=seen.version)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as stale:
         office.edit_order_lines(number, [LineDraft("TEA", 9)], expected_version=seen.version)
+    # the cabinet's edit made it version 3; the office still holds version 2
+    assert (stale.value.code, stale.value.details) == (
+        "conflict.stale_version",
+        {"order": number, "version": 3, "expected": 2},
+    )
+    assert stale.value.message("ru") == (
+        f"Заказ {number} уже изменён (версия 3, а не 2); обновите и повторите"
+    )
     with pytest.raises(Conflict):
         office.deliver_order(number, expected_version=seen.version)
     with pytest.raises(Conflict):

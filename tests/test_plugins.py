@@ -60,7 +60,16 @@ def test_a_scheme_registered_twice_is_refused_naming_the_plugin() -> None:
 
     with pytest.raises(PluginError) as raised:
         Plugins([Impostor()], entry_points=False)
-    assert "already registered by custody_core.sqlite" in raised.value.details["reason"]
+    assert raised.value.details == {
+        "plugin": f"{__name__}.{Impostor.__qualname__}",
+        "cause": "plugin.taken",
+        "name": "sqlite",
+        "owner": "custody_core.sqlite",
+    }
+    assert raised.value.message("ru") == (
+        f"Ошибка плагина {__name__}.{Impostor.__qualname__}:"
+        " имя «sqlite» уже зарегистрировано плагином custody_core.sqlite"
+    )
 
 
 @pytest.mark.parametrize("scheme", ["Bad Scheme", "", "ütf"])
@@ -105,7 +114,10 @@ def test_a_plugin_that_fails_to_load_is_named(
     with pytest.raises(PluginError) as raised:
         custody_core.open("memory://")
     assert "broken (custody_broken_missing:plugin)" in raised.value.message("en")
-    assert "ModuleNotFoundError" in raised.value.message("en")
+    assert raised.value.details["cause"] == "plugin.load_failed"
+    # the loader's own words are for the operator's logs, not for the message
+    assert "ModuleNotFoundError" in raised.value.diagnostic["reason"]
+    assert "ModuleNotFoundError" not in raised.value.message("ru")
 
 
 def test_entry_points_can_be_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -59,7 +59,12 @@ WORKER_TIMEOUT = 90
 #: What each SKU has on hand before the workers start: little, so that they run out.
 STOCK = 10
 #: A lost race: the loser is refused with one of these, never applied a second time.
-LOST_RACE = {"order.illegal_transition", "conflict", "storage.busy"}
+LOST_RACE = {
+    "order.illegal_transition",
+    "conflict.order_changed",
+    "conflict.stale_version",
+    "storage.busy",
+}
 
 
 @pytest.fixture

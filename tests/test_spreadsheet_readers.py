@@ -416,10 +416,8 @@ def test_package_relationships_naming_no_workbook(
     path = package(tmp_path / "t.xlsx")
     rewrite(path, {"_rels/.rels": members(path)["_rels/.rels"].replace(b"officeDocument", b"x")})
     error = refused(reader, path)
-    assert (error.code, error.details["reason"]) == (
-        "file.not_a_workbook",
-        "its _rels/.rels names no workbook part",
-    )
+    assert (error.code, error.details["cause"]) == ("file.not_a_workbook", "file.no_workbook_part")
+    assert error.diagnostic["reason"] == "its _rels/.rels names no workbook part"
 
 
 @books
@@ -427,9 +425,10 @@ def test_two_members_naming_one_part_are_damage(reader: SpreadsheetReader, tmp_p
     path = package(tmp_path / "t.xlsx")
     rewrite(path, {"xl\\workbook.xml": members(path)["xl/workbook.xml"]})
     error = refused(reader, path)
-    assert (error.code, error.details["reason"]) == (
-        "file.malformed",
-        "two of its members have the same name",
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.same_names")
+    assert (
+        error.message("ru")
+        == "Файл t.xlsx повреждён или небезопасен: две его части названы одинаково"
     )
 
 
@@ -441,10 +440,7 @@ def test_a_file_that_is_not_a_zip(reader: SpreadsheetReader, tmp_path: Path) -> 
     path = tmp_path / "t.xlsx"
     path.write_text("Номер;Дата\n1;2026-11-20\n", encoding="utf-8")
     error = refused(reader, path)
-    assert (error.code, error.details["reason"]) == (
-        "file.not_a_workbook",
-        "it is not a zip archive",
-    )
+    assert (error.code, error.details["cause"]) == ("file.not_a_workbook", "file.not_zip")
 
 
 @books
@@ -454,9 +450,15 @@ def test_a_zip_that_is_not_a_workbook(reader: SpreadsheetReader, tmp_path: Path)
         archive.writestr("notes.txt", "hello")
     error = refused(reader, tmp_path / "t.xlsx")
     assert error.code == "file.not_a_workbook"
-    assert error.details["reason"] == "the archive has no xl/workbook.xml"
+    assert (error.details["cause"], error.details["part"]) == (
+        "file.part_missing",
+        "xl/workbook.xml",
+    )
     assert error.message("en") == (
         "t.xlsx is not an Excel (.xlsx) file: the archive has no xl/workbook.xml"
+    )
+    assert error.message("ru") == (
+        "Файл t.xlsx не является файлом Excel (.xlsx): в архиве нет части xl/workbook.xml"
     )
 
 
@@ -489,8 +491,10 @@ def test_openpyxl_parses_with_defusedxml() -> None:
 
 def test_an_entity_bomb_is_named_as_unsafe_by_openpyxl(tmp_path: Path) -> None:
     path = edit_sheet(workbook(tmp_path / "t.xlsx", [["a"]]), lambda xml: BILLION_LAUGHS + xml)
-    assert refused(OpenpyxlReader(), path).details["reason"] == (
-        "it declares XML entities, refused as unsafe"
+    error = refused(OpenpyxlReader(), path)
+    assert error.details["cause"] == "file.unsafe_xml"
+    assert error.message("ru") == (
+        "Файл t.xlsx повреждён или небезопасен: в нём объявлены сущности XML, это небезопасно"
     )
 
 
@@ -546,7 +550,11 @@ def test_an_ole_file_named_xlsx_is_encrypted(
 def test_an_old_xls_renamed_xlsx_is_named_so(reader: SpreadsheetReader, tmp_path: Path) -> None:
     error = refused(reader, ole_file(tmp_path / "t.xlsx", "Workbook"))
     assert error.code == "file.not_a_workbook"
-    assert error.details["reason"] == "it is an Excel 97-2003 (.xls) workbook; save it as .xlsx"
+    assert (error.details["cause"], error.details["suffix"]) == ("file.old_excel", ".xlsx")
+    assert error.message("ru") == (
+        "Файл t.xlsx не является файлом Excel (.xlsx):"
+        " это книга Excel 97-2003 (.xls); сохраните её как .xlsx"
+    )
 
 
 def test_an_xls_that_is_not_an_ole_file(tmp_path: Path) -> None:
@@ -749,7 +757,8 @@ def test_openpyxl_refuses_a_cell_it_would_have_to_hold_whole(
 ) -> None:
     path = sheet_data(workbook(tmp_path / "t.xlsx"), f'<row r="1">{cell}</row>')
     error = refused(OpenpyxlReader(), path)
-    assert (error.code, error.details["reason"]) == ("file.malformed", reason)
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.damaged")
+    assert error.diagnostic["reason"] == reason
 
 
 def test_openpyxl_reads_a_long_rich_text_cell(tmp_path: Path) -> None:
@@ -829,8 +838,8 @@ def test_a_zip_directory_no_workbook_has_is_refused_before_it_is_read(
             archive.writestr(name, b"")
     error, peak = traced_peak(lambda: refused(reader, path))
     assert isinstance(error, SpreadsheetError)
-    assert error.code == "file.malformed"
-    assert reason in error.details["reason"]
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.too_many_parts")
+    assert reason in error.diagnostic["reason"]
     assert peak < 3 * 1024 * 1024
 
 
@@ -971,8 +980,8 @@ def test_calamine_refuses_an_ods_whose_rows_the_scan_cannot_tell(
     """quick-xml reads `x="a</table:table-row>b"` as a value, a plain search as a row's
     end: markup inside values, comments or CDATA, and rows in rows, are refused."""
     error = refused(CalamineReader(), ods(tmp_path / "t.ods", rows_xml))
-    assert error.code == "file.malformed"
-    assert error.details["reason"] in (
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.damaged")
+    assert error.diagnostic["reason"] in (
         "its content.xml has markup inside a value, comment or CDATA",
         "its content.xml nests a table or a row in a row",
     )
@@ -1033,15 +1042,17 @@ def test_calamine_refuses_an_xls_formula_it_would_spend_seconds_on(
     space at the front of what it wrote: 20 formulas of 2,000 x 255 spaces took 42 s."""
     path = xls(tmp_path / "t.xls", [formula(0, tokens)])
     error = refused(CalamineReader(), path)
-    assert (error.code, error.details["reason"]) == ("file.malformed", reason)
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.damaged")
+    assert error.diagnostic["reason"] == reason
 
 
 def test_a_formula_calamine_panics_on_is_a_damaged_file(tmp_path: Path) -> None:
     """A 3-D reference cut short: calamine indexes past the tokens and panics."""
     path = xls(tmp_path / "t.xls", [formula(0, b"\x3a\x01")])
     error = refused(CalamineReader(), path)
-    assert error.code == "file.malformed"
-    assert "out of range" in error.details["reason"]
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.damaged")
+    assert "out of range" in error.diagnostic["reason"]
+    assert "out of range" not in error.message("ru")
 
 
 def test_calamine_reads_an_xls_with_formulas_and_shared_strings(tmp_path: Path) -> None:
@@ -1133,9 +1144,9 @@ def test_csv_refuses_a_giant_line(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text("a;b\n" + ";" * (1 << 20) + "\n", encoding="utf-8")
     error = refused(CsvReader(), path, width=2)
-    assert (error.code, error.details["reason"]) == (
-        "file.malformed",
-        "a line is over 1048576 characters",
+    assert (error.code, error.details["cause"]) == ("file.malformed", "file.line_too_long")
+    assert error.message("ru") == (
+        "Файл r.csv повреждён или небезопасен: в нём есть строка длиннее 1048576 символов"
     )
 
 

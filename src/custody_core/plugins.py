@@ -114,13 +114,15 @@ class Plugins:
             try:
                 self.manager.register(plugin, name=name)
             except (ValueError, pluggy.PluginValidationError) as error:
-                raise PluginError(plugin=name, reason=str(error)) from None
+                raise PluginError(plugin=name, cause="plugin.invalid", reason=str(error)) from None
         if entry_points:
             self._load_entry_points()
         try:
             self.manager.check_pending()
         except pluggy.PluginValidationError as error:
-            raise PluginError(plugin=error.plugin, reason=str(error)) from None
+            raise PluginError(
+                plugin=str(error.plugin), cause="plugin.invalid", reason=str(error)
+            ) from None
         hooks = self.manager.hook
         self.storage: dict[str, StorageFactory] = self._collect(
             hooks.custody_register_storage, "URL scheme"
@@ -150,6 +152,7 @@ class Plugins:
             except Exception as error:
                 raise PluginError(
                     plugin=f"{entry_point.name} ({entry_point.value})",
+                    cause="plugin.load_failed",
                     reason=f"{type(error).__name__}: {error}",
                 ) from error
 
@@ -163,13 +166,20 @@ class Plugins:
 
             def register(name: str, factory: Any, plugin: str = plugin_name) -> None:
                 if not isinstance(name, str) or not _SCHEME.match(name):
-                    raise PluginError(plugin=plugin, reason=f"bad {what} name {name!r}")
+                    raise PluginError(
+                        plugin=plugin, cause="plugin.bad_name", name=str(name), reason=what
+                    )
                 if not callable(factory):
-                    raise PluginError(plugin=plugin, reason=f"factory for {name!r} is not callable")
+                    raise PluginError(
+                        plugin=plugin, cause="plugin.not_callable", name=name, reason=what
+                    )
                 if name in factories:
                     raise PluginError(
                         plugin=plugin,
-                        reason=f"{what} {name!r} is already registered by {owners[name]}",
+                        cause="plugin.taken",
+                        name=name,
+                        owner=owners[name],
+                        reason=what,
                     )
                 factories[name] = factory
                 owners[name] = plugin
@@ -238,7 +248,7 @@ def _made(factories: Mapping[str, Any], name: str, options: Mapping[str, Any], w
     factory = factories.get(name)
     if factory is None:
         raise PluginError(
-            plugin=str(name), reason=f"no such {what}; installed: {_names(factories)}"
+            plugin=str(name), cause="plugin.unknown", installed=_names(factories), reason=what
         )
     return factory(options)
 

@@ -35,6 +35,18 @@ class General(Code):
 
 class Conflict(Code):
     CONCURRENT = "conflict.concurrent"
+    STALE_VERSION = "conflict.stale_version"
+    ORDER_CHANGED = "conflict.order_changed"
+    USER_CHANGED = "conflict.user_changed"
+    ORDER_NUMBER_TAKEN = "conflict.order_number_taken"
+    EXTERNAL_NUMBER_TAKEN = "conflict.external_number_taken"
+    SHIPMENT_NUMBER_TAKEN = "conflict.shipment_number_taken"
+    FORM_ISSUED = "conflict.form_issued"
+    LOGIN_TAKEN = "conflict.login_taken"
+    EXTERNAL_ID_TAKEN = "conflict.external_id_taken"
+    CARD_EXISTS = "conflict.card_exists"
+    CARD_LOGIN_TAKEN = "conflict.card_login_taken"
+    ID_TAKEN = "conflict.id_taken"
 
 
 class Document(Code):
@@ -49,6 +61,7 @@ class Order(Code):
 
 class Stock(Code):
     INSUFFICIENT = "stock.insufficient"
+    RESERVE_INSUFFICIENT = "stock.reserve_insufficient"
 
 
 class Quantity(Code):

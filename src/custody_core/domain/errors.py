@@ -7,6 +7,7 @@ Human messages are looked up by code in `messages.py`, in Russian or English.
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -42,6 +43,10 @@ class Problem:
     #: A spreadsheet column letter, and `header` the title of that column, if any.
     column: str | None = None
     header: str | None = attrs.field(default=None, converter=echoed)
+    #: Why, as one of the catalogue's `causes` ("email.no_at"): the message words it.
+    cause: str | None = None
+    #: A third-party library's own words, for logs only: never in `details` or a message.
+    detail: str | None = None
 
     def message(self, locale: str = "en", zone: str | None = None) -> str:
         """The message, after "Row 5, column C «Телефон»: " when the problem has a place;
@@ -57,19 +62,30 @@ class Problem:
             "row": self.row,
             "column": self.column,
             "header": self.header,
+            "cause": self.cause,
         }
         return {key: value for key, value in found.items() if value is not None}
 
 
 class CustodyError(Exception):
-    """Base of every error the library raises on purpose."""
+    """Base of every error the library raises on purpose.
+
+    The details a class names in `_DIAGNOSTIC` are for the operator, not the user:
+    they are kept in `diagnostic` and as a note on the exception, which tracebacks and
+    logs show, never in `details` or in the message, which may reach any user.
+    """
 
     code: Code = codes.General.ERROR
+    _DIAGNOSTIC: tuple[str, ...] = ()
 
     def __init__(self, code: Code | None = None, /, **details: Any) -> None:
+        diagnostic = {key: details.pop(key) for key in self._DIAGNOSTIC if key in details}
         self.code = code or type(self).code
         self.details: Mapping[str, Any] = details
+        self.diagnostic: Mapping[str, Any] = diagnostic
         super().__init__(self.message("en"))
+        if diagnostic:
+            self.add_note("; ".join(f"{key}: {value}" for key, value in diagnostic.items()))
 
     def message(self, locale: str = "en", zone: str | None = None) -> str:
         """The message in `locale`; its instants on the clock of `zone`, else of the
@@ -137,20 +153,11 @@ class StorageError(CustodyError):
 
     Where (`location`: a file, or user@host:port/database) and why (`reason`:
     often the driver's words, which name tables, indexes and values) are for
-    the operator: they are kept in `diagnostic` and as a note on the exception,
-    which tracebacks and logs show, never in `details` or in the message, which
-    may reach any user.
+    the operator: they are diagnostic (see CustodyError).
     """
 
     code: Code = codes.General.STORAGE
     _DIAGNOSTIC = ("location", "reason", "url")
-
-    def __init__(self, code: Code | None = None, /, **details: Any) -> None:
-        diagnostic = {key: details.pop(key) for key in self._DIAGNOSTIC if key in details}
-        super().__init__(code, **details)
-        self.diagnostic: Mapping[str, Any] = diagnostic
-        if diagnostic:
-            self.add_note("; ".join(f"{key}: {value}" for key, value in diagnostic.items()))
 
 
 class SchemaTooNew(StorageError):
@@ -202,13 +209,40 @@ class NotConnected(AuthenticationFailed):
 
 class SpreadsheetError(CustodyError):
     """A file the spreadsheet readers cannot or will not read; `code` says why
-    (`file.not_a_workbook`, `file.encrypted`, `file.unpacked_too_large`, ...)."""
+    (`file.not_a_workbook`, `file.encrypted`, `file.unpacked_too_large`, ...), the
+    detail `cause` how, and the diagnostic `reason` a library's own words."""
 
     code: Code = codes.File.UNREADABLE
+    _DIAGNOSTIC = ("reason",)
+
+
+#: The causes of `file.unreadable` the system's error numbers give; any other is an
+#: input/output error.
+_UNREADABLE = {
+    errno.ENOENT: "file.missing",
+    errno.EACCES: "file.no_access",
+    errno.EPERM: "file.no_access",
+    errno.EISDIR: "file.is_folder",
+}
+
+
+def unreadable(file: str, error: OSError) -> SpreadsheetError:
+    """`file` could not be read: the cause from the error's number, the system's words
+    (which may be in any language) kept as the diagnostic reason."""
+    return SpreadsheetError(
+        codes.File.UNREADABLE,
+        file=file,
+        cause=_UNREADABLE.get(error.errno or 0, "file.io_error"),
+        reason=error.strerror or str(error),
+    )
 
 
 class PluginError(CustodyError):
+    """A plugin that cannot be loaded or used; the diagnostic `reason` holds the words of
+    the library or plugin that failed."""
+
     code: Code = codes.Plugin.FAILED
+    _DIAGNOSTIC = ("reason",)
 
 
 def invalid(

@@ -25,7 +25,8 @@ from uuid import UUID
 
 from attrs import frozen
 
-from custody_core.domain.errors import Conflict, InsufficientStock
+from custody_core.domain import conflicts
+from custody_core.domain.errors import InsufficientStock
 from custody_core.domain.lines import Line
 
 ZERO = Decimal(0)
@@ -165,9 +166,7 @@ class Balance(StockFigures):
                 item=item, item_id=item, quantity=str(movement.quantity), on_hand=str(self.on_hand)
             )
         if reserved < 0:
-            raise Conflict(
-                reason=f"releasing {movement.quantity} of {item} with {self.reserved} reserved"
-            )
+            raise conflicts.reserve_short(self.key.item_id, movement.quantity, self.reserved)
         return Balance(self.key, on_hand, reserved)
 
 

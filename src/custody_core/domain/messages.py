@@ -30,6 +30,7 @@ class Language:
 
     messages: Mapping[str, str]
     terms: Mapping[str, str]
+    causes: Mapping[str, str]
     failure_reasons: Mapping[str, str]
     places: Mapping[str, str]
     cli_labels: Mapping[str, str]
@@ -146,4 +147,7 @@ def render(code: Code, locale: str, details: Mapping[str, Any], zone: str | None
     for key in _TRANSLATED_KEYS:
         if isinstance(values.get(key), str):
             values[key] = texts.terms.get(values[key], values[key])
+    cause = values.get("cause")
+    if isinstance(cause, str) and cause in texts.causes:
+        values["cause"] = texts.causes[cause].format_map(values)
     return template.format_map(values)

@@ -25,6 +25,22 @@ from custody_core.domain.logins import LOGIN_LENGTH, login_key, login_problems
 DEFAULT_REGION = "RU"
 
 
+#: How a phone number may be written, as a problem shows it.
+PHONE_EXAMPLE = "+7 912 345-67-89"
+#: email-validator's refusals by the phrases they use, most telling first (a refusal
+#: about a period after the @ sign is about the domain, not about dots in general).
+_EMAIL_CAUSES = (
+    ("email.no_at", ("must have an @-sign", "instead of a regular at-sign")),
+    ("email.nothing_before_at", ("something before the @-sign",)),
+    ("email.nothing_after_at", ("something after the @-sign",)),
+    ("email.too_long", ("too long", "so many characters")),
+    ("email.domain_no_dot", ("should have a period",)),
+    ("email.bad_domain", ("hyphen",)),
+    ("email.dots", ("period",)),
+    ("email.bad_characters", ("character", "not valid ASCII")),
+    ("email.bad_domain", ("after the @-sign",)),
+)
+
 #: The usual ways a Russian number is written: +7 / 8 / nothing, then ten digits.
 _RUSSIAN = re.compile(r"(?:\+7|8)?([3-9]\d{9})")
 _SEPARATORS = str.maketrans("", "", " -()\u00a0")
@@ -152,7 +168,7 @@ def phone(checks: Checks, value: object, field: str) -> str | None:
         return None
     normal = normal_phone(text)
     if normal is None:
-        checks.add(Problem(codes.Phone.INVALID, field, text, "a number such as +7 912 345-67-89"))
+        checks.add(Problem(codes.Phone.INVALID, field, text, PHONE_EXAMPLE))
     return normal
 
 
@@ -164,5 +180,15 @@ def email(checks: Checks, value: object, field: str) -> str | None:
     try:
         return email_validator.validate_email(text, check_deliverability=False).normalized
     except email_validator.EmailNotValidError as error:
-        checks.add(Problem(codes.Email.INVALID, field, text, str(error)))
+        cause, words = email_cause(str(error)), str(error)
+        checks.add(Problem(codes.Email.INVALID, field, text, cause=cause, detail=words))
         return None
+
+
+def email_cause(words: str) -> str:
+    """The cause (a key of the catalogue's `causes`) of email-validator's refusal, which
+    it words in English only; the first entry of `_EMAIL_CAUSES` whose phrase it uses."""
+    for cause, phrases in _EMAIL_CAUSES:
+        if any(phrase in words for phrase in phrases):
+            return cause
+    return "email.other"

@@ -6,7 +6,7 @@ from collections.abc import Collection, Mapping, Sequence
 from decimal import Decimal
 from uuid import UUID
 
-from custody_core.domain import codes
+from custody_core.domain import codes, conflicts
 from custody_core.domain.checks import (
     CODE_LENGTH,
     Checks,
@@ -18,7 +18,6 @@ from custody_core.domain.checks import (
     whole_number,
 )
 from custody_core.domain.errors import (
-    Conflict,
     NotFound,
     Problem,
     ValidationError,
@@ -250,9 +249,7 @@ def _current_order(
         whole_number(expected_version, "expected_version")
     order = visible_order(ctx, uow, number)
     if expected_version is not None and order.version != expected_version:
-        raise Conflict(
-            reason=f"order {number} is at version {order.version}, not {expected_version}"
-        )
+        raise conflicts.stale_version(number, order.version, expected_version)
     return order
 
 

@@ -41,6 +41,7 @@ from custody_core.domain.errors import (
     ValidationError,
     echoed,
     invalid,
+    unreadable,
 )
 from custody_core.domain.imports import (
     ImportResult,
@@ -250,9 +251,7 @@ def _file_hash(source: Path, limits: ReadLimits) -> str:
             for block in iter(lambda: stream.read(1 << 20), b""):
                 digest.update(block)
     except OSError as error:
-        raise SpreadsheetError(
-            codes.File.UNREADABLE, file=source.name, reason=error.strerror or str(error)
-        ) from None
+        raise unreadable(source.name, error) from None
     return digest.hexdigest()
 
 

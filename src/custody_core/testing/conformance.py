@@ -476,8 +476,12 @@ class StorageConformance:
         with storage.unit_of_work() as uow:
             assert uow.orders.get(world.account.id, order.id) == order
             uow.orders.save(confirmed, order)
-            with pytest.raises(Conflict):
+            with pytest.raises(Conflict) as refused:
                 uow.orders.save(confirmed, order)  # stored version is now 2, not 1
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.order_changed",
+                {"order": order.number},
+            )
             uow.commit()
         with storage.unit_of_work() as uow:
             assert uow.orders.by_number(world.account.id, order.number) == confirmed
@@ -969,15 +973,19 @@ class StorageConformance:
             # users without an external id never clash with each other
             uow.users.add(_user(account, "bob"))
             uow.users.add(_user(account, "carol"))
+            login_taken = ("conflict.login_taken", {"login": "alice"})
             with pytest.raises(Conflict) as refused:
                 uow.users.add(_user(account, "alice"))
-            assert refused.value.details["reason"] == "login 'alice' is taken"
+            assert (refused.value.code, refused.value.details) == login_taken
             with pytest.raises(Conflict) as refused:
                 uow.users.add(_user(account, "dave", external_id="oidc:1"))
-            assert refused.value.details["reason"] == "external id 'oidc:1' is taken"
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.external_id_taken",
+                {"external_id": "oidc:1"},
+            )
             with pytest.raises(Conflict) as refused:
                 uow.users.add(_user(account, "alice", external_id="oidc:1"))
-            assert refused.value.details["reason"] == "login 'alice' is taken"
+            assert (refused.value.code, refused.value.details) == login_taken
             uow.users.add(_user(other.account.id, "alice", external_id="oidc:1"))
             uow.commit()
         with storage.unit_of_work() as uow:
@@ -998,7 +1006,10 @@ class StorageConformance:
             uow.users.save(promoted, user)
             with pytest.raises(Conflict) as refused:
                 uow.users.save(user.with_disabled(True), user)  # stored version is now 2
-            assert refused.value.details["reason"] == "user 'alice' was changed by someone else"
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.user_changed",
+                {"login": "alice"},
+            )
             ghost = _user(account, "ghost")
             with pytest.raises(Conflict):
                 uow.users.save(ghost.with_disabled(True), ghost)  # never stored
@@ -1034,13 +1045,22 @@ class StorageConformance:
                 uow.cards.add(card)
             with pytest.raises(Conflict) as refused:
                 uow.cards.add(_card(world, users[0], "another", NOW))
-            assert refused.value.details["reason"] == "the user already has a connection card"
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.card_exists",
+                {"user_id": str(users[0].id)},
+            )
             with pytest.raises(Conflict) as refused:
                 uow.cards.add(_card(world, users[3], "zeta", NOW))
-            assert refused.value.details["reason"] == "login 'zeta' is taken by another card"
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.card_login_taken",
+                {"login": "zeta"},
+            )
             with pytest.raises(Conflict) as refused:
                 uow.cards.add(_card(world, users[1], "alpha", NOW))
-            assert refused.value.details["reason"] == "the user already has a connection card"
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.card_exists",
+                {"user_id": str(users[1].id)},
+            )
             theirs = _card(other, stranger, "zeta", NOW)
             uow.cards.add(theirs)  # another account's login space
             uow.commit()
@@ -1324,8 +1344,12 @@ class StorageConformance:
                 uow.orders.with_external_numbers(world.account.id, world.counterparty.id, []) == {}
             )
             twin = evolve(world.order(99), id=uuid4(), external_number="A-1")
-            with pytest.raises(Conflict):
+            with pytest.raises(Conflict) as refused:
                 uow.orders.add(twin)
+            assert (refused.value.code, refused.value.details) == (
+                "conflict.external_number_taken",
+                {"external_number": "A-1"},
+            )
 
     def test_order_numbers_are_taken_one_or_a_block_at_a_time(
         self, storage: StorageBackend
@@ -1554,10 +1578,16 @@ class StorageConformance:
             assert uow.form_numbers.next_number(account, FormKind.MX1, 2026) == 2
             assert uow.form_numbers.next_number(account, FormKind.MX1, 2027) == 2
             assert uow.form_numbers.next_number(account, FormKind.ACT, 2026) == 1
-            with pytest.raises(Conflict):
+            with pytest.raises(Conflict) as refused:
                 uow.form_numbers.add(evolve(first, source="receipt:3"))
-        with storage.unit_of_work() as uow, pytest.raises(Conflict):
+            issued = {"kind": "mx1", "number": 1, "year": 2026}
+            assert (refused.value.code, refused.value.details) == ("conflict.form_issued", issued)
+        with storage.unit_of_work() as uow, pytest.raises(Conflict) as refused:
             uow.form_numbers.add(evolve(first, number=5))
+        assert (refused.value.code, refused.value.details) == (
+            "conflict.form_issued",
+            {"kind": "mx1", "number": 5, "year": 2026},
+        )
 
 
 def _user(

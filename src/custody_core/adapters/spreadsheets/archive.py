@@ -32,7 +32,7 @@ from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 
 from custody_core.adapters.spreadsheets.package import Package, find_workbook, part_name
 from custody_core.domain import codes
-from custody_core.domain.errors import SpreadsheetError
+from custody_core.domain.errors import SpreadsheetError, unreadable
 from custody_core.ports.spreadsheets import ReadLimits
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -44,7 +44,7 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _KINDS = {
     ".xlsx": "Excel (.xlsx)",
     ".xlsm": "Excel (.xlsm)",
-    ".xlsb": "Excel binary (.xlsb)",
+    ".xlsb": "Excel (.xlsb)",
     ".xls": "Excel 97-2003 (.xls)",
     ".ods": "OpenDocument (.ods)",
 }
@@ -84,7 +84,7 @@ def check_size(path: Path, limits: ReadLimits, setting: str = "max_file_bytes") 
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise unreadable(path, error) from None
+        raise unreadable(path.name, error) from None
     limit: int = getattr(limits, setting)
     if size > limit:
         raise SpreadsheetError(
@@ -106,21 +106,23 @@ def check_workbook(
         with path.open("rb") as stream:
             magic = stream.read(len(_OLE_MAGIC))
     except OSError as error:
-        raise unreadable(path, error) from None
+        raise unreadable(path.name, error) from None
     if magic == _OLE_MAGIC:
         if suffix != ".xls":
             _refuse_ole(path, suffix)
         return None
     if suffix == ".xls":
-        raise _not_a_workbook(path, suffix, "it is not an OLE compound file")
+        raise _not_a_workbook(path, suffix, "file.not_ole")
     if not magic.startswith(_ZIP_MAGIC):
-        raise _not_a_workbook(path, suffix, "it is not a zip archive")
+        raise _not_a_workbook(path, suffix, "file.not_zip")
     try:
         _check_directory(path)
         with zipfile.ZipFile(path) as archive:
             return _check_archive(path, suffix, size, archive, limits)
+    except _TooManyParts as error:
+        raise _malformed(path, "file.too_many_parts", str(error)) from None
     except (zipfile.BadZipFile, OSError) as error:
-        raise SpreadsheetError(codes.File.MALFORMED, file=path.name, reason=str(error)) from None
+        raise _malformed(path, "file.damaged", str(error)) from None
 
 
 def _check_archive(
@@ -129,12 +131,10 @@ def _check_archive(
     members = archive.infolist()
     names = {part_name(member).lower(): part_name(member) for member in members}
     if len(names) < len(members):
-        raise SpreadsheetError(
-            codes.File.MALFORMED, file=path.name, reason="two of its members have the same name"
-        )
+        raise _malformed(path, "file.same_names")
     for part in _PARTS[suffix]:
         if part.lower() not in names:
-            raise _not_a_workbook(path, suffix, f"the archive has no {part}")
+            raise _not_a_workbook(path, suffix, "file.part_missing", part=part)
     if any(member.flag_bits & 0x1 for member in members):
         raise SpreadsheetError(codes.File.ENCRYPTED, file=path.name)
     _check_unpacked(path, size, sum(member.file_size for member in members), limits)
@@ -145,9 +145,9 @@ def _check_archive(
     except (DefusedXmlException, SyntaxError) as error:  # SyntaxError: expat's ParseError
         raise malformed(path, error) from None
     except ValueError as error:
-        raise _not_a_workbook(path, suffix, str(error)) from None
+        raise _not_a_workbook(path, suffix, "file.no_workbook_part", reason=str(error)) from None
     if package.workbook.lower() not in names:
-        raise _not_a_workbook(path, suffix, f"the archive has no {package.workbook}")
+        raise _not_a_workbook(path, suffix, "file.part_missing", part=package.workbook)
     return package
 
 
@@ -174,7 +174,7 @@ def _check_directory(path: Path) -> None:
                 raise zipfile.BadZipFile("Corrupt ZIP64 end of central directory")
             *_, members, directory, _ = _END64.unpack(end64)
     if directory > _DIRECTORY or members > _MEMBERS:
-        raise zipfile.BadZipFile(
+        raise _TooManyParts(
             f"its zip directory declares {members:,} members in {directory:,} bytes,"
             f" over {_MEMBERS:,} or {_DIRECTORY:,}: no workbook has that many parts"
         )
@@ -211,9 +211,7 @@ def _refuse_ole(path: Path, suffix: str) -> None:
             data.find(name) >= 0 for name in _XLS_STREAMS
         )
     if renamed:
-        raise _not_a_workbook(
-            path, suffix, f"it is an Excel 97-2003 (.xls) workbook; save it as {suffix}"
-        )
+        raise _not_a_workbook(path, suffix, "file.old_excel", suffix=suffix)
     raise SpreadsheetError(codes.File.ENCRYPTED, file=path.name)
 
 
@@ -226,25 +224,30 @@ def pick_sheet(path: Path, names: list[str], wanted: str | int) -> str:
     )
 
 
-def unreadable(path: Path, error: OSError) -> SpreadsheetError:
+class _TooManyParts(zipfile.BadZipFile):
+    """A zip directory larger than any workbook's (see `_check_directory`)."""
+
+
+def _not_a_workbook(path: Path, suffix: str, cause: str, /, **details: str) -> SpreadsheetError:
     return SpreadsheetError(
-        codes.File.UNREADABLE, file=path.name, reason=error.strerror or str(error)
+        codes.File.NOT_A_WORKBOOK, file=path.name, expected=_KINDS[suffix], cause=cause, **details
     )
 
 
-def _not_a_workbook(path: Path, suffix: str, reason: str) -> SpreadsheetError:
-    return SpreadsheetError(
-        codes.File.NOT_A_WORKBOOK, file=path.name, expected=_KINDS[suffix], reason=reason
-    )
+def _malformed(path: Path, cause: str, reason: str | None = None) -> SpreadsheetError:
+    """`file.malformed` for `cause`; `reason`, a library's own words, for the logs."""
+    words = {} if reason is None else {"reason": reason}
+    return SpreadsheetError(codes.File.MALFORMED, file=path.name, cause=cause, **words)
 
 
 def malformed(path: Path, error: BaseException) -> SpreadsheetError:
-    """A library's failure on `path` as the error users see; the root cause gives the reason."""
+    """A library's failure on `path` as the error users see: damaged, or unsafe XML; the
+    root cause's words are the diagnostic reason."""
     while error.__cause__ is not None:
         error = error.__cause__
     if isinstance(error, DefusedXmlException):
-        reason = "it declares XML entities, refused as unsafe"
-    else:
-        text = str(error.args[0] if isinstance(error, KeyError) else error).strip().splitlines()
-        reason = text[0][:_REASON_LENGTH] if text else type(error).__name__
-    return SpreadsheetError(codes.File.MALFORMED, file=path.name, reason=reason)
+        return _malformed(path, "file.unsafe_xml")
+    text = str(error.args[0] if isinstance(error, KeyError) else error).strip().splitlines()
+    return _malformed(
+        path, "file.damaged", text[0][:_REASON_LENGTH] if text else type(error).__name__
+    )

@@ -24,18 +24,16 @@ from custody_core.adapters.spreadsheets.archive import (
     check_suffix,
     malformed,
     pick_sheet,
-    unreadable,
 )
 from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range
 from custody_core.domain import codes
-from custody_core.domain.errors import SpreadsheetError
+from custody_core.domain.errors import SpreadsheetError, unreadable
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
 
 _BLOCK = 1 << 20
 #: A longer physical line is refused: the csv module would build all of its fields.
 _MAX_LINE = 1 << 20
 _QUOTED = re.compile(r'"[^"]*"')
-_BINARY = "it holds binary data, as a workbook or UTF-16 text does"
 
 
 class CsvReader:
@@ -67,7 +65,7 @@ def _encoding(path: Path) -> str:
         for block in iter(partial(stream.read, _BLOCK), b""):
             if b"\0" in block:
                 raise SpreadsheetError(
-                    codes.File.NOT_A_WORKBOOK, file=path.name, expected="CSV", reason=_BINARY
+                    codes.File.NOT_A_WORKBOOK, file=path.name, expected="CSV", cause="file.binary"
                 )
             utf8 = utf8 and _decodes(decoder, block)
     return "utf-8-sig" if utf8 and _decodes(decoder, b"", final=True) else "cp1251"
@@ -95,9 +93,7 @@ def _lines(path: Path, stream: TextIO) -> Iterator[str]:
     while line := stream.readline(_MAX_LINE + 1):
         if len(line) > _MAX_LINE:
             raise SpreadsheetError(
-                codes.File.MALFORMED,
-                file=path.name,
-                reason=f"a line is over {_MAX_LINE} characters",
+                codes.File.MALFORMED, file=path.name, cause="file.line_too_long", limit=_MAX_LINE
             )
         yield line
 
@@ -120,6 +116,6 @@ def _reading(path: Path) -> Iterator[None]:
     try:
         yield
     except OSError as error:
-        raise unreadable(path, error) from error
+        raise unreadable(path.name, error) from error
     except (csv.Error, ValueError) as error:
         raise malformed(path, error) from error

@@ -27,10 +27,11 @@ from custody_core.adapters.storage.cursors import (
     page_of,
 )
 from custody_core.adapters.storage.memory_access import MemoryRepository
+from custody_core.domain import conflicts
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry
 from custody_core.domain.cards import ConnectionCard
-from custody_core.domain.errors import Conflict, DuplicateDocument, StorageReadOnly
+from custody_core.domain.errors import DuplicateDocument, StorageReadOnly
 from custody_core.domain.forms import IssuedForm
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.items import Item
@@ -464,9 +465,9 @@ class _Orders(MemoryRepository):
     def add(self, order: DeliveryOrder) -> None:
         taken = self._s.orders.taken(order)
         if taken == "external":
-            raise Conflict(reason=f"external order number {order.external_number} is taken")
+            raise conflicts.external_number_taken(order.external_number)
         if taken:
-            raise Conflict(reason=f"order number {order.number} is taken")
+            raise conflicts.order_number_taken(order.number)
         self._s.orders.put(order)
 
     def add_many(self, orders: Sequence[DeliveryOrder]) -> None:
@@ -476,7 +477,7 @@ class _Orders(MemoryRepository):
     def save(self, order: DeliveryOrder, previous: DeliveryOrder) -> None:
         stored = self._s.orders.get(order.id)
         if stored is None or stored.version != previous.version:
-            raise Conflict(reason=f"order {order.number} was changed by someone else")
+            raise conflicts.order_changed(order.number)
         if previous.confirmed_at is not None and previous.confirmed_at != order.confirmed_at:
             earlier = self._s.confirmations.get(order.id)
             kept = earlier[1] if earlier else ()
@@ -545,7 +546,7 @@ class _Shipments(MemoryRepository):
 
     def add(self, shipment: Shipment) -> None:
         if self._s.shipments.taken(shipment):
-            raise Conflict(reason=f"shipment number {shipment.number} is taken")
+            raise conflicts.shipment_number_taken(shipment.number)
         self._s.shipments.put(shipment)
 
     def get(self, account_id: UUID, shipment_id: UUID) -> Shipment | None:

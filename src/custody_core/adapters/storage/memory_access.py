@@ -9,10 +9,10 @@ from uuid import UUID
 from attrs import evolve
 
 from custody_core.adapters.storage.cursors import page_of, text_cursor
+from custody_core.domain import conflicts
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery
 from custody_core.domain.cards import ConnectionCard
-from custody_core.domain.errors import Conflict
 from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.settings import AccountSettings
@@ -31,27 +31,27 @@ class MemoryRepository:
 class Users(MemoryRepository):
     def add(self, user: User) -> None:
         if self._s.users.get(user.id) is not None:
-            raise Conflict(reason=f"user id {user.id} is taken")
+            raise conflicts.id_taken("user", user.id)
         self._check_unique(user)
         self._s.users.put(user)
 
     def save(self, user: User, previous: User) -> None:
         stored = self.get(user.account_id, user.id)
         if stored is None or stored.version != previous.version:
-            raise Conflict(reason=f"user {user.login!r} was changed by someone else")
+            raise conflicts.user_changed(user.login)
         self._check_unique(user)
         self._s.users.put(user)
 
     def _check_unique(self, user: User) -> None:
         if self._s.users.taken(user):
-            raise Conflict(reason=f"login {user.login!r} is taken")
+            raise conflicts.login_taken(user.login)
         holder = (
             None
             if user.external_id is None
             else self.by_external_id(user.account_id, user.external_id)
         )
         if holder is not None and holder.id != user.id:
-            raise Conflict(reason=f"external id {user.external_id!r} is taken")
+            raise conflicts.external_id_taken(user.external_id)
 
     def get(self, account_id: UUID, user_id: UUID) -> User | None:
         user = self._s.users.get(user_id)
@@ -80,12 +80,12 @@ class Users(MemoryRepository):
 class Cards(MemoryRepository):
     def add(self, card: ConnectionCard) -> None:
         if self._s.cards.get(card.id) is not None:
-            raise Conflict(reason=f"card id {card.id} is taken")
+            raise conflicts.id_taken("connection card", card.id)
         taken = self._s.cards.taken(card)
         if taken == "user":
-            raise Conflict(reason="the user already has a connection card")
+            raise conflicts.card_exists(card.user_id)
         if taken == "login":
-            raise Conflict(reason=f"login {card.login!r} is taken by another card")
+            raise conflicts.card_login_taken(card.login)
         self._s.cards.put(card)
 
     def by_user(self, account_id: UUID, user_id: UUID) -> ConnectionCard | None:
@@ -113,7 +113,7 @@ class Settings(MemoryRepository):
 class Attachments(MemoryRepository):
     def add(self, attachment: Attachment, content: bytes) -> None:
         if self._s.attachments.get(attachment.id) is not None:
-            raise Conflict(reason=f"attachment id {attachment.id} is taken")
+            raise conflicts.id_taken("attachment", attachment.id)
         self._s.attachments.put((attachment, bytes(content)))
 
     def get(self, account_id: UUID, attachment_id: UUID) -> Attachment | None:

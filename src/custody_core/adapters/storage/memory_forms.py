@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from custody_core.adapters.storage.memory_access import MemoryRepository
-from custody_core.domain.errors import Conflict
+from custody_core.domain import conflicts
 from custody_core.domain.forms import FormKind, IssuedForm
 from custody_core.domain.requisites import Requisites
 from custody_core.domain.tariffs import Tariff
@@ -41,5 +41,5 @@ class FormNumbers(MemoryRepository):
     def add(self, issued: IssuedForm) -> None:
         table = self._s.form_numbers
         if table.get((issued.account_id, issued.kind, issued.source)) or table.taken(issued):
-            raise Conflict(reason=f"{issued.kind} number {issued.number} of {issued.year} is taken")
+            raise conflicts.form_issued(issued.kind, issued.number, issued.year)
         table.put(issued)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from uuid import UUID
 
 from custody_core.adapters.storage.memory_access import MemoryRepository
-from custody_core.domain.errors import Conflict
+from custody_core.domain import conflicts
 from custody_core.domain.imports import RegistryImport
 from custody_core.domain.registry import RegistryTemplate
 
@@ -29,7 +29,7 @@ class Imports(MemoryRepository):
 
     def add(self, record: RegistryImport) -> None:
         if self._s.imports.get(record.id) is not None:
-            raise Conflict(reason=f"import id {record.id} is taken")
+            raise conflicts.id_taken("registry import", record.id)
         self._s.imports.put(record)
 
     def with_hash(

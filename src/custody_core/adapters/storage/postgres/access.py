@@ -14,10 +14,10 @@ from custody_core.adapters.storage.cursors import number_cursor, paged, text_cur
 from custody_core.adapters.storage.postgres.base import Repository, Row, Where, guarded
 from custody_core.adapters.storage.postgres.codec import instant_out, optional_instant_out
 from custody_core.converter import make_converter
+from custody_core.domain import conflicts
 from custody_core.domain.attachments import Attachment
 from custody_core.domain.audit import AuditEntry, AuditQuery, Outcome
 from custody_core.domain.cards import ConnectionCard
-from custody_core.domain.errors import Conflict
 from custody_core.domain.lockout import LoginAttempts
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.principal import Role
@@ -59,7 +59,7 @@ class Users(Repository):
         except psycopg.errors.UniqueViolation as error:
             self._refuse(user, error)
         if cursor.rowcount != 1:
-            raise Conflict(reason=f"user {user.login!r} was changed by someone else")
+            raise conflicts.user_changed(user.login)
 
     @staticmethod
     def _changing(u: User) -> tuple[object, ...]:
@@ -86,14 +86,14 @@ class Users(Repository):
             user.login,
             user.id,
         ):
-            raise Conflict(reason=f"login {user.login!r} is taken") from None
+            raise conflicts.login_taken(user.login) from None
         if user.external_id is not None and self._one(
             "SELECT 1 FROM users WHERE account_id = %s AND external_id = %s AND id <> %s",
             user.account_id,
             user.external_id,
             user.id,
         ):
-            raise Conflict(reason=f"external id {user.external_id!r} is taken") from None
+            raise conflicts.external_id_taken(user.external_id) from None
         raise error
 
     def get(self, account_id: UUID, user_id: UUID) -> User | None:
@@ -191,14 +191,14 @@ class Cards(Repository):
                 c.user_id,
                 c.id,
             ):
-                raise Conflict(reason="the user already has a connection card") from None
+                raise conflicts.card_exists(c.user_id) from None
             if self._one(
                 "SELECT 1 FROM connection_cards WHERE account_id = %s AND login = %s AND id <> %s",
                 c.account_id,
                 c.login,
                 c.id,
             ):
-                raise Conflict(reason=f"login {c.login!r} is taken by another card") from None
+                raise conflicts.card_login_taken(c.login) from None
             raise
 
     def by_user(self, account_id: UUID, user_id: UUID) -> ConnectionCard | None:

@@ -10,7 +10,7 @@ from psycopg.types.json import Jsonb
 from custody_core.adapters.storage.postgres.base import Repository, guarded
 from custody_core.adapters.storage.postgres.codec import instant_out
 from custody_core.converter import make_converter
-from custody_core.domain.errors import Conflict
+from custody_core.domain import conflicts
 from custody_core.domain.forms import FormKind, IssuedForm
 from custody_core.domain.requisites import Requisites
 from custody_core.domain.tariffs import Tariff
@@ -101,6 +101,4 @@ class FormNumbers(Repository):
                     ),
                 )
         except psycopg.errors.UniqueViolation:
-            raise Conflict(
-                reason=f"{issued.kind} number {issued.number} of {issued.year} is taken"
-            ) from None
+            raise conflicts.form_issued(issued.kind, issued.number, issued.year) from None

@@ -27,7 +27,7 @@ from custody_core.adapters.storage.postgres.codec import (
     optional_instant_out,
     quantity_out,
 )
-from custody_core.domain.errors import Conflict
+from custody_core.domain import conflicts
 from custody_core.domain.lines import Line
 from custody_core.domain.orders import SHIPPED_STATES, DeliveryOrder, OrderState
 from custody_core.domain.paging import Page, PageRequest
@@ -78,9 +78,7 @@ class Orders(Repository):
         except psycopg.errors.UniqueViolation as error:
             if violated(error) != "orders_by_external_number":
                 raise
-            raise Conflict(
-                reason=f"external order number {order.external_number} is taken"
-            ) from None
+            raise conflicts.external_number_taken(order.external_number) from None
 
     def add_many(self, orders: Sequence[DeliveryOrder]) -> None:
         """All at once; when a constraint refuses one, none is kept and `add` finds which."""
@@ -125,7 +123,7 @@ class Orders(Repository):
             (*self._changing(order), order.account_id, order.id, previous.version),
         )
         if cursor.rowcount != 1:
-            raise Conflict(reason=f"order {order.number} was changed by someone else")
+            raise conflicts.order_changed(order.number)
         if previous.confirmed_at not in (None, order.confirmed_at):
             self._db.execute(
                 "INSERT INTO order_confirmations (order_id, confirmed_at) VALUES (%s, %s)"

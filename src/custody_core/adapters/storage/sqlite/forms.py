@@ -9,7 +9,7 @@ from uuid import UUID
 from custody_core.adapters.storage.sqlite.base import Repository
 from custody_core.adapters.storage.sqlite.codec import instant_in, instant_out, uid
 from custody_core.converter import make_converter
-from custody_core.domain.errors import Conflict
+from custody_core.domain import conflicts
 from custody_core.domain.forms import FormKind, IssuedForm
 from custody_core.domain.requisites import Requisites
 from custody_core.domain.tariffs import Tariff
@@ -107,9 +107,7 @@ class FormNumbers(Repository):
                 ),
             )
         except sqlite3.IntegrityError:
-            raise Conflict(
-                reason=f"{issued.kind} number {issued.number} of {issued.year} is taken"
-            ) from None
+            raise conflicts.form_issued(issued.kind, issued.number, issued.year) from None
 
 
 def _party(counterparty_id: UUID | None) -> str:

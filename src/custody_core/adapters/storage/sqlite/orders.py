@@ -27,7 +27,7 @@ from custody_core.adapters.storage.sqlite.codec import (
     uid,
     uid_out,
 )
-from custody_core.domain.errors import Conflict
+from custody_core.domain import conflicts
 from custody_core.domain.lines import Line
 from custody_core.domain.orders import SHIPPED_STATES, DeliveryOrder, OrderState
 from custody_core.domain.paging import Page, PageRequest
@@ -70,9 +70,7 @@ class Orders(Repository):
             self._insert([order])
         except sqlite3.IntegrityError as error:
             if "external_number" in str(error):
-                raise Conflict(
-                    reason=f"external order number {order.external_number} is taken"
-                ) from None
+                raise conflicts.external_number_taken(order.external_number) from None
             raise
 
     def add_many(self, orders: Sequence[DeliveryOrder]) -> None:
@@ -126,7 +124,7 @@ class Orders(Repository):
             (*self._changing(order), uid(order.account_id), uid(order.id), previous.version),
         )
         if cursor.rowcount != 1:
-            raise Conflict(reason=f"order {order.number} was changed by someone else")
+            raise conflicts.order_changed(order.number)
         if previous.confirmed_at not in (None, order.confirmed_at):
             self._db.execute(
                 "INSERT OR IGNORE INTO order_confirmations (order_id, confirmed_at) VALUES (?, ?)",
