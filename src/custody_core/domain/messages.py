@@ -9,6 +9,8 @@ never hide the error behind a KeyError.
 from __future__ import annotations
 
 import enum
+import re
+import string
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -18,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import attrs
+from babel import Locale
 
 
 @attrs.frozen
@@ -25,14 +28,24 @@ class Language:
     """One language's texts, as its file under `custody_core/locales` holds them."""
 
     messages: Mapping[str, str]
-    terms: Mapping[str, str]
+    #: "<entity> <key> not found", one text per entity: Russian words differ in gender.
+    not_found: Mapping[str, str]
+    #: What a problem's `field` is called: a name ("last_name"), a dotted path segment,
+    #: or a list's entry ("lines[]", filled with the entry's `{key}`).
+    labels: Mapping[str, str]
+    order_states: Mapping[str, str]
+    order_changes: Mapping[str, str]
     failure_reasons: Mapping[str, str]
+    roles: Mapping[str, str]
+    #: What a role may do, by the value of `Action`, as "may not ..." and "нет права ..." end.
+    actions: Mapping[str, str]
+    movement_kinds: Mapping[str, str]
+    document_kinds: Mapping[str, str]
+    read_limits: Mapping[str, str]
     places: Mapping[str, str]
     cli_labels: Mapping[str, str]
     cli_phrases: Mapping[str, str]
     cli_titles: Mapping[str, str]
-    cli_states: Mapping[str, str]
-    cli_roles: Mapping[str, str]
 
 
 def _load_languages() -> dict[str, Language]:
@@ -60,7 +73,72 @@ def language(locale: str) -> Language:
 CODES = frozenset(LANGUAGES["en"].messages)
 
 
-_TRANSLATED_KEYS = ("entity", "state", "change", "kind", "setting")
+#: Details that hold a code of a named thing, and the section naming it in each language.
+_NAMED = {
+    "state": "order_states",
+    "change": "order_changes",
+    "kind": "document_kinds",
+    "action": "actions",
+    "setting": "read_limits",
+}
+_ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\]]*)\]$")
+#: Plural categories in the order CLDR lists them.
+_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+def label(locale: str, field: str) -> str:
+    """What `field` is called in `locale`: its own label ("last_name" -> "фамилия"), else
+    the labels of its dotted segments joined by commas, a list's entry by the list's label
+    with the entry's key ("lines[2].quantity" -> "строка 2 документа, количество"); a
+    segment without a label is shown as it is."""
+    labels = language(locale).labels
+    if field in labels:
+        return labels[field]
+    parts = []
+    for segment in field.split("."):
+        entry = _ENTRY.match(segment)
+        if entry is not None and f"{entry['name']}[]" in labels:
+            parts.append(labels[f"{entry['name']}[]"].format(key=entry["key"]))
+        else:
+            parts.append(labels.get(segment, segment))
+    return ", ".join(parts)
+
+
+def plural(locale: str, count: int, forms: Mapping[str, str]) -> str:
+    """The form of a word for `count` in `locale` ("заказ", "заказа", "заказов"), by the
+    language's CLDR plural rule; `forms` by category ("one", "few", "many", "other")."""
+    category = Locale.parse(locale).plural_form(count)
+    return forms.get(category, forms.get("other", ""))
+
+
+class _Wording(string.Formatter):
+    """`str.format` with counted words: `{orders:one=заказ|few=заказа|many=заказов}` is
+    the count and the word's form for it ("3 заказа", "5 заказов")."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale if locale in LANGUAGES else "en"
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "=" not in format_spec:
+            return super().format_field(value, format_spec)
+        forms = dict(form.split("=", 1) for form in format_spec.split("|"))
+        if isinstance(value, bool) or not isinstance(value, int):
+            return str(value)
+        return f"{value} {plural(self.locale, value, forms)}"
+
+
+def fill(locale: str, template: str, values: Mapping[str, Any]) -> str:
+    """`template` of `locale` filled with `values`, counted words in their right form."""
+    return _Wording(locale).vformat(template, (), values)
+
+
+def plural_categories(locale: str) -> tuple[str, ...]:
+    """The plural categories whole numbers take in `locale` ("one", "few", "many" in
+    Russian; "one", "other" in English), in CLDR order: what a counted word gives forms for.
+    CLDR rules repeat within every hundred past the first, so 0-199 shows them all."""
+    rule = Locale.parse(locale).plural_form
+    taken = {rule(count) for count in range(200)}
+    return tuple(category for category in _CATEGORIES if category in taken)
 
 
 def place(locale: str, row: int | None, column: str | None, header: str | None) -> str:
@@ -102,11 +180,16 @@ def for_people(value: Any) -> Any:
 
 
 def render(code: str, locale: str, details: Mapping[str, Any]) -> str:
-    """The message for `code` in `locale` (English when the locale is unknown)."""
+    """The message for `code` in `locale` (English when the locale is unknown): fields by
+    their labels, codes of named things (states, changes, actions, ...) by their names."""
     texts = language(locale)
     template = texts.messages.get(code, texts.messages["error"])
+    if code == "not_found":
+        template = texts.not_found.get(str(details.get("entity")), template)
     values = _Lenient({key: for_people(value) for key, value in details.items()})
-    for key in _TRANSLATED_KEYS:
+    for key, section in _NAMED.items():
         if isinstance(values.get(key), str):
-            values[key] = texts.terms.get(values[key], values[key])
-    return template.format_map(values)
+            values[key] = getattr(texts, section).get(values[key], values[key])
+    if isinstance(values.get("field"), str):
+        values["field"] = label(locale, values["field"])
+    return fill(locale, template, values)
