@@ -129,9 +129,9 @@ def segments(field: str) -> Iterator[str]:
     """The label keys a field needs: each dotted segment, a list's entry as "name[]";
     segments made of a variable ("{}") need none."""
     for segment in field.split("."):
-        segment = re.sub(r"\[[^\]]*\]$", "[]", segment)
-        if "{}" not in segment and segment:
-            yield segment
+        key = re.sub(r"\[[^\]]*\]$", "[]", segment)
+        if "{}" not in key and key:
+            yield key
 
 
 def test_the_enumeration_finds_the_fields_of_every_source() -> None:
