@@ -926,6 +926,26 @@ def test_an_order_is_shown_in_russian(demo_db: Path, capsys: pytest.CaptureFixtu
         assert text in out
 
 
+@pytest.mark.parametrize(
+    ("lang", "state", "reason"),
+    [
+        ("ru", "не доставлен (резерв снят)", "Получатель отказался"),
+        ("en", "failed (reserve released)", "Recipient refused the order"),
+    ],
+)
+def test_a_failed_order_shows_its_state_and_reason_by_name(
+    fresh_db: Path, capsys: pytest.CaptureFixture[str], lang: str, state: str, reason: str
+) -> None:
+    run_json(capsys, fresh_db, "order", "fail", "3", "--reason", "recipient_refused")
+
+    assert main(["--lang", lang, "--db", str(fresh_db), "order", "show", "3"]) == 0
+
+    out = capsys.readouterr().out
+    assert state in out
+    assert reason in out
+    assert "recipient_refused" not in out
+
+
 def test_an_unknown_order_is_not_found(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     err = fails(capsys, "--db", str(demo_db), "order", "show", "99")
     assert lines_of(err) == ["custody: order 99 not found"]
