@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from custody_core import LineDraft, OrderDraft, Principal, ReceiptDraft
 from custody_core.domain.audit import MAX_TEXT, AuditEntry, AuditQuery, Outcome
 from custody_core.domain.errors import CustodyError, NotFound, ValidationError
-from custody_core.domain.messages import label
 from custody_core.domain.imports import RegistryRejected
+from custody_core.domain.messages import label
 from custody_core.domain.orders import CargoDraft
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.registry import ColumnMapping, RegistryTemplate

@@ -517,7 +517,7 @@ def test_a_day_and_a_period_together_are_refused(
 
     err = fails(capsys, *argv, "--as-of", "2026-01-10", "--from", "2026-01-01")
 
-    assert err.startswith("custody: as_of:")
+    assert err.startswith("custody: report date:")
     assert len(lines_of(err)) == 1
 
 
@@ -639,8 +639,8 @@ def test_every_problem_of_a_refused_receipt_is_printed_with_its_field(
     err = fails(capsys, "--db", str(fresh_db), "receipt", "post", str(path))
 
     assert sorted(lines_of(err)) == [
-        "custody: lines[1].sku: 'NOPE' does not exist",
-        "custody: lines[2].quantity: -1 must be greater than zero",
+        "custody: document line 1, SKU: 'NOPE' does not exist",
+        "custody: document line 2, quantity: -1 must be greater than zero",
         "custody: warehouse: 'SPB-9' does not exist",
     ]
     assert stock_of(fresh_db) == before
@@ -711,7 +711,7 @@ def test_an_order_with_an_unknown_sku_is_refused(
 
     err = fails(capsys, "--db", str(fresh_db), *argv, "--line", "TEA-001=1", "--line", "NOPE=1")
 
-    assert lines_of(err) == ["custody: lines[2].sku: 'NOPE' does not exist"]
+    assert lines_of(err) == ["custody: document line 2, SKU: 'NOPE' does not exist"]
     with office_of(fresh_db) as office:
         assert [order.number for order in office.orders()] == [1, 2, 3, 4, 5]
 
@@ -806,7 +806,7 @@ def test_a_delivery_prints_the_order_and_its_shipment(
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["2", "--refused", "NOPE=1"], "custody: refused[NOPE]: 'NOPE' does not exist"),
+        (["2", "--refused", "NOPE=1"], "custody: refused item NOPE: 'NOPE' does not exist"),
         (
             ["2", "--refused", "TEA-001=1", "TEA-001=2"],
             "custody: --refused names TEA-001 more than once",
@@ -1234,8 +1234,8 @@ def test_a_backup_into_a_missing_folder_is_refused(
 @pytest.mark.parametrize(
     ("paging", "expected"),
     [
-        (["--limit", "0"], "custody: limit: 0 is not valid (expected 1..1000)"),
-        (["--after", "zzz"], "custody: after: 'zzz' is not valid"),
+        (["--limit", "0"], "custody: page size: 0 is not valid (expected 1..1000)"),
+        (["--after", "zzz"], "custody: continue after: 'zzz' is not valid"),
     ],
 )
 def test_a_bad_page_request_is_refused(
@@ -1252,10 +1252,10 @@ def test_a_bad_page_request_is_refused(
 
 def test_a_problem_names_its_row_and_survives_a_code_without_a_message() -> None:
     assert problem_text(Problem("text.blank", "lines[2].sku", row=4), "en") == (
-        "Row 4: lines[2].sku must not be blank"
+        "Row 4: document line 2, SKU must not be blank"
     )
     assert problem_text(Problem("text.blank", "number", row=4), "ru") == (
-        "Строка 4: number: значение не может быть пустым"
+        "Строка 4: номер: значение не может быть пустым"
     )
     assert problem_text(Problem("brand.new", "through", "2030-01-31", "a past month"), "en") == (
         "through: brand.new (value 2030-01-31, expected a past month)"

@@ -159,6 +159,8 @@ def test_every_field_a_problem_can_name_has_a_label(locale: str) -> None:
         ("ru", "refused[COF-002]", "отказ от товара COF-002"),
         ("ru", "company.bank.bik", "организация, банк, БИК"),
         ("ru", "options.busy_timeout", "параметр, busy_timeout"),
+        ("ru", "requisites.json.bank.bik", "requisites.json, банк, БИК"),
+        ("en", "tariff.json", "tariff.json"),
     ],
 )
 def test_a_field_is_labelled_by_its_segments(locale: str, field: str, expected: str) -> None:

@@ -82,6 +82,9 @@ _NAMED = {
     "setting": "read_limits",
 }
 _ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\]]*)\]$")
+#: A data file's problems are named after the file ("requisites.json.bank.bik"): its
+#: name is shown as it is.
+_FILE = re.compile(r"^(?P<name>[^.\[\]]+\.json)(?:\.(?P<rest>.*))?$")
 #: Plural categories in the order CLDR lists them.
 _CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
@@ -90,12 +93,14 @@ def label(locale: str, field: str) -> str:
     """What `field` is called in `locale`: its own label ("last_name" -> "фамилия"), else
     the labels of its dotted segments joined by commas, a list's entry by the list's label
     with the entry's key ("lines[2].quantity" -> "строка 2 документа, количество"); a
-    segment without a label is shown as it is."""
+    segment without a label, and a data file's name leading the field, as they are."""
     labels = language(locale).labels
     if field in labels:
         return labels[field]
-    parts = []
-    for segment in field.split("."):
+    file = _FILE.match(field)
+    parts = [] if file is None else [file["name"]]
+    rest = field if file is None else file["rest"] or ""
+    for segment in filter(None, rest.split(".")):
         entry = _ENTRY.match(segment)
         if entry is not None and f"{entry['name']}[]" in labels:
             parts.append(labels[f"{entry['name']}[]"].format(key=entry["key"]))
