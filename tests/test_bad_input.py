@@ -373,8 +373,8 @@ def test_messages_exist_in_both_languages(app: Application, office: BackOffice) 
     error = refused(
         app, office, lambda: office.post_receipt(receipt(LineDraft("TEA", -2))), ValidationError
     )
-    assert error.message("en") == "lines[1].quantity: -2 must be greater than zero"
-    assert error.message("ru") == "lines[1].quantity: -2 должно быть больше нуля"
+    assert error.message("en") == "document line 1, quantity: -2 must be greater than zero"
+    assert error.message("ru") == "строка 1 документа, количество: -2 должно быть больше нуля"
 
 
 def test_no_python_repr_reaches_a_message() -> None:

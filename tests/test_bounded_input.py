@@ -23,6 +23,7 @@ from custody_core import LineDraft, OrderDraft, Principal, ReceiptDraft
 from custody_core.domain.audit import MAX_TEXT, AuditEntry, AuditQuery, Outcome
 from custody_core.domain.errors import CustodyError, NotFound, ValidationError
 from custody_core.domain.imports import RegistryRejected
+from custody_core.domain.messages import label
 from custody_core.domain.orders import CargoDraft
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.registry import ColumnMapping, RegistryTemplate
@@ -264,8 +265,10 @@ def test_a_stored_text_over_its_limit_or_with_a_control_character_is_refused(
 ) -> None:
     over = refused(app, admin, lambda: call(admin, "x" * (limit + 1)))
     assert problems(over) == [("text.too_long", field)]
-    assert over.message("en") == f"{field} is too long (at most {limit} characters)"
-    assert over.message("ru") == f"{field}: слишком длинное значение (не больше {limit} символов)"
+    # The message names the field by its label (tests/test_labels.py checks the labels).
+    en, ru = label("en", field), label("ru", field)
+    assert over.message("en") == f"{en} is too long (at most {limit} characters)"
+    assert over.message("ru") == f"{ru}: слишком длинное значение (не больше {limit} символов)"
     kept = {"\n", "\t"} if multiline else set()
     for control in CONTROLS:
         if control in kept:
@@ -274,10 +277,10 @@ def test_a_stored_text_over_its_limit_or_with_a_control_character_is_refused(
         assert problems(error) == [("text.control_characters", field)], repr(control)
     error = refused(app, admin, lambda: call(admin, f"left{ANSI}right"))
     assert error.message("en") == (
-        f"{field} contains a control character (a line break, tab, escape or the like)"
+        f"{en} contains a control character (a line break, tab, escape or the like)"
     )
     assert error.message("ru") == (
-        f"{field}: значение содержит управляющий символ (перевод строки, табуляцию или подобный)"
+        f"{ru}: значение содержит управляющий символ (перевод строки, табуляцию или подобный)"
     )
 
 
@@ -427,7 +430,7 @@ def test_an_order_over_the_default_limits_is_refused_before_its_lines_are_read(
         error.message("en") == "lines: one order may carry at most 500 (the account's order limits)"
     )
     assert error.message("ru") == (
-        "lines: в одном заказе может быть не больше 500 (ограничение аккаунта)"
+        "строки: в одном заказе может быть не больше 500 (ограничение аккаунта)"
     )
     cargo = [CargoDraft("коробка")] * 101
     error = refused(
@@ -524,7 +527,7 @@ def test_a_registry_order_over_the_limits_is_a_problem_at_its_row_and_column(
         " (the account's order limits)"
     )
     assert problem.message("ru") == (
-        "Строка 4, колонка B «Артикул»: lines: в одном заказе может быть не больше 2"
+        "Строка 4, колонка B «Артикул»: строки: в одном заказе может быть не больше 2"
         " (ограничение аккаунта)"
     )
     partial = admin.import_registry(skus, TEMPLATE, "ROMASHKA", partial=True)

@@ -538,7 +538,7 @@ def test_a_day_and_a_period_together_are_refused(
 
     err = fails(capsys, *argv, "--as-of", "2026-01-10", "--from", "2026-01-01")
 
-    assert err.startswith("custody: as_of:")
+    assert err.startswith("custody: report date:")
     assert len(lines_of(err)) == 1
 
 
@@ -660,8 +660,8 @@ def test_every_problem_of_a_refused_receipt_is_printed_with_its_field(
     err = fails(capsys, "--db", str(fresh_db), "receipt", "post", str(path))
 
     assert sorted(lines_of(err)) == [
-        "custody: lines[1].sku: 'NOPE' does not exist",
-        "custody: lines[2].quantity: -1 must be greater than zero",
+        "custody: document line 1, SKU: 'NOPE' does not exist",
+        "custody: document line 2, quantity: -1 must be greater than zero",
         "custody: warehouse: 'SPB-9' does not exist",
     ]
     assert stock_of(fresh_db) == before
@@ -732,7 +732,7 @@ def test_an_order_with_an_unknown_sku_is_refused(
 
     err = fails(capsys, "--db", str(fresh_db), *argv, "--line", "TEA-001=1", "--line", "NOPE=1")
 
-    assert lines_of(err) == ["custody: lines[2].sku: 'NOPE' does not exist"]
+    assert lines_of(err) == ["custody: document line 2, SKU: 'NOPE' does not exist"]
     with office_of(fresh_db) as office:
         assert [order.number for order in office.orders()] == [1, 2, 3, 4, 5]
 
@@ -829,7 +829,7 @@ def test_a_delivery_prints_the_order_and_its_shipment(
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["2", "--refused", "NOPE=1"], "custody: refused[NOPE]: 'NOPE' does not exist"),
+        (["2", "--refused", "NOPE=1"], "custody: refused item NOPE: 'NOPE' does not exist"),
         (
             ["2", "--refused", "TEA-001=1", "TEA-001=2"],
             "custody: --refused names TEA-001 more than once",
@@ -947,6 +947,26 @@ def test_an_order_is_shown_in_russian(demo_db: Path, capsys: pytest.CaptureFixtu
     assert "Заказ на доставку №3" in out
     for text in ("Состояние", "подтверждён", "Получатель", "Сидоров П. П.", "SUG-003 × 12.250"):
         assert text in out
+
+
+@pytest.mark.parametrize(
+    ("lang", "state", "reason"),
+    [
+        ("ru", "не доставлен (резерв снят)", "Получатель отказался"),
+        ("en", "failed (reserve released)", "Recipient refused the order"),
+    ],
+)
+def test_a_failed_order_shows_its_state_and_reason_by_name(
+    fresh_db: Path, capsys: pytest.CaptureFixture[str], lang: str, state: str, reason: str
+) -> None:
+    run_json(capsys, fresh_db, "order", "fail", "3", "--reason", "recipient_refused")
+
+    assert main(["--lang", lang, "--db", str(fresh_db), "order", "show", "3"]) == 0
+
+    out = capsys.readouterr().out
+    assert state in out
+    assert reason in out
+    assert "recipient_refused" not in out
 
 
 def test_an_unknown_order_is_not_found(demo_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -1237,8 +1257,8 @@ def test_a_backup_into_a_missing_folder_is_refused(
 @pytest.mark.parametrize(
     ("paging", "expected"),
     [
-        (["--limit", "0"], "custody: limit: '0' is not valid (expected 1..1000)"),
-        (["--after", "zzz"], "custody: after: 'zzz' is not valid"),
+        (["--limit", "0"], "custody: page size: '0' is not valid (expected 1..1000)"),
+        (["--after", "zzz"], "custody: continue after: 'zzz' is not valid"),
     ],
 )
 def test_a_bad_page_request_is_refused(
@@ -1255,10 +1275,10 @@ def test_a_bad_page_request_is_refused(
 
 def test_a_problem_names_its_row_and_survives_a_code_without_a_message() -> None:
     assert problem_text(Problem("text.blank", "lines[2].sku", row=4), "en") == (
-        "Row 4: lines[2].sku must not be blank"
+        "Row 4: document line 2, SKU must not be blank"
     )
     assert problem_text(Problem("text.blank", "number", row=4), "ru") == (
-        "Строка 4: number: значение не может быть пустым"
+        "Строка 4: номер: значение не может быть пустым"
     )
     assert problem_text(Problem("brand.new", "through", "2030-01-31", "a past month"), "en") == (
         "through: brand.new (value 2030-01-31, expected a past month)"

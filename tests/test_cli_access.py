@@ -234,7 +234,7 @@ def test_a_password_mismatch_is_refused_and_adds_no_one(
 
     err = fails(capsys, database, "user", "add", "orlova", *NAMES, "--password-stdin")
 
-    assert err == "custody: password_confirmation: the confirmation differs from the password\n"
+    assert err == "custody: password confirmation: the confirmation differs from the password\n"
     with admin_of(database) as office, pytest.raises(NotFound):
         office.user("orlova")
 
@@ -244,7 +244,7 @@ def test_an_empty_second_line_is_a_confirmation_that_differs(
 ) -> None:
     stdin(f"{PASSWORD}\n\n")
     err = fails(capsys, database, "user", "add", "orlova", *NAMES, "--password-stdin")
-    assert err.startswith("custody: password_confirmation:")
+    assert err.startswith("custody: password confirmation:")
 
 
 def test_a_duplicate_login_names_the_field(
@@ -283,7 +283,7 @@ def test_every_problem_is_one_line_in_the_chosen_language(
     assert (code, out) == (1, "")
     lines = err.splitlines()
     assert all(line.startswith("custody: ") for line in lines)
-    assert any(line.startswith("custody: email:") for line in lines)
+    assert any(line.startswith("custody: эл. почта:") for line in lines)
     assert any("пароль слишком короткий" in line for line in lines)
     assert any("хотя бы одна цифра" in line for line in lines)
 
@@ -318,7 +318,7 @@ def test_typed_passwords_that_differ_are_refused(
 
     assert prompts == ["Пароль: ", "Повторите пароль: "]
     assert (code, out) == (1, "")
-    assert err == "custody: password_confirmation: подтверждение не совпадает с паролем\n"
+    assert err == "custody: подтверждение пароля: подтверждение не совпадает с паролем\n"
 
 
 def test_the_end_of_input_at_the_prompt_is_no_password(

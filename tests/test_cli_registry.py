@@ -112,7 +112,7 @@ def test_the_registry_screen_tells_dates_and_times_on_the_accounts_clock(
     assert imported.utcoffset() == timedelta(0)  # instants stay UTC in --json
     code, out, _ = custody(capsys, demo_db, *load, lang="ru")
     local = imported.astimezone(MOSCOW)
-    assert f"Этот файл уже загружался: {local:%d.%m.%Y %H:%M} (МСК), cli, заказов: 1" in out
+    assert f"Этот файл уже загружался: {local:%d.%m.%Y %H:%M} (МСК), cli, 1 заказ" in out
     code, out, _ = custody(capsys, demo_db, *load)
     assert f"This file was loaded before: {local:%Y-%m-%d %H:%M} MSK by cli, 1 orders" in out
 
@@ -134,7 +134,7 @@ def test_a_bad_row_refuses_the_file_and_names_the_cell(
     code, out, err = custody(capsys, demo_db, *load, lang="ru")
 
     assert code == 1
-    assert "Строка 3, колонка E «Количество»: quantity: «много» не число" in err
+    assert "Строка 3, колонка E «Количество»: количество: «много» не число" in err
     assert "Traceback" not in err
     # The refused run's summary is on stdout, as a run that stored its orders has it.
     assert "Заказ B-1 без ошибок, но не создан: реестр отклонён (строка 2)" in out
@@ -186,7 +186,7 @@ def test_over_a_thousand_problems_are_listed_to_the_cap_then_counted(
         lines = err.strip().splitlines()
         assert code == 1
         assert len(lines) == 1_001
-        assert lines[-1] == "custody: и ещё замечаний, не перечисленных здесь: 100"
+        assert lines[-1] == "custody: и ещё 100 замечаний (здесь не перечислены)"
 
 
 def test_the_progress_bar_knows_the_rows_of_a_file_written_without_a_dimension(
@@ -226,7 +226,7 @@ def test_a_row_without_an_order_number_is_listed_and_counted(
     assert code == 1
     assert "Строка без номера заказа: заказ не создан (строка 2)" in out
     assert "с ошибками: 1; замечаний: 1" in out
-    assert "Строка 2, колонка A «Номер заказа»: external_number: нужно значение" in err
+    assert "Строка 2, колонка A «Номер заказа»: номер клиента: нужно значение" in err
 
 
 def test_a_loaded_order_whose_rows_changed_is_named_with_what_differs(
@@ -242,7 +242,7 @@ def test_a_loaded_order_whose_rows_changed_is_named_with_what_differs(
     assert (code, err) == (0, "")
     assert "Заказ D-1 уже загружен как №6 (строка 2)" in out
     assert (
-        "external_number: заказ «D-1» уже загружен, а его строки отличаются от сохранённого "
+        "номер клиента: заказ «D-1» уже загружен, а его строки отличаются от сохранённого "
         "заказа: address, lines; сохранённый заказ не изменён"
     ) in out
     code, out, _ = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], "--json")

@@ -8,10 +8,16 @@ import attrs
 import pytest
 
 from custody_core.domain.errors import LoginLocked
-from custody_core.domain.messages import LANGUAGES, Language, day, language, moment
+from custody_core.domain.messages import (
+    LANGUAGES,
+    Language,
+    day,
+    language,
+    moment,
+    plural_categories,
+)
 
-#: Terms are Russian words for English values; English needs none.
-SECTIONS = [field.name for field in attrs.fields(Language) if field.name != "terms"]
+SECTIONS = [field.name for field in attrs.fields(Language)]
 
 
 def placeholders(text: str) -> set[str]:
@@ -57,3 +63,26 @@ def test_a_message_tells_its_instants_on_the_zone_it_is_given_or_its_errors_own(
     raised_for_account = LoginLocked(until=until, time_zone="Europe/Moscow")
     assert raised_for_account.message("en").endswith("after 2026-11-30 18:15 MSK")
     assert "+00:00" not in raised_for_account.message("en")
+
+
+def counted_words(text: str) -> list[dict[str, str]]:
+    """The forms of each counted word (`{n:one=заказ|few=заказа|many=заказов}`) in `text`."""
+    return [
+        dict(form.split("=", 1) for form in spec.split("|"))
+        for _, _, spec, _ in string.Formatter().parse(text)
+        if spec and "=" in spec
+    ]
+
+
+@pytest.mark.parametrize("locale", sorted(LANGUAGES))
+def test_a_counted_word_has_a_form_for_every_plural_category(locale: str) -> None:
+    texts = LANGUAGES[locale]
+    words = [
+        forms
+        for section in SECTIONS
+        for text in getattr(texts, section).values()
+        for forms in counted_words(text)
+    ]
+    assert words
+    categories = set(plural_categories(locale))
+    assert [forms for forms in words if set(forms) != categories] == []

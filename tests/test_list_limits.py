@@ -121,7 +121,7 @@ def test_an_act_or_invoice_of_more_shipments_than_the_limit_is_refused_before_st
         " (custody_core.open(max_list_length=...) raises it)"
     )
     assert problem.message("ru") == (
-        "shipments: передано значений: 4, а за один вызов допускается не больше 3"
+        "расходные накладные: передано значений: 4, а за один вызов допускается не больше 3"
     )
     assert office.service_act(numbers[:3]).header.number == 1
 

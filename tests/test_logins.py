@@ -115,5 +115,5 @@ def test_an_overlong_login_is_named_with_its_limit_in_either_language() -> None:
     [problem] = login_problems("x" * (LOGIN_LENGTH + 1))
     assert problem.message("en") == f"login is too long (at most {LOGIN_LENGTH} characters)"
     assert problem.message("ru") == (
-        f"login: слишком длинное значение (не больше {LOGIN_LENGTH} символов)"
+        f"логин: слишком длинное значение (не больше {LOGIN_LENGTH} символов)"
     )

@@ -3,6 +3,7 @@
 from custody_core.cli.phrases import PHRASES
 from custody_core.domain.codes import CODES
 from custody_core.domain.errors import Problem
+from custody_core.domain.messages import fill, label
 
 
 class InputError(Exception):
@@ -14,20 +15,20 @@ class InputError(Exception):
         self.values = values
 
     def message(self, lang: str) -> str:
-        return PHRASES[lang][self.phrase].format(**self.values)
+        return fill(lang, PHRASES[lang][self.phrase], self.values)
 
 
 def problem_text(problem: Problem, lang: str) -> str:
     """One problem of a validation error, with its row when it has one.
 
-    A code the message catalogue does not know yet still names its field,
-    value and what was expected.
+    A code the message catalogue does not know yet still names its field (by its
+    label), value and what was expected.
     """
     phrases = PHRASES[lang]
     if problem.code in CODES:
         text, notes = problem.message(lang), []
     else:
-        text = phrases["problem"].format(field=problem.field, code=problem.code)
+        text = phrases["problem"].format(field=label(lang, problem.field), code=problem.code)
         notes = [
             phrases[f"problem_{key}"].format(**{key: getattr(problem, key)})
             for key in ("value", "expected")

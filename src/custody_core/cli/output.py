@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from custody_core.cli.names import Names
-from custody_core.cli.phrases import LABELS, PHRASES, ROLES, STATES, TITLES
+from custody_core.cli.phrases import FAILURE_REASONS, LABELS, PHRASES, ROLES, STATES, TITLES
 from custody_core.converter import make_converter
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.lines import Line
@@ -199,10 +199,15 @@ def order_fields(order: DeliveryOrder, names: Names, lang: str, zone: str) -> di
         "recipient": order.recipient or "",
         "address": order.address or "",
         "comment": order.comment or "",
-        "reason": order.failure_reason or "",
+        "reason": _failure_reason(order.failure_reason, lang),
         "created": _instant(order.created_at, lang, zone),
         "confirmed": _instant(order.confirmed_at, lang, zone),
     }
+
+
+def _failure_reason(code: str | None, lang: str) -> str:
+    """The reason's name; a code the language does not name (none stored today) as it is."""
+    return "" if code is None else FAILURE_REASONS[lang].get(code, code)
 
 
 def shipment_fields(shipment: Shipment, names: Names, lang: str, zone: str) -> dict[str, str]:

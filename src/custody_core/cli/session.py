@@ -15,6 +15,7 @@ from rich.table import Table
 from custody_core.cli.names import Names
 from custody_core.cli.output import order_fields, plain, print_table, shipment_fields
 from custody_core.cli.phrases import LABELS, PHRASES, TITLES
+from custody_core.domain.messages import fill
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.paging import Page
 from custody_core.domain.principal import Principal
@@ -80,7 +81,7 @@ class Session:
             show()
 
     def say(self, phrase: str, **values: object) -> None:
-        self.console.print(PHRASES[self.lang][phrase].format(**values), soft_wrap=True)
+        self.console.print(fill(self.lang, PHRASES[self.lang][phrase], values), soft_wrap=True)
 
     def table(self, title: str, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> None:
         print_table(self.console, self.lang, title, columns, rows)

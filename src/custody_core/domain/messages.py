@@ -9,6 +9,8 @@ never hide the error behind a KeyError.
 from __future__ import annotations
 
 import enum
+import re
+import string
 import tomllib
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -19,6 +21,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
+from babel import Locale
 
 from custody_core.domain import codes
 from custody_core.domain.codes import Code
@@ -29,15 +32,26 @@ class Language:
     """One language's texts, as its file under `custody_core/locales` holds them."""
 
     messages: Mapping[str, str]
-    terms: Mapping[str, str]
     causes: Mapping[str, str]
+    #: "<entity> <key> not found", one text per entity: Russian words differ in gender.
+    not_found: Mapping[str, str]
+    #: What a problem's `field` is called: a name ("last_name"), a dotted path segment,
+    #: or a list's entry ("lines[]", filled with the entry's `{key}`).
+    labels: Mapping[str, str]
+    order_states: Mapping[str, str]
+    order_changes: Mapping[str, str]
     failure_reasons: Mapping[str, str]
+    roles: Mapping[str, str]
+    #: What a role may do, by the value of `Action`, as "may not ..." and "нет права ..." end.
+    actions: Mapping[str, str]
+    movement_kinds: Mapping[str, str]
+    document_kinds: Mapping[str, str]
+    form_kinds: Mapping[str, str]
+    read_limits: Mapping[str, str]
     places: Mapping[str, str]
     cli_labels: Mapping[str, str]
     cli_phrases: Mapping[str, str]
     cli_titles: Mapping[str, str]
-    cli_states: Mapping[str, str]
-    cli_roles: Mapping[str, str]
     outcomes: Mapping[str, str]
     time: Mapping[str, str]
     zones: Mapping[str, str]
@@ -64,7 +78,77 @@ def language(locale: str) -> Language:
     return LANGUAGES.get(locale, LANGUAGES["en"])
 
 
-_TRANSLATED_KEYS = ("entity", "state", "change", "kind", "setting")
+#: Details that hold a code of a named thing, and the section naming it in each language.
+_NAMED = {
+    "state": ("order_states",),
+    "change": ("order_changes",),
+    "kind": ("document_kinds", "form_kinds"),
+    "action": ("actions",),
+    "setting": ("read_limits",),
+}
+_ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\]]*)\]$")
+#: A data file's problems are named after the file ("requisites.json.bank.bik"): its
+#: name is shown as it is.
+_FILE = re.compile(r"^(?P<name>[^.\[\]]+\.json)(?:\.(?P<rest>.*))?$")
+#: Plural categories in the order CLDR lists them.
+_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+
+
+def label(locale: str, field: str) -> str:
+    """What `field` is called in `locale`: its own label ("last_name" -> "фамилия"), else
+    the labels of its dotted segments joined by commas, a list's entry by the list's label
+    with the entry's key ("lines[2].quantity" -> "строка 2 документа, количество"); a
+    segment without a label, and a data file's name leading the field, as they are."""
+    labels = language(locale).labels
+    if field in labels:
+        return labels[field]
+    file = _FILE.match(field)
+    parts = [] if file is None else [file["name"]]
+    rest = field if file is None else file["rest"] or ""
+    for segment in filter(None, rest.split(".")):
+        entry = _ENTRY.match(segment)
+        if entry is not None and f"{entry['name']}[]" in labels:
+            parts.append(labels[f"{entry['name']}[]"].format(key=entry["key"]))
+        else:
+            parts.append(labels.get(segment, segment))
+    return ", ".join(parts)
+
+
+def plural(locale: str, count: int, forms: Mapping[str, str]) -> str:
+    """The form of a word for `count` in `locale` ("заказ", "заказа", "заказов"), by the
+    language's CLDR plural rule; `forms` by category ("one", "few", "many", "other")."""
+    category = Locale.parse(locale).plural_form(count)
+    return forms.get(category, forms.get("other", ""))
+
+
+class _Wording(string.Formatter):
+    """`str.format` with counted words: `{orders:one=заказ|few=заказа|many=заказов}` is
+    the count and the word's form for it ("3 заказа", "5 заказов")."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale if locale in LANGUAGES else "en"
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if "=" not in format_spec:
+            return super().format_field(value, format_spec)
+        forms = dict(form.split("=", 1) for form in format_spec.split("|"))
+        if isinstance(value, bool) or not isinstance(value, int):
+            return str(value)
+        return f"{value} {plural(self.locale, value, forms)}"
+
+
+def fill(locale: str, template: str, values: Mapping[str, Any]) -> str:
+    """`template` of `locale` filled with `values`, counted words in their right form."""
+    return _Wording(locale).vformat(template, (), values)
+
+
+def plural_categories(locale: str) -> tuple[str, ...]:
+    """The plural categories whole numbers take in `locale` ("one", "few", "many" in
+    Russian; "one", "other" in English), in CLDR order: what a counted word gives forms for.
+    CLDR rules repeat within every hundred past the first, so 0-199 shows them all."""
+    rule = Locale.parse(locale).plural_form
+    taken = {rule(count) for count in range(200)}
+    return tuple(category for category in _CATEGORIES if category in taken)
 
 
 def place(locale: str, row: int | None, column: str | None, header: str | None) -> str:
@@ -136,18 +220,25 @@ def for_people(value: Any, locale: str = "en", zone: str | None = None) -> Any:
 
 
 def render(code: Code, locale: str, details: Mapping[str, Any], zone: str | None = None) -> str:
-    """The message for `code` in `locale` (English when the locale is unknown); a code only
-    a third-party plugin knows gets the general one. Its instants are shown on the clock of
-    `zone`, else of the details' `time_zone` (set by the services that know the account),
-    else in UTC (docs/api.md, "Local time")."""
+    """The message for `code` in `locale` (English when the locale is unknown; a code only
+    a third-party plugin knows gets the general one): fields by their labels, codes of
+    named things (states, changes, actions, ...) by their names, a cause by its words.
+    Its instants are shown on the clock of `zone`, else of the details' `time_zone` (set
+    by the services that know the account), else in UTC (docs/api.md, "Local time")."""
     texts = language(locale)
     template = texts.messages.get(code, texts.messages[codes.General.ERROR])
+    if code == codes.General.NOT_FOUND:
+        template = texts.not_found.get(str(details.get("entity")), template)
     zone = zone or details.get("time_zone")
     values = _Lenient({key: for_people(value, locale, zone) for key, value in details.items()})
-    for key in _TRANSLATED_KEYS:
-        if isinstance(values.get(key), str):
-            values[key] = texts.terms.get(values[key], values[key])
+    for key, sections in _NAMED.items():
+        value = values.get(key)
+        if isinstance(value, str):
+            names = (getattr(texts, section) for section in sections)
+            values[key] = next((named[value] for named in names if value in named), value)
+    if isinstance(values.get("field"), str):
+        values["field"] = label(locale, values["field"])
     cause = values.get("cause")
     if isinstance(cause, str) and cause in texts.causes:
         values["cause"] = texts.causes[cause].format_map(values)
-    return template.format_map(values)
+    return fill(locale, template, values)
