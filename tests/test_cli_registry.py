@@ -114,7 +114,7 @@ def test_the_registry_screen_tells_dates_and_times_on_the_accounts_clock(
     local = imported.astimezone(MOSCOW)
     assert f"Этот файл уже загружался: {local:%d.%m.%Y %H:%M} (МСК), cli, 1 заказ" in out
     code, out, _ = custody(capsys, demo_db, *load)
-    assert f"This file was loaded before: {local:%Y-%m-%d %H:%M} MSK by cli, 1 orders" in out
+    assert f"This file was loaded before: {local:%Y-%m-%d %H:%M} MSK by cli, 1 order" in out
 
     code, out, _ = custody(capsys, demo_db, "order", "show", "6", lang="ru")
     assert f"{created:%d.%m.%Y %H:%M} (МСК)" in out
