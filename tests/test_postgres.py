@@ -30,6 +30,7 @@ import test_bounded_input
 import test_custody_engine
 import test_hidden_objects
 import test_junk_input
+import test_reprints
 from custody_core import LineDraft, Principal, ReceiptDraft
 from custody_core.adapters.storage.postgres import open_postgres
 from custody_core.adapters.storage.postgres.backend import PostgresStorage
@@ -143,6 +144,7 @@ globals().update(_scenarios(test_access_scenarios, "world", "ivanov"))
 globals().update(_scenarios(test_bounded_input, "admin", "registry_csv"))
 globals().update(_scenarios(test_hidden_objects, "accounts", "registry_file"))
 globals().update(_scenarios(test_junk_input, "account"))
+globals().update(_scenarios(test_reprints, "stocked"))
 
 
 def test_the_backend_is_registered_only_through_the_entry_point() -> None:

@@ -512,6 +512,21 @@ def test_progress_knows_the_rows_of_a_sheet_written_without_a_dimension(
     assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
 
 
+def test_progress_knows_the_rows_of_a_csv_file(office: BackOffice, tmp_path: Path) -> None:
+    # A CSV file has no dimension at all: the bar showed "1000/?".
+    lines = [SKU_HEADER] + [
+        [f"P-{n}", "", "Иванов", "", "Москва", "TEA", 1, ""] for n in range(2500)
+    ]
+    path = tmp_path / "r.csv"
+    path.write_text("".join(";".join(map(str, line)) + "\n" for line in lines), encoding="utf-8")
+    seen: list[tuple[int, int | None]] = []
+    result = office.import_registry(
+        path, "courier-sku", "ROMASHKA", dry_run=True, progress=lambda *p: seen.append(p)
+    )
+    assert result.orders == 2500
+    assert seen == [(1000, 2500), (2000, 2500), (2500, 2500)]
+
+
 def test_a_template_reserves_stock_when_its_lines_are_skus_and_its_orders_are_confirmed() -> None:
     by_sku = RegistryTemplate(
         "by-sku",

@@ -1132,6 +1132,29 @@ def test_csv_rows_width_and_range(tmp_path: Path) -> None:
     assert read(CsvReader(), path, first_row=9, width=2) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "request_", "hint"),
+    [
+        ("a;b\nc;d\ne;f\n", SheetRequest(), 3),
+        ("a;b\r\nc;d\r\ne;f", SheetRequest(), 3),  # the last line unterminated
+        ("a;b\rc;d\re;f\r", SheetRequest(), 3),  # old Mac line ends
+        ("h\n" + "x;1\n" * 1500, SheetRequest(first_row=2), 1500),
+        ("h\n" + "x;1\n" * 1500, SheetRequest(first_row=2, last_row=11), 10),
+        ('"two\nlines";x\ny;z\n', SheetRequest(), 3),  # a bound: two records, three lines
+        ("", SheetRequest(), 0),
+    ],
+)
+def test_a_csv_hints_its_physical_lines(
+    tmp_path: Path, text: str, request_: SheetRequest, hint: int
+) -> None:
+    # A CSV file has no dimension; the progress bar showed "1000/?" for every one.
+    path = tmp_path / "r.csv"
+    path.write_bytes(text.encode())
+    with CsvReader().open(path, request_, ReadLimits()) as rows:
+        assert rows.total_hint == hint
+        assert len(list(rows)) <= hint
+
+
 def test_csv_has_one_sheet_under_any_name(tmp_path: Path) -> None:
     path = tmp_path / "r.csv"
     path.write_text("a\n", encoding="utf-8")

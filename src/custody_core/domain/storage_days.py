@@ -9,6 +9,7 @@ same day were kept one day.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import deque
 from collections.abc import Iterable
 from datetime import date
@@ -32,15 +33,18 @@ def returned_lots(history: Iterable[Movement], quantity: Decimal, on: date) -> l
     """The lots `quantity` units returned on `on` came from, oldest first.
 
     `history` is the item's movements at one warehouse for one counterparty,
-    in posting order, before the return. Goods coming back (a reversed
-    shipment) count as arriving on the day they came back. Units the history
-    does not account for are dated `on` itself.
+    in posting order, before the return: replayed so, every return takes what
+    was on hand when it was posted, and no lot is taken twice. Goods on hand
+    are kept oldest first, so goods received with an earlier date after a
+    later receipt leave before it. Goods coming back (a reversed shipment)
+    count as arriving on the day they came back. Units the history does not
+    account for are dated `on` itself.
     """
     on_hand: deque[tuple[date, Decimal]] = deque()
     for movement in history:
         sign = EFFECTS[movement.kind][0]
         if sign > 0:
-            on_hand.append((movement.occurred_on, movement.quantity))
+            insort(on_hand, (movement.occurred_on, movement.quantity), key=_received)
         elif sign < 0:
             _take(on_hand, movement.quantity)
     taken = _take(on_hand, quantity)
@@ -61,3 +65,7 @@ def _take(on_hand: deque[tuple[date, Decimal]], quantity: Decimal) -> list[tuple
         if part < available:
             on_hand.appendleft((received, available - part))
     return taken
+
+
+def _received(lot: tuple[date, Decimal]) -> date:
+    return lot[0]

@@ -75,6 +75,8 @@ class MovementQuery:
     date_to: date | None = None
     document_id: UUID | None = None
     order_id: UUID | None = None
+    #: True: in the order the movements were appended (posted), whatever their dates.
+    posting_order: bool = False
 
 
 class AccountRepository(Protocol):
@@ -162,7 +164,14 @@ class LedgerRepository(Protocol):
         ...
 
     def find(self, account_id: UUID, query: MovementQuery, page: PageRequest) -> Page[Movement]:
-        """Movements by business date, then in append order."""
+        """Movements by business date, then in append order; with `query.posting_order`,
+        in append order alone.
+
+        Append order is total and never changes: movements of one stock key appended
+        by units of work that commit one after the other come in that order, even
+        when they share a posting instant (a coarse clock). Printed forms take lots
+        in it, so that a reprint takes the same ones.
+        """
         ...
 
 

@@ -304,29 +304,35 @@ def _items(ctx: Context, uow: UnitOfWork, lines: Sequence[Line]) -> dict[UUID, I
 
 
 def _lots(ctx: Context, uow: UnitOfWork, shipment: Shipment, line: Line) -> list[Lot]:
-    """The lots a shipment's line took, from the item's history posted before it."""
-    history = (
-        movement
-        for movement in _history(ctx, uow, shipment, line.item_id)
-        if movement.document_id != shipment.id and movement.posted_at <= shipment.posted_at
-    )
+    """The lots a shipment's line took from what was on hand when it was posted."""
+    history = _history(ctx, uow, shipment, line.item_id)
     return returned_lots(history, line.quantity, shipment.date)
 
 
 def _history(
     ctx: Context, uow: UnitOfWork, shipment: Shipment, item_id: UUID
 ) -> Iterator[Movement]:
+    """The item's movements dated up to the shipment and posted before it, in posting order.
+
+    Posting order is the ledger's append order, not the posting instant: shipments
+    posted at one instant (a coarse clock) still come one after the other, so each
+    keeps the lots it took and a reprint takes the same ones.
+    """
     query = MovementQuery(
         counterparty_id=shipment.counterparty_id,
         warehouse_id=shipment.warehouse_id,
         item_id=item_id,
         kinds=_ON_HAND_KINDS,
         date_to=shipment.date,
+        posting_order=True,
     )
     page = PageRequest(limit=_HISTORY_PAGE)
     while True:
         found = uow.ledger.find(ctx.account_id, query, page)
-        yield from found
+        for movement in found:
+            if movement.document_id == shipment.id:
+                return
+            yield movement
         if found.next_after is None:
             return
         page = PageRequest(limit=_HISTORY_PAGE, after=found.next_after)

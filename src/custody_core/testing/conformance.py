@@ -756,6 +756,46 @@ class StorageConformance:
             kinds = MovementQuery(kinds=frozenset({MovementKind.RELEASE}))
             assert list(uow.ledger.find(account, kinds, PageRequest())) == []
 
+    def test_movements_are_found_in_posting_order_whatever_their_dates_and_instants(
+        self, storage: StorageBackend
+    ) -> None:
+        """Printed forms take lots in posting order: two documents posted at one instant
+        (a coarse clock) come in the order they were appended, whatever their dates."""
+        with storage.unit_of_work() as uow:
+            world = _World(uow)
+            neighbour = _neighbour(uow, world)
+            uow.commit()
+        days = [date(2026, 11, 3), date(2026, 11, 1), date(2026, 11, 3), date(2026, 11, 2)]
+        ours = [
+            _movement(world.key, MovementKind.RECEIPT, n + 1, None, day)
+            for n, day in enumerate(days)
+        ]
+        for n, batch in enumerate((ours[:2], ours[2:]), 1):  # two units, one posting instant
+            with storage.unit_of_work() as uow:
+                other = _movement(neighbour, MovementKind.RECEIPT, 9, None, date(2026, 11, 1))
+                balances = [
+                    Balance(world.key, sum((m.quantity for m in ours[: 2 * n]), Decimal(0))),
+                    Balance(neighbour, Decimal("0.009") * n),
+                ]
+                uow.ledger.append([other, *batch], balances)
+                uow.commit()
+        query = MovementQuery(
+            counterparty_id=world.counterparty.id, item_id=world.item.id, posting_order=True
+        )
+        with storage.unit_of_work(read_only=True) as uow:
+            found: list[Movement] = []
+            after: str | None = None
+            while True:
+                page = uow.ledger.find(world.account.id, query, PageRequest(3, after))
+                found.extend(page)
+                if page.next_after is None:
+                    break
+                after = page.next_after
+            assert found == ours
+            dated = evolve(query, posting_order=False, date_to=date(2026, 11, 2))
+            by_date = uow.ledger.find(world.account.id, dated, PageRequest())
+            assert list(by_date) == [ours[1], ours[3]]
+
     def test_totals_are_the_movements_summed_per_key_kind_and_order(
         self, storage: StorageBackend
     ) -> None:

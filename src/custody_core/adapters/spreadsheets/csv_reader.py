@@ -25,7 +25,7 @@ from custody_core.adapters.spreadsheets.archive import (
     malformed,
     pick_sheet,
 )
-from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range
+from custody_core.adapters.spreadsheets.cells import Rows, row_cells, row_range, rows_hint
 from custody_core.domain import codes
 from custody_core.domain.errors import SpreadsheetError, unreadable
 from custody_core.ports.spreadsheets import ReadLimits, Row, SheetRequest, SheetRows
@@ -47,20 +47,26 @@ class CsvReader:
         pick_sheet(path, [path.stem], request.sheet if isinstance(request.sheet, int) else 1)
         check_size(path, limits)
         with _reading(path):
-            encoding = _encoding(path)
+            encoding, lines = _survey(path)
             with path.open(encoding=encoding, newline="") as stream:
                 delimiter = _delimiter(_lines(path, stream))
         rows = row_range(request, limit=None)
-        return Rows(_rows(path, encoding, delimiter, rows, request.width), None)
+        hint = rows_hint(lines, rows)
+        return Rows(_rows(path, encoding, delimiter, rows, request.width), hint)
 
 
-def _encoding(path: Path) -> str:
-    """ "utf-8-sig" (which also reads UTF-8 without a BOM) when the file is valid UTF-8.
+def _survey(path: Path) -> tuple[str, int]:
+    """The file's encoding and how many physical lines it has, in one pass over its bytes.
 
-    A NUL byte is never in CSV text: the file is a workbook or UTF-16 under a .csv name.
+    The encoding is "utf-8-sig" (which also reads UTF-8 without a BOM) when the file is
+    valid UTF-8. A NUL byte is never in CSV text: the file is a workbook or UTF-16 under a
+    .csv name. The lines bound its records from above (a quoted field may hold a line
+    break) and are the progress bar's row count: a CSV file says nothing of its size.
     """
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
+    feeds = returns = 0
+    last = b""
     with path.open("rb") as stream:
         for block in iter(partial(stream.read, _BLOCK), b""):
             if b"\0" in block:
@@ -68,7 +74,10 @@ def _encoding(path: Path) -> str:
                     codes.File.NOT_A_WORKBOOK, file=path.name, expected="CSV", cause="file.binary"
                 )
             utf8 = utf8 and _decodes(decoder, block)
-    return "utf-8-sig" if utf8 and _decodes(decoder, b"", final=True) else "cp1251"
+            feeds, returns, last = feeds + block.count(b"\n"), returns + block.count(b"\r"), block
+    encoding = "utf-8-sig" if utf8 and _decodes(decoder, b"", final=True) else "cp1251"
+    unterminated = 1 if last and last[-1:] not in b"\r\n" else 0
+    return encoding, max(feeds, returns) + unterminated
 
 
 def _decodes(decoder: codecs.IncrementalDecoder, data: bytes, final: bool = False) -> bool:

@@ -406,12 +406,11 @@ class _Ledger(MemoryRepository):
                 and _within(m.occurred_on, q.date_from, q.date_to)
             )
 
-        keyed = [
-            ((m.occurred_on.isoformat(), seq), m)
-            for seq, m in enumerate(self._s.movements, 1)
-            if wanted(m)
-        ]
-        return page_of(keyed, page, dated_sequence_cursor)
+        appended = [(seq, m) for seq, m in enumerate(self._s.movements, 1) if wanted(m)]
+        if query.posting_order:
+            return page_of(appended, page)
+        dated = [((m.occurred_on.isoformat(), seq), m) for seq, m in appended]
+        return page_of(dated, page, dated_sequence_cursor)
 
 
 class _Receipts(MemoryRepository):

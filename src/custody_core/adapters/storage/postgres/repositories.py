@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
+from custody_core.adapters.storage.cursors import dated_sequence_cursor, number_cursor, paged
 from custody_core.adapters.storage.postgres.base import (
     Connection,
     Repository,
@@ -340,16 +340,32 @@ class Ledger(Repository):
             .among("m.kind", None if query.kinds is None else (kind.value for kind in query.kinds))
             .within("m.occurred_on", query.date_from, query.date_to)
         )
-        if page.after is not None:
-            day, seq = dated_sequence_cursor(page.after)
-            where.add("(m.occurred_on, m.seq) > (%s::date, %s)", day, seq)
+        if query.posting_order:
+            order, cursor = "m.seq", _sequence_of
+            if page.after is not None:
+                where.add("m.seq > %s", number_cursor(page.after))
+        else:
+            order, cursor = "m.occurred_on, m.seq", _dated_sequence_of
+            if page.after is not None:
+                day, seq = dated_sequence_cursor(page.after)
+                where.add("(m.occurred_on, m.seq) > (%s::date, %s)", day, seq)
         rows = self._all(
-            f"{self._MOVEMENT} WHERE {where} ORDER BY m.occurred_on, m.seq LIMIT %s",
+            f"{self._MOVEMENT} WHERE {where} ORDER BY {order} LIMIT %s",
             *where.params,
             page.limit + 1,
         )
-        found = paged(rows, page, lambda row: f"{row[9].isoformat()}|{row[0]}")
+        found = paged(rows, page, cursor)
         return Page(tuple(_movement(account_id, row) for row in found), found.next_after)
+
+
+def _sequence_of(row: Row) -> str:
+    """The cursor of a movement in append order: its sequence."""
+    return str(row[0])
+
+
+def _dated_sequence_of(row: Row) -> str:
+    """The cursor of a movement by date: its business date and sequence."""
+    return f"{row[9].isoformat()}|{row[0]}"
 
 
 def _stock_lock(account_id: UUID, counterparty_id: UUID) -> int:

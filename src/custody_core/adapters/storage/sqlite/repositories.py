@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from uuid import UUID
 
-from custody_core.adapters.storage.cursors import dated_sequence_cursor, paged
+from custody_core.adapters.storage.cursors import dated_sequence_cursor, number_cursor, paged
 from custody_core.adapters.storage.sqlite.base import (
     Repository,
     Row,
@@ -383,15 +383,31 @@ class Ledger(Repository):
             .among("kind", None if query.kinds is None else (kind.value for kind in query.kinds))
             .within("occurred_on", query.date_from, query.date_to)
         )
-        if page.after is not None:
-            where.add("(occurred_on, seq) > (?, ?)", *dated_sequence_cursor(page.after))
+        if query.posting_order:
+            order, cursor = "seq", _sequence_of
+            if page.after is not None:
+                where.add("seq > ?", number_cursor(page.after))
+        else:
+            order, cursor = "occurred_on, seq", _dated_sequence_of
+            if page.after is not None:
+                where.add("(occurred_on, seq) > (?, ?)", *dated_sequence_cursor(page.after))
         rows = self._all(
-            f"{self._MOVEMENT} WHERE {where} ORDER BY occurred_on, seq LIMIT ?",
+            f"{self._MOVEMENT} WHERE {where} ORDER BY {order} LIMIT ?",
             *where.params,
             page.limit + 1,
         )
-        found = paged(rows, page, lambda row: f"{row[9]}|{row[0]}")
+        found = paged(rows, page, cursor)
         return Page(tuple(_movement(account_id, row) for row in found), found.next_after)
+
+
+def _sequence_of(row: Row) -> str:
+    """The cursor of a movement in append order: its sequence."""
+    return str(row[0])
+
+
+def _dated_sequence_of(row: Row) -> str:
+    """The cursor of a movement by date: its business date and sequence."""
+    return f"{row[9]}|{row[0]}"
 
 
 def _movement(account_id: UUID, row: Row) -> Movement:
