@@ -42,7 +42,7 @@ from custody_core.domain.errors import (
     UserDisabled,
     ValidationError,
 )
-from custody_core.domain.messages import LOCALES
+from custody_core.domain.messages import LOCALES, expect
 from custody_core.domain.passwords import PasswordPolicy
 from custody_core.domain.settings import LockoutPolicy
 from custody_core.domain.units import KILOGRAM
@@ -517,7 +517,8 @@ def test_the_password_policy_is_the_accounts(world: World) -> None:
     error = refusal(lambda: world.admin.add_user(GOOD))  # 12 characters
     assert isinstance(error, ValidationError)
     assert problems(error) == [("password.too_short", "password")]
-    assert error.problems[0].expected == "16"
+    assert error.problems[0].expected == expect("at_least_chars", count=16)
+    assert "(нужно не меньше 16 символов)" in error.message("ru")
     long = "Vasilek-Vasilek-Vasilek"
     user = world.admin.add_user(evolve(GOOD, password=long, password_confirmation=long))
     assert user.login == "petrova"

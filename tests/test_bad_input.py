@@ -20,6 +20,7 @@ from custody_core.domain.errors import (
     Problem,
     ValidationError,
 )
+from custody_core.domain.messages import expect
 from custody_core.domain.orders import CargoDraft, OrderState
 from custody_core.domain.paging import MAX_LIMIT, PageRequest
 from custody_core.domain.parties import Counterparty
@@ -122,7 +123,9 @@ def test_kilograms_accept_three_places_but_not_four(app: Application, office: Ba
         ValidationError,
     )
     assert isinstance(error, ValidationError)
-    assert error.problems[0].expected == "3 decimal places"
+    assert error.problems[0].expected == expect("decimal_places", count=3)
+    assert "(at most 3 decimal places)" in error.message("en")
+    assert "(допустимо не больше 3 знаков после запятой)" in error.message("ru")
 
 
 def test_every_problem_of_a_receipt_is_reported_at_once(
@@ -381,7 +384,8 @@ def test_no_python_repr_reaches_a_message() -> None:
     """Dates, instants and exact numbers are shown as people write them, in both languages."""
     instant = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     shown = {
-        date(2026, 11, 24): {"en": "2026-11-24", "ru": "2026-11-24"},
+        # a date in the language's format: the Russian day.month.year
+        date(2026, 11, 24): {"en": "2026-11-24", "ru": "24.11.2026"},
         # an instant with no zone given is told in UTC, and says so
         instant: {"en": "2026-11-24 09:30 UTC", "ru": "24.11.2026 09:30 (UTC)"},
         Decimal("1.50"): {"en": "1.50", "ru": "1.50"},
@@ -390,7 +394,7 @@ def test_no_python_repr_reaches_a_message() -> None:
     quoted = {"en": "'{}'", "ru": "«{}»"}
     for value, texts in shown.items():
         for locale, text in texts.items():
-            message = Problem("value.invalid", "field", value, "x").message(locale)
+            message = Problem("value.invalid", "field", value, expect("date")).message(locale)
             assert quoted[locale].format(text) in message, message
             assert "(" not in message.partition(" (")[0], message
 

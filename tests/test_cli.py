@@ -1257,7 +1257,10 @@ def test_a_backup_into_a_missing_folder_is_refused(
 @pytest.mark.parametrize(
     ("paging", "expected"),
     [
-        (["--limit", "0"], "custody: page size: '0' is not valid (expected 1..1000)"),
+        (
+            ["--limit", "0"],
+            "custody: page size: '0' is not valid (expected a whole number from 1 to 1000)",
+        ),
         (["--after", "zzz"], "custody: continue after: 'zzz' is not valid"),
     ],
 )

@@ -148,7 +148,7 @@ def test_requisites_and_tariff_files_are_loaded_and_checked(
         capsys, demo, "requisites", "set", str(requisites), "--counterparty", "ROMASHKA"
     )
     assert code == 1
-    assert "requisites.json: extra fields found (colour)" in err
+    assert "requisites.json, colour: no such key here" in err
     requisites.write_text(json.dumps({"name": "ООО «Ромашка»", "inn": "123"}), "utf-8")
     code, out, err = custody(
         capsys, demo, "requisites", "set", str(requisites), "--counterparty", "ROMASHKA"

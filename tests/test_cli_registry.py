@@ -243,7 +243,10 @@ def test_a_loaded_order_whose_rows_changed_is_named_with_what_differs(
     assert "Заказ D-1 уже загружен как №6 (строка 2)" in out
     assert (
         "номер клиента: заказ «D-1» уже загружен, а его строки отличаются от сохранённого "
-        "заказа: address, lines; сохранённый заказ не изменён"
+        "заказа: адрес, строки; сохранённый заказ не изменён"
     ) in out
     code, out, _ = custody(capsys, demo_db, *load[:2], str(changed), *load[2:], "--json")
-    assert [n["expected"] for n in json.loads(out)["notices"]] == ["address, lines"]
+    # for programs: the catalogue's key, the fields by their names, the English text
+    assert [n["expected"] for n in json.loads(out)["notices"]] == [
+        {"key": "fields", "values": {"fields": ["address", "lines"]}, "text": "address, lines"}
+    ]

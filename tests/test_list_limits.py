@@ -17,6 +17,7 @@ import custody_core
 from custody_core import LineDraft, OrderDraft, Principal, ReceiptDraft
 from custody_core.domain.checks import MAX_LIST_LENGTH, bounded
 from custody_core.domain.errors import ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.tariffs import Charge, Rate
 from custody_core.ports.storage import StorageBackend, UnitOfWork
 from custody_core.services.application import Application
@@ -26,6 +27,7 @@ from custody_core.testing.hashing import fast_hasher
 from custody_core.testing.sample_forms import CLIENT, COMPANY
 
 LIMIT = 3
+AT_MOST_3 = expect("at_most", limit=LIMIT)
 DELIVERY = Rate(Charge.DELIVERY_ORDER, "Доставка заказа", Decimal("300.00"), "Д-1")
 
 
@@ -113,11 +115,16 @@ def test_an_act_or_invoice_of_more_shipments_than_the_limit_is_refused_before_st
     for build in (office.service_act, office.invoice):
         with pytest.raises(ValidationError) as refused:
             build(numbers)
-        assert refusal(refused.value) == ("list.too_long", "shipments", 4, "3")
+        assert refusal(refused.value) == (
+            "list.too_long",
+            "shipments",
+            4,
+            expect("at_most", limit=3),
+        )
     assert storage.units == 0
     problem = refused.value.problems[0]
     assert problem.message("en") == (
-        "shipments: 4 entries, more than the 3 one call takes"
+        "shipments: 4 entries, but one call takes at most 3"
         " (custody_core.open(max_list_length=...) raises it)"
     )
     assert problem.message("ru") == (
@@ -137,7 +144,7 @@ def test_a_shipment_named_twice_counts_once_and_the_limit_counts_what_was_given(
     assert twice.header.source == f"Расходные накладные № {first}, {second}"
     with pytest.raises(ValidationError) as refused:
         office.invoice([first] * (LIMIT + 1))
-    assert refusal(refused.value) == ("list.too_long", "shipments", 4, "3")
+    assert refusal(refused.value) == ("list.too_long", "shipments", 4, AT_MOST_3)
 
 
 def test_an_endless_iterator_of_shipments_is_refused_unread(app: Application) -> None:
@@ -173,7 +180,7 @@ def test_an_over_long_list_is_refused_before_any_entry_is_checked(app: Applicati
     office, (number,) = delivered(app, 1)
     with pytest.raises(ValidationError) as refused:
         office.service_act(Unread([number] * (LIMIT + 1)))
-    assert refusal(refused.value) == ("list.too_long", "shipments", LIMIT + 1, str(LIMIT))
+    assert refusal(refused.value) == ("list.too_long", "shipments", LIMIT + 1, AT_MOST_3)
 
 
 def test_bounded_reads_an_iterator_no_further_than_one_past_the_limit() -> None:
@@ -186,7 +193,12 @@ def test_bounded_reads_an_iterator_no_further_than_one_past_the_limit() -> None:
 
     with pytest.raises(ValidationError) as refused:
         bounded(endless(), "shipments", LIMIT)
-    assert refusal(refused.value) == ("list.too_long", "shipments", "4+", "3")
+    assert refusal(refused.value) == (
+        "list.too_long",
+        "shipments",
+        "4+",
+        expect("at_most", limit=3),
+    )
     assert len(taken) == LIMIT + 1
 
 
@@ -209,7 +221,12 @@ def test_receipt_lines_refused_items_and_tariff_rates_are_bounded_before_storage
     for field, attempt in attempts.items():
         with pytest.raises(ValidationError) as caught:
             attempt()
-        assert refusal(caught.value) == ("list.too_long", field, LIMIT + 1, "3")
+        assert refusal(caught.value) == (
+            "list.too_long",
+            field,
+            LIMIT + 1,
+            expect("at_most", limit=3),
+        )
     assert storage.units == 0
 
 
@@ -222,7 +239,7 @@ def test_the_default_limit_refuses_an_act_of_more_shipment_numbers(url: str) -> 
             "list.too_long",
             "shipments",
             MAX_LIST_LENGTH + 1,
-            str(MAX_LIST_LENGTH),
+            expect("at_most", limit=MAX_LIST_LENGTH),
         )
         assert office.service_act([number] * MAX_LIST_LENGTH).header.number == 1
 

@@ -20,6 +20,7 @@ from attrs import evolve
 from custody_core import LineDraft, Principal, ReceiptDraft
 from custody_core.domain.errors import NotFound, Problem, ValidationError
 from custody_core.domain.imports import OrderOutcome, OutcomeKind, RegistryRejected
+from custody_core.domain.messages import expect
 from custody_core.domain.orders import Cargo, OrderState
 from custody_core.domain.registry import (
     ColumnMapping,
@@ -235,7 +236,7 @@ def test_all_or_nothing_refuses_the_whole_file_naming_row_column_header_value_an
         ("cell.not_date", 3, "B", "Дата доставки", "31.02.2026"),
         ("cell.not_decimal", 3, "G", "Количество", "два"),
     ]
-    assert problems[0].expected == "31.12.2026 / 31.12.26 / 2026-12-31"
+    assert problems[0].expected == expect("example", example="31.12.2026 / 31.12.26 / 2026-12-31")
     assert problems[0].message("ru").startswith("Строка 3, колонка B «Дата доставки»: ")
     assert "не дата" in problems[0].message("ru")
     assert problems[0].message("en").startswith("Row 3, column B «Дата доставки»: ")
@@ -280,7 +281,7 @@ def test_a_number_met_again_after_other_orders_is_an_error_naming_both_rows(
     )
     result = office.import_registry(path, "courier-sku", "ROMASHKA", dry_run=True)
     assert [(p.code, p.row, p.column, p.value, p.expected) for p in result.problems] == [
-        ("registry.number_repeated", 4, "A", "E-1", "row 2")
+        ("registry.number_repeated", 4, "A", "E-1", expect("row", row=2))
     ]
 
 
@@ -299,7 +300,12 @@ def test_order_fields_that_differ_within_one_order_are_reported_at_the_later_row
     assert [(p.code, p.row, p.column, p.value) for p in result.problems] == [
         ("registry.order_field_differs", 3, "C", "Петров")
     ]
-    assert "Иванов (row 2)" in (result.problems[0].expected or "")
+    assert result.problems[0].expected == expect("in_row", value="Иванов", row=2)
+    assert (
+        result.problems[0]
+        .message("ru")
+        .endswith("отличается от первой строки заказа: «Иванов» (строка 2)")
+    )
 
 
 def test_columns_are_found_by_title_wherever_they_stand_and_empty_rows_are_skipped(
@@ -585,7 +591,7 @@ def test_a_problem_echoes_at_most_a_hundred_characters_of_a_cell(
     assert by_code["cell.not_date"].value == "Ю" * 99 + "…"
     differs = by_code["registry.order_field_differs"]
     assert differs.value == "Петров"
-    assert differs.expected == "Иванов (row 2)"
+    assert differs.expected == expect("in_row", value="Иванов", row=2)
     for problem in result.problems:
         for locale in ("en", "ru"):
             assert len(problem.message(locale)) < 400
@@ -734,8 +740,10 @@ def test_a_later_row_filling_a_field_the_first_row_left_empty_names_the_first_ro
         for problem in result.problems:
             assert "None" not in problem.message(locale)
             assert "datetime" not in problem.message(locale)
-    assert differs.message("ru").endswith(": «2026-12-02» отличается от первой строки заказа: "
-                                          "2026-12-01 (row 1)")  # fmt: skip
+    # dates in a Russian message are written day.month.year, in the value and the first row's
+    assert differs.message("ru").endswith(": «02.12.2026» отличается от первой строки заказа: "
+                                          "«01.12.2026» (строка 1)")  # fmt: skip
+    assert differs.message("en").endswith("first row: 2026-12-01 (row 1)")
     assert "'2026-12-02'" in differs.message("en")
 
 
@@ -835,12 +843,18 @@ def test_uploading_changed_rows_of_a_loaded_order_says_what_differs_and_keeps_th
         assert (again.orders, again.skipped, again.rejected) == (1, 2, 0)
         assert again.ok
         assert [(n.code, n.row, n.column, n.value, n.expected) for n in again.notices] == [
-            ("registry.order_changed", 2, "A", "A-1", "recipient, address"),
-            ("registry.order_changed", 4, "A", "A-2", "lines"),
+            (
+                "registry.order_changed",
+                2,
+                "A",
+                "A-1",
+                expect("fields", fields=("recipient", "address")),
+            ),
+            ("registry.order_changed", 4, "A", "A-2", expect("fields", fields=("lines",))),
         ]
     assert again.notices[0].message("ru") == (
         "Строка 2, колонка A «Номер заказа»: номер клиента: заказ «A-1» уже загружен, а его "
-        "строки отличаются от сохранённого заказа: recipient, address; сохранённый заказ "
+        "строки отличаются от сохранённого заказа: получатель, адрес; сохранённый заказ "
         "не изменён"
     )
     after = office.orders("ROMASHKA").items

@@ -25,6 +25,7 @@ from custody_core.domain.errors import (
     UnknownBackend,
     ValidationError,
 )
+from custody_core.domain.messages import expect
 
 if TYPE_CHECKING:
     from custody_core.ports.auth import IdentityProvider, PasswordHasher
@@ -261,7 +262,7 @@ def reject_unknown_options(options: Mapping[str, Any], allowed: Collection[str])
     """A storage factory's guard: name every option it does not understand."""
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        expected = ", ".join(sorted(allowed)) or "no options"
+        expected = expect("option", names=sorted(allowed)) if allowed else expect("no_options")
         raise ValidationError(
             [
                 Problem(codes.Value.INVALID, f"options.{name}", options[name], expected)

@@ -3,7 +3,7 @@
 from custody_core.cli.phrases import PHRASES
 from custody_core.domain.codes import CODES
 from custody_core.domain.errors import Problem
-from custody_core.domain.messages import fill, label
+from custody_core.domain.messages import fill, for_people, label
 
 
 class InputError(Exception):
@@ -22,7 +22,8 @@ def problem_text(problem: Problem, lang: str) -> str:
     """One problem of a validation error, with its row when it has one.
 
     A code the message catalogue does not know yet still names its field (by its
-    label), value and what was expected.
+    label), value and what was expected, each as a message shows it (what was expected in
+    the catalogue's words, a date in the language's format).
     """
     phrases = PHRASES[lang]
     if problem.code in CODES:
@@ -30,7 +31,7 @@ def problem_text(problem: Problem, lang: str) -> str:
     else:
         text = phrases["problem"].format(field=label(lang, problem.field), code=problem.code)
         notes = [
-            phrases[f"problem_{key}"].format(**{key: getattr(problem, key)})
+            phrases[f"problem_{key}"].format(**{key: for_people(getattr(problem, key), lang)})
             for key in ("value", "expected")
             if getattr(problem, key) is not None
         ]

@@ -15,15 +15,16 @@ from decimal import Decimal, InvalidOperation
 
 from custody_core.domain import codes
 from custody_core.domain.codes import Code
+from custody_core.domain.messages import Expected, expect
 
 Cell = None | str | int | Decimal | bool | date | datetime | time
 
 
 class BadCell(Exception):
     """A cell that does not hold the wanted type; `code` names the problem, `expected` how
-    the value should look (language-neutral: formats, examples)."""
+    the value should look (examples of it, or the values it may take)."""
 
-    def __init__(self, code: Code, expected: str | None = None) -> None:
+    def __init__(self, code: Code, expected: Expected | None = None) -> None:
         super().__init__(code)
         self.code = code
         self.expected = expected
@@ -37,6 +38,19 @@ _LAST_SERIAL = 2_958_465
 _SPACES = str.maketrans("", "", " \u00a0\u202f\t")
 TRUE_WORDS = frozenset({"да", "д", "yes", "y", "true", "истина", "1", "+", "x", "v"})
 FALSE_WORDS = frozenset({"нет", "н", "no", "n", "false", "ложь", "0", "-"})
+
+
+#: What a cell of each kind should look like: examples, or the words it may hold.
+_WHOLE = expect("example", example="12")
+_NUMBERS = {
+    separator: expect("example", example=example)
+    for separator, example in (
+        ("auto", "1 234,50 / 1234.50"),
+        (",", "1 234,50"),
+        (".", "1234.50"),
+    )
+}
+_BOOLEANS = expect("one_of", choices=("да/нет", "yes/no", "1/0"))
 
 
 def read_text(cell: Cell) -> str | None:
@@ -56,9 +70,9 @@ def read_integer(cell: Cell) -> int | None:
         return cell
     if cell is None:
         return None
-    number = read_decimal(cell, "auto", codes.Cell.NOT_INTEGER, "12")
+    number = read_decimal(cell, "auto", codes.Cell.NOT_INTEGER, _WHOLE)
     if number is None or number != number.to_integral_value():
-        raise BadCell(codes.Cell.NOT_INTEGER, "12")
+        raise BadCell(codes.Cell.NOT_INTEGER, _WHOLE)
     return int(number)
 
 
@@ -66,15 +80,14 @@ def read_decimal(
     cell: Cell,
     separator: str = "auto",
     code: Code = codes.Cell.NOT_DECIMAL,
-    expected: str | None = None,
+    expected: Expected | None = None,
 ) -> Decimal | None:
     """A number; text may group thousands with spaces and use a comma or a dot (`separator`)."""
     if isinstance(cell, Decimal) or (isinstance(cell, int) and not isinstance(cell, bool)):
         return Decimal(cell)
     if cell is None:
         return None
-    example = {"auto": "1 234,50 / 1234.50", ",": "1 234,50", ".": "1234.50"}[separator]
-    expected = expected or example
+    expected = expected or _NUMBERS[separator]
     if not isinstance(cell, str):
         raise BadCell(code, expected)
     text = cell.translate(_SPACES)
@@ -101,7 +114,7 @@ def read_date(cell: Cell, formats: Sequence[str]) -> date | None:
         return cell
     if cell is None:
         return None
-    expected = " / ".join(_example(form) for form in formats)
+    expected = expect("example", example=" / ".join(_example(form) for form in formats))
     if isinstance(cell, str):
         text = cell.strip()
         for form in formats:
@@ -122,7 +135,6 @@ def read_boolean(cell: Cell) -> bool | None:
         return cell
     if cell is None:
         return None
-    expected = "да/нет, yes/no, 1/0"
     if isinstance(cell, int) and cell in (0, 1):
         return bool(cell)
     if isinstance(cell, str):
@@ -131,7 +143,7 @@ def read_boolean(cell: Cell) -> bool | None:
             return True
         if word in FALSE_WORDS:
             return False
-    raise BadCell(codes.Cell.NOT_BOOLEAN, expected)
+    raise BadCell(codes.Cell.NOT_BOOLEAN, _BOOLEANS)
 
 
 def _example(form: str) -> str:

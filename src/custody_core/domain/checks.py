@@ -14,6 +14,7 @@ from typing import ParamSpec, TypeVar
 
 from custody_core.domain import codes, numbers
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.text import control_characters
 
 T = TypeVar("T")
@@ -117,7 +118,9 @@ def storable(text: str) -> bool:
 def whole_number(value: object, field: str) -> int:
     """A positive whole number: an order, shipment or version number, a year."""
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_WHOLE:
-        raise ValidationError([Problem(codes.Value.INVALID, field, value, "a whole number from 1")])
+        raise ValidationError(
+            [Problem(codes.Value.INVALID, field, value, expect("whole_from", low=1))]
+        )
     return value
 
 
@@ -126,7 +129,13 @@ def reference(value: object, field: str, max_length: int = CODE_LENGTH) -> str:
     stored one could be it: not a string, longer than `max_length`, or with a control
     character."""
     if not isinstance(value, str):
-        raise ValidationError([Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, "str")])
+        raise ValidationError(
+            [
+                Problem(
+                    codes.Value.WRONG_TYPE, field, type(value).__name__, expect("type", type="str")
+                )
+            ]
+        )
     problem = text_problem(value, field, max_length)
     if problem is not None:
         raise ValidationError([problem])
@@ -148,7 +157,9 @@ def text_problem(
     """Why `value` may not be stored, or None. Neither problem shows the value: it is
     too long to, or it could rewrite the message it would be shown in."""
     if len(value) > max_length:
-        return Problem(codes.Text.TOO_LONG, field, expected=str(max_length))
+        return Problem(
+            codes.Text.TOO_LONG, field, expected=expect("at_most_chars", count=max_length)
+        )
     if control_characters(value, multiline=multiline):
         return Problem(codes.Text.CONTROL_CHARACTERS, field)
     return None
@@ -159,10 +170,14 @@ def bounded(values: Iterable[T], field: str, limit: int) -> tuple[T, ...]:
     grow without bound with what a client sends. Checked before anything is looked up;
     an iterator is read no further than one entry past the limit."""
     if isinstance(values, Sized) and len(values) > limit:
-        raise ValidationError([Problem(codes.List.TOO_LONG, field, len(values), str(limit))])
+        raise ValidationError(
+            [Problem(codes.List.TOO_LONG, field, len(values), expect("at_most", limit=limit))]
+        )
     taken = tuple(itertools.islice(values, limit + 1))
     if len(taken) > limit:
-        raise ValidationError([Problem(codes.List.TOO_LONG, field, f"{limit + 1}+", str(limit))])
+        raise ValidationError(
+            [Problem(codes.List.TOO_LONG, field, f"{limit + 1}+", expect("at_most", limit=limit))]
+        )
     return taken
 
 
@@ -171,7 +186,7 @@ def optional_day(value: object, field: str) -> date | None:
     if value is None:
         return None
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise ValidationError([Problem(codes.Value.INVALID, field, value, "a calendar date")])
+        raise ValidationError([Problem(codes.Value.INVALID, field, value, expect("date"))])
     return value
 
 
@@ -180,9 +195,7 @@ def optional_instant(value: object, field: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise ValidationError(
-            [Problem(codes.Value.INVALID, field, value, "an instant with its time zone")]
-        )
+        raise ValidationError([Problem(codes.Value.INVALID, field, value, expect("instant"))])
     return value.astimezone(UTC)
 
 
@@ -192,12 +205,12 @@ def members(values: object, field: str, kind: type[E]) -> frozenset[E] | None:
         return None
     if isinstance(values, str) or not isinstance(values, Collection):
         raise ValidationError(
-            [Problem(codes.Value.INVALID, field, values, f"a collection of {kind.__name__}")]
+            [Problem(codes.Value.INVALID, field, values, expect("collection", type=kind.__name__))]
         )
     try:
         return frozenset(value if isinstance(value, kind) else kind(value) for value in values)
     except ValueError:
-        allowed = ", ".join(str(member.value) for member in kind)
+        allowed = expect("one_of", choices=tuple(kind))
         raise ValidationError(
             [Problem(codes.Value.INVALID, field, sorted(map(str, values)), allowed)]
         ) from None

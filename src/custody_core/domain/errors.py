@@ -16,7 +16,7 @@ from attrs import frozen
 
 from custody_core.domain import codes
 from custody_core.domain.codes import Code
-from custody_core.domain.messages import place, render
+from custody_core.domain.messages import Expected, place, render
 
 #: Characters of a text a problem echoes back: enough to find the cell, never a whole
 #: cell of a hostile file (a 50 MiB cell would otherwise make a 50 MiB message).
@@ -38,7 +38,8 @@ class Problem:
     code: Code
     field: str
     value: Any = attrs.field(default=None, converter=echoed)
-    expected: str | None = None
+    #: What was expected, in the catalogue's words (`expect("on_or_before", date=...)`).
+    expected: Expected | None = None
     row: int | None = None
     #: A spreadsheet column letter, and `header` the title of that column, if any.
     column: str | None = None
@@ -246,7 +247,7 @@ class PluginError(CustodyError):
 
 
 def invalid(
-    code: Code, field: str, value: Any = None, expected: str | None = None
+    code: Code, field: str, value: Any = None, expected: Expected | None = None
 ) -> ValidationError:
     """Shorthand for a validation error with a single problem."""
     return ValidationError([Problem(code, field, value=value, expected=expected)])

@@ -12,6 +12,7 @@ from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, Checks, text_problem
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
+from custody_core.domain.messages import Expected
 from custody_core.domain.numbers import QUANTITY_SCALE
 
 
@@ -40,7 +41,7 @@ def resolve_lines(
     checks: Checks,
     drafts: Sequence[LineDraft],
     items_by_sku: Mapping[str, Item] | None,
-    foreign_skus: Mapping[str, str] | None = None,
+    foreign_skus: Mapping[str, Expected] | None = None,
 ) -> tuple[Line, ...]:
     """Check every draft line against the counterparty's items, recording each problem.
 
@@ -69,7 +70,7 @@ def _line_item(
     field: str,
     seen: set[str],
     items_by_sku: Mapping[str, Item] | None,
-    foreign_skus: Mapping[str, str] | None,
+    foreign_skus: Mapping[str, Expected] | None,
 ) -> Item | None:
     """The item a line's SKU names, or None after recording why it names none (nothing
     more than its text's problem when there are no items to look it up among)."""

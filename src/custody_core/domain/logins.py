@@ -13,6 +13,7 @@ import unicodedata
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem
+from custody_core.domain.messages import expect
 from custody_core.domain.text import code_point, hidden_character
 
 #: The longest login accepted, typed (trimmed) and in canonical form alike.
@@ -38,7 +39,11 @@ def login_problems(login: str, field: str = "login") -> list[Problem]:
     """Why the typed `login` cannot be a login; none when it can. `login` has passed
     `Checks.text` (trimmed, non-blank, no control characters)."""
     if len(login) > LOGIN_LENGTH or len(login_key(login)) > LOGIN_LENGTH:
-        return [Problem(codes.Text.TOO_LONG, field, expected=str(LOGIN_LENGTH))]
+        return [
+            Problem(
+                codes.Text.TOO_LONG, field, expected=expect("at_most_chars", count=LOGIN_LENGTH)
+            )
+        ]
     hidden = hidden_character(login)
     if hidden is not None:
         return [Problem(codes.Text.HIDDEN_CHARACTERS, field, code_point(hidden))]

@@ -53,6 +53,8 @@ class Language:
     cli_phrases: Mapping[str, str]
     cli_titles: Mapping[str, str]
     outcomes: Mapping[str, str]
+    #: What a problem expected (`Expected`), by its key; a text reads after "expected".
+    expected: Mapping[str, str]
     time: Mapping[str, str]
     zones: Mapping[str, str]
 
@@ -87,9 +89,9 @@ _NAMED = {
     "setting": ("read_limits",),
 }
 _ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\]]*)\]$")
-#: A data file's problems are named after the file ("requisites.json.bank.bik"): its
-#: name is shown as it is.
-_FILE = re.compile(r"^(?P<name>[^.\[\]]+\.json)(?:\.(?P<rest>.*))?$")
+#: A data file's problems are named after the file ("requisites.json.bank.bik", a
+#: `.toml` alike): its name is shown as it is.
+_FILE = re.compile(r"^(?P<name>[^.\[\]]+\.(?:json|toml))(?:\.(?P<rest>.*))?$")
 #: Plural categories in the order CLDR lists them.
 _CATEGORIES = ("zero", "one", "two", "few", "many", "other")
 
@@ -166,6 +168,81 @@ def place(locale: str, row: int | None, column: str | None, header: str | None) 
     return f"{prefix}: " if prefix else ""
 
 
+@attrs.frozen
+class Expected:
+    """What a problem expected, in the words of the `[expected]` section of each language
+    file: `key` names the text, `values` fill it ("on_or_before" with a `date`: "не позже
+    05.11.2026", "on or before 2026-11-05"). A value is shown as a message shows it
+    (`for_people`); a `field` or `fields` value by its label, a `roles`, `reasons` or
+    `kinds` value by the names of the things it holds."""
+
+    key: str
+    #: Excluded from the hash: a mapping has none, and the key tells texts apart.
+    values: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+
+    def text(self, locale: str = "en", zone: str | None = None) -> str:
+        """The words of `locale` (English for an unknown one): "не позже 05.11.2026"."""
+        return expected_text(self, locale, zone)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def expect(key: str, /, **values: Any) -> Expected:
+    """What a problem expected: `expect("on_or_before", date=today)`. Lists and sets among
+    `values` are kept as tuples, so that the value compares and reads the same again."""
+    kept = {
+        name: tuple(sorted(value, key=str))
+        if isinstance(value, set | frozenset)
+        else tuple(value)
+        if isinstance(value, list)
+        else value
+        for name, value in values.items()
+    }
+    return Expected(key, kept)
+
+
+#: Values of an `Expected` holding codes of named things, and the sections naming them.
+_NAMED_VALUES = {
+    "roles": ("roles",),
+    "reasons": ("failure_reasons",),
+    "kinds": ("form_kinds", "document_kinds"),
+}
+
+
+def expected_text(expected: Expected, locale: str, zone: str | None = None) -> str:
+    """`expected` in the words of `locale`; a key the language file lacks (a plugin's own)
+    as the key itself, its values after it."""
+    texts = language(locale)
+    template = texts.expected.get(expected.key)
+    if template is None:
+        shown = ", ".join(
+            str(for_people(value, locale, zone)) for value in expected.values.values()
+        )
+        return f"{expected.key} ({shown})" if shown else expected.key
+    values = _Lenient(
+        {
+            name: _expected_value(name, value, locale, zone)
+            for name, value in expected.values.items()
+        }
+    )
+    return fill(locale, template, values)
+
+
+def _expected_value(name: str, value: Any, locale: str, zone: str | None) -> Any:
+    each = value if isinstance(value, tuple | list) else (value,)
+    if name in ("field", "fields"):
+        return ", ".join(label(locale, str(one)) for one in each)
+    if name in _NAMED_VALUES:
+        texts = language(locale)
+        names = [getattr(texts, section) for section in _NAMED_VALUES[name]]
+        shown = (str(for_people(one, locale, zone)) for one in each)
+        return ", ".join(
+            next((named[one] for named in names if one in named), one) for one in shown
+        )
+    return for_people(value, locale, zone)
+
+
 class _Lenient(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "?"
@@ -200,14 +277,16 @@ def _offset(local: datetime) -> str:
 
 def for_people(value: Any, locale: str = "en", zone: str | None = None) -> Any:
     """`value` as a message shows it: an instant on the clock of `zone` in the language's
-    format (`moment`), a date as 2026-11-24 (in every language, as the problems' `expected`
-    texts write dates: docs/decisions.md), a number as written, never a Python repr
-    (`datetime.date(2026, 11, 24)`, `Decimal('1.5')`) that `{value!r}` would otherwise make
-    of it. Text, whole numbers and None are shown as they are."""
+    format (`moment`), a date in the language's format (`day`: 05.11.2026, 2026-11-05),
+    what a problem expected in the language's words (`Expected`), a number as written,
+    never a Python repr (`datetime.date(2026, 11, 24)`, `Decimal('1.5')`) that `{value!r}`
+    would otherwise make of it. Text, whole numbers and None are shown as they are."""
     if isinstance(value, datetime):
         return moment(value, locale, zone)
     if isinstance(value, date):
-        return value.isoformat()
+        return day(value, locale)
+    if isinstance(value, Expected):
+        return value.text(locale, zone)
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, enum.Enum):
@@ -215,7 +294,7 @@ def for_people(value: Any, locale: str = "en", zone: str | None = None) -> Any:
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(str(for_people(each)) for each in value)
+        return ", ".join(str(for_people(each, locale, zone)) for each in value)
     return value
 
 

@@ -13,6 +13,7 @@ from functools import cache
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 #: Storage keeps every quantity as an integer count of 10**-QUANTITY_SCALE.
 QUANTITY_SCALE = 6
@@ -26,19 +27,21 @@ Number = Decimal | int | str
 _NUMBER_TYPES = (Decimal, int, str)
 
 
-def to_decimal(value: object, field: str, expected: str = "a decimal number") -> Decimal:
+def to_decimal(value: object, field: str) -> Decimal:
     """Read an exact decimal from a Decimal, int or string; refuse floats, NaN and infinity."""
     if type(value) is Decimal and value.is_finite():  # the usual case, first: it runs per cell
         return value
     if isinstance(value, bool) or not isinstance(value, _NUMBER_TYPES):
-        raise ValidationError([Problem(codes.Quantity.NOT_A_NUMBER, field, value, expected)])
+        raise ValidationError(
+            [Problem(codes.Quantity.NOT_A_NUMBER, field, value, expect("number"))]
+        )
     try:
         number = (
             Decimal(value.strip().replace(",", ".")) if isinstance(value, str) else Decimal(value)
         )
     except InvalidOperation:
         raise ValidationError(
-            [Problem(codes.Quantity.NOT_A_NUMBER, field, value, expected)]
+            [Problem(codes.Quantity.NOT_A_NUMBER, field, value, expect("number"))]
         ) from None
     if not number.is_finite():
         raise ValidationError([Problem(codes.Quantity.NOT_FINITE, field, str(value))])
@@ -60,7 +63,14 @@ def money(value: object, field: str) -> Decimal:
         raise ValidationError([Problem(codes.Quantity.NEGATIVE, field, str(number))])
     if number >= MONEY_LIMIT:
         raise ValidationError(
-            [Problem(codes.Quantity.TOO_LARGE, field, str(number), f"less than {MONEY_LIMIT}")]
+            [
+                Problem(
+                    codes.Quantity.TOO_LARGE,
+                    field,
+                    str(number),
+                    expect("less_than", limit=MONEY_LIMIT),
+                )
+            ]
         )
     return number.quantize(_KOPECK, rounding=ROUND_HALF_UP)
 
@@ -68,12 +78,23 @@ def money(value: object, field: str) -> Decimal:
 def _fit(number: Decimal, scale: int, field: str, limit: Decimal) -> Decimal:
     if number >= limit:
         raise ValidationError(
-            [Problem(codes.Quantity.TOO_LARGE, field, str(number), f"less than {limit}")]
+            [
+                Problem(
+                    codes.Quantity.TOO_LARGE, field, str(number), expect("less_than", limit=limit)
+                )
+            ]
         )
     fitted = number.quantize(_step(scale))
     if fitted != number:
         raise ValidationError(
-            [Problem(codes.Quantity.TOO_FINE, field, str(number), f"{scale} decimal places")]
+            [
+                Problem(
+                    codes.Quantity.TOO_FINE,
+                    field,
+                    str(number),
+                    expect("decimal_places", count=scale),
+                )
+            ]
         )
     return fitted
 

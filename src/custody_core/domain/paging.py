@@ -13,6 +13,7 @@ from attrs import field, frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 T = TypeVar("T")
 
@@ -22,7 +23,16 @@ MAX_LIMIT = 1000
 
 def _limit(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_LIMIT:
-        raise ValidationError([Problem(codes.Value.INVALID, "limit", value, f"1..{MAX_LIMIT}")])
+        raise ValidationError(
+            [
+                Problem(
+                    codes.Value.INVALID,
+                    "limit",
+                    value,
+                    expect("whole_between", low=1, high=MAX_LIMIT),
+                )
+            ]
+        )
     return value
 
 
@@ -60,6 +70,4 @@ class Page(Generic[T]):
 
 def bad_cursor(cursor: object) -> ValidationError:
     """The error for a cursor this list did not hand out."""
-    return ValidationError(
-        [Problem(codes.Value.INVALID, "after", cursor, "a cursor from a previous page")]
-    )
+    return ValidationError([Problem(codes.Value.INVALID, "after", cursor, expect("cursor"))])

@@ -10,6 +10,7 @@ from attrs import frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 
 def zone(name: str, field: str = "time_zone") -> ZoneInfo:
@@ -18,7 +19,7 @@ def zone(name: str, field: str = "time_zone") -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         raise ValidationError(
-            [Problem(codes.Value.INVALID, field, name, "an IANA time zone such as Europe/Moscow")]
+            [Problem(codes.Value.INVALID, field, name, expect("time_zone"))]
         ) from None
 
 

@@ -10,6 +10,7 @@ from attrs import frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem
+from custody_core.domain.messages import expect
 
 #: Longer passwords are refused before hashing: a hash of megabytes is a denial of service.
 MAX_PASSWORD_LENGTH = 1024
@@ -28,9 +29,23 @@ class PasswordPolicy:
     def problems(self, password: str, login: str, field: str = "password") -> list[Problem]:
         found = []
         if len(password) < self.min_length:
-            found.append(Problem(codes.Password.TOO_SHORT, field, None, str(self.min_length)))
+            found.append(
+                Problem(
+                    codes.Password.TOO_SHORT,
+                    field,
+                    None,
+                    expect("at_least_chars", count=self.min_length),
+                )
+            )
         if len(password) > MAX_PASSWORD_LENGTH:
-            found.append(Problem(codes.Password.TOO_LONG, field, None, str(MAX_PASSWORD_LENGTH)))
+            found.append(
+                Problem(
+                    codes.Password.TOO_LONG,
+                    field,
+                    None,
+                    expect("at_most_chars", count=MAX_PASSWORD_LENGTH),
+                )
+            )
         if self.require_letter and not any(char.isalpha() for char in password):
             found.append(Problem(codes.Password.NEEDS_LETTER, field))
         if self.require_digit and not any(char.isdigit() for char in password):

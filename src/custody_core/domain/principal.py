@@ -10,6 +10,7 @@ from attrs import field, frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 
 class Role(enum.StrEnum):
@@ -41,15 +42,25 @@ class Principal:
         problems = []
         if Role.CLIENT in self.roles and len(self.roles) > 1:
             problems.append(
-                Problem(codes.Value.INVALID, "roles", sorted(self.roles), "client_cabinet alone")
+                Problem(
+                    codes.Value.INVALID,
+                    "roles",
+                    sorted(self.roles),
+                    expect("only_role", roles=Role.CLIENT),
+                )
             )
         if self.is_client and self.counterparty_id is None:
             problems.append(
-                Problem(codes.Value.INVALID, "counterparty_id", None, "the client's counterparty")
+                Problem(codes.Value.INVALID, "counterparty_id", None, expect("client_counterparty"))
             )
         if not self.is_client and self.counterparty_id is not None:
             problems.append(
-                Problem(codes.Value.INVALID, "counterparty_id", str(self.counterparty_id), "None")
+                Problem(
+                    codes.Value.INVALID,
+                    "counterparty_id",
+                    str(self.counterparty_id),
+                    expect("no_counterparty"),
+                )
             )
         if problems:
             raise ValidationError(problems)

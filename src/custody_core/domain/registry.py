@@ -20,6 +20,7 @@ from attrs import frozen
 from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, NAME_LENGTH, TEXT_LENGTH, text_problem
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 
 class FieldType(enum.StrEnum):
@@ -174,11 +175,13 @@ class RegistryTemplate:
         """Everything wrong with the template itself, each naming its field path."""
         found: list[Problem] = []
         if not self.name.strip() or not re.fullmatch(r"[\w.-]{1,64}", self.name):
-            found.append(Problem(codes.Value.INVALID, "name", self.name, "letters, digits, . _ -"))
+            found.append(Problem(codes.Value.INVALID, "name", self.name, expect("name_characters")))
         found.extend(_text("title", self.title, NAME_LENGTH))
         found.extend(_text("counterparty", self.counterparty, CODE_LENGTH))
         too_many = [
-            Problem(codes.Value.INVALID, name, len(given), f"at most {len(FIELDS)}, one a field")
+            Problem(
+                codes.Value.INVALID, name, len(given), expect("column_count", count=len(FIELDS))
+            )
             for name, given in (("columns", self.columns), ("defaults", self.defaults))
             if len(given) > len(FIELDS)
         ]
@@ -201,7 +204,12 @@ def _column_problems(column: ColumnMapping, where: str, seen: set[str]) -> list[
     found = []
     if column.field not in FIELDS:
         found.append(
-            Problem(codes.Value.INVALID, f"{where}.field", column.field, ", ".join(FIELDS))
+            Problem(
+                codes.Value.INVALID,
+                f"{where}.field",
+                column.field,
+                expect("one_of", choices=FIELDS),
+            )
         )
     elif column.field in seen:
         found.append(Problem(codes.Lines.REPEATED, f"{where}.field", column.field))
@@ -212,7 +220,14 @@ def _column_problems(column: ColumnMapping, where: str, seen: set[str]) -> list[
         try:
             column_index(column.column)
         except ValueError:
-            found.append(Problem(codes.Value.INVALID, f"{where}.column", column.column, "A to XFD"))
+            found.append(
+                Problem(
+                    codes.Value.INVALID,
+                    f"{where}.column",
+                    column.column,
+                    expect("column_letters", first="A", last="XFD"),
+                )
+            )
     if column.decimal_separator not in ("auto", ",", "."):
         found.append(
             Problem(codes.Value.INVALID, f"{where}.decimal_separator", column.decimal_separator)
@@ -221,7 +236,7 @@ def _column_problems(column: ColumnMapping, where: str, seen: set[str]) -> list[
     if not 0 < len(formats) <= MAX_FORMATS or not all(
         isinstance(f, str) and "%" in f for f in formats
     ):
-        expected = f"1 to {MAX_FORMATS} formats with %"
+        expected = expect("date_formats", count=MAX_FORMATS)
         found.append(Problem(codes.Value.INVALID, f"{where}.formats", len(formats), expected))
     else:
         for text in formats:
@@ -242,7 +257,7 @@ def _text(field: str, value: object, longest: int, *, multiline: bool = False) -
 
 def _default_problems(defaults: Mapping[str, Scalar]) -> list[Problem]:
     return [
-        Problem(codes.Value.INVALID, f"defaults.{name}", name, ", ".join(FIELDS))
+        Problem(codes.Value.INVALID, f"defaults.{name}", name, expect("one_of", choices=FIELDS))
         for name in defaults
         if name not in FIELDS or name == "external_number"
     ] + [
@@ -257,7 +272,11 @@ def _row_problems(rows: RowSettings, *, uses_headers: bool) -> list[Problem]:
 
     def row_number(value: object, where: str) -> bool:
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ROW:
-            found.append(Problem(codes.Value.INVALID, where, value, f"a row from 1 to {MAX_ROW}"))
+            found.append(
+                Problem(
+                    codes.Value.INVALID, where, value, expect("row_between", low=1, high=MAX_ROW)
+                )
+            )
             return False
         return True
 
@@ -265,17 +284,31 @@ def _row_problems(rows: RowSettings, *, uses_headers: bool) -> list[Problem]:
     last, header = rows.last_row, rows.header_row
     last_valid = last is not None and row_number(last, "rows.last_row")
     if last_valid and first_valid and last < rows.first_row:  # type: ignore[operator]
-        found.append(Problem(codes.Value.INVALID, "rows.last_row", last, "first_row or later"))
+        found.append(
+            Problem(
+                codes.Value.INVALID,
+                "rows.last_row",
+                last,
+                expect("row_not_before", field="rows.first_row"),
+            )
+        )
     header_valid = header is not None and row_number(header, "rows.header_row")
     if header_valid and first_valid and header >= rows.first_row:  # type: ignore[operator]
-        found.append(Problem(codes.Value.INVALID, "rows.header_row", header, "before first_row"))
+        found.append(
+            Problem(
+                codes.Value.INVALID,
+                "rows.header_row",
+                header,
+                expect("row_before", field="rows.first_row"),
+            )
+        )
     if uses_headers and rows.header_row is None:
         found.append(Problem(codes.Template.NEEDS_HEADER_ROW, "rows.header_row"))
     sheet = rows.sheet
     if not (isinstance(sheet, str) and sheet.strip()) and not (
         isinstance(sheet, int) and not isinstance(sheet, bool) and sheet >= 1
     ):
-        found.append(Problem(codes.Value.INVALID, "rows.sheet", sheet, "a sheet name or position"))
+        found.append(Problem(codes.Value.INVALID, "rows.sheet", sheet, expect("sheet")))
     found.extend(_text("rows.sheet", sheet, NAME_LENGTH))
     return found
 
@@ -339,7 +372,7 @@ def template_from_data(data: object) -> RegistryTemplate:
     defaults = _table(body.get("defaults", {}), "defaults", None, problems)
     raw_columns = body.get("columns", [])
     if not isinstance(raw_columns, list):
-        problems.append(Problem(codes.Value.INVALID, "columns", raw_columns, "a list of columns"))
+        problems.append(Problem(codes.Value.INVALID, "columns", raw_columns, expect("column_list")))
         raw_columns = []
     columns = []
     for index, raw in enumerate(raw_columns, 1):
@@ -362,7 +395,7 @@ def template_from_data(data: object) -> RegistryTemplate:
             plain[name] = value
         else:
             problems.append(
-                Problem(codes.Value.INVALID, f"defaults.{name}", value, "a plain value")
+                Problem(codes.Value.INVALID, f"defaults.{name}", value, expect("plain_value"))
             )
     template = RegistryTemplate(
         name=_typed(body, "name", str, "", problems, ""),
@@ -389,12 +422,12 @@ def _table(
     value: object, where: str, keys: frozenset[str] | None, problems: list[Problem]
 ) -> dict[str, object]:
     if not isinstance(value, Mapping):
-        problems.append(Problem(codes.Value.INVALID, where, value, "a table of keys"))
+        problems.append(Problem(codes.Value.INVALID, where, value, expect("table")))
         return {}
     table = {str(key): item for key, item in value.items()}
     for key in sorted(table.keys() - keys if keys is not None else ()):
         problems.append(
-            Problem(codes.Value.INVALID, f"{where}.{key}".lstrip("."), key, "a known key")
+            Problem(codes.Value.INVALID, f"{where}.{key}".lstrip("."), key, expect("known_key"))
         )
     return table
 
@@ -412,7 +445,7 @@ def _typed(
     value = table[key]
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
-        names = " or ".join(k.__name__ for k in kinds)
+        names = expect("types", types=tuple(k.__name__ for k in kinds))
         problems.append(Problem(codes.Value.INVALID, f"{where}.{key}".lstrip("."), value, names))
         return fallback
     return value

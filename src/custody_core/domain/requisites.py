@@ -15,6 +15,7 @@ from attrs import frozen
 from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
+from custody_core.domain.messages import Expected, expect
 
 _INN_10 = (2, 4, 10, 3, 5, 9, 4, 6, 8)
 _INN_12_FIRST = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
@@ -77,9 +78,11 @@ def checked_requisites(requisites: Requisites, party: str) -> Requisites:
         for field in ("inn", "kpp", "okpo", "address", "phone", "fax")
     }
     _check_inn(checks, text["inn"], f"{party}.inn")
-    kpp_shape = "9 characters: 4 digits, 2 digits or capital letters, 3 digits"
+    kpp_shape = expect("kpp")
     _check_digits(checks, text["kpp"], f"{party}.kpp", (9,), kpp_shape, kpp=True)
-    _check_digits(checks, text["okpo"], f"{party}.okpo", (8, 10), "8 or 10 digits")
+    _check_digits(
+        checks, text["okpo"], f"{party}.okpo", (8, 10), expect("digits_either", short=8, long=10)
+    )
     bank = requisites.bank and _checked_bank(checks, requisites.bank, f"{party}.bank")
     head = requisites.head and _checked_signatory(checks, requisites.head, f"{party}.head")
     accountant = requisites.accountant and _checked_signatory(
@@ -113,13 +116,19 @@ def _checked_bank(checks: Checks, bank: BankAccount, field: str) -> BankAccount:
     bik = checks.text(bank.bik, f"{field}.bik")
     settlement = checks.text(bank.settlement_account, f"{field}.settlement_account")
     correspondent = checks.text(bank.correspondent_account, f"{field}.correspondent_account")
-    if _check_digits(checks, bik, f"{field}.bik", (9,), "9 digits"):
+    if _check_digits(checks, bik, f"{field}.bik", (9,), expect("digits", count=9)):
         # The control key of a settlement account is computed with the BIK's last
         # three digits; of a correspondent account, with "0" and the BIK's 5th and 6th.
-        if _check_digits(checks, settlement, f"{field}.settlement_account", (20,), "20 digits"):
+        if _check_digits(
+            checks, settlement, f"{field}.settlement_account", (20,), expect("digits", count=20)
+        ):
             _check_account_key(checks, bik[-3:] + settlement, f"{field}.settlement_account")
         if _check_digits(
-            checks, correspondent, f"{field}.correspondent_account", (20,), "20 digits"
+            checks,
+            correspondent,
+            f"{field}.correspondent_account",
+            (20,),
+            expect("digits", count=20),
         ):
             _check_account_key(
                 checks, "0" + bik[4:6] + correspondent, f"{field}.correspondent_account"
@@ -139,7 +148,7 @@ def _check_digits(
     value: str | None,
     field: str,
     lengths: tuple[int, ...],
-    expected: str,
+    expected: Expected,
     *,
     kpp: bool = False,
 ) -> bool:
@@ -160,7 +169,7 @@ def _check_digits(
 
 
 def _check_inn(checks: Checks, inn: str | None, field: str) -> None:
-    expected = "10 digits (an organisation) or 12 digits (a person) with valid check digits"
+    expected = expect("inn")
     if not _check_digits(checks, inn, field, (10, 12), expected):
         return
     assert inn is not None
@@ -185,8 +194,4 @@ def _check_account_key(checks: Checks, keyed: str, field: str) -> None:
         int(digit) * weight % 10 for digit, weight in zip(keyed, _ACCOUNT_WEIGHTS, strict=True)
     )
     if total % 10:
-        checks.add(
-            Problem(
-                codes.Requisites.CHECKSUM, field, keyed[3:], "an account whose key matches the BIK"
-            )
-        )
+        checks.add(Problem(codes.Requisites.CHECKSUM, field, keyed[3:], expect("account_key")))

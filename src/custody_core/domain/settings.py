@@ -8,6 +8,7 @@ from attrs import Factory, frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem
+from custody_core.domain.messages import expect
 from custody_core.domain.passwords import PasswordPolicy
 
 
@@ -37,9 +38,17 @@ class OrderLimits:
         """A problem for `lines` or `cargo` entries over their limit, naming the limit."""
         found = []
         if lines > self.max_lines:
-            found.append(Problem(codes.Lines.TOO_MANY, "lines", lines, str(self.max_lines)))
+            found.append(
+                Problem(
+                    codes.Lines.TOO_MANY, "lines", lines, expect("at_most", limit=self.max_lines)
+                )
+            )
         if cargo > self.max_cargo:
-            found.append(Problem(codes.Lines.TOO_MANY, "cargo", cargo, str(self.max_cargo)))
+            found.append(
+                Problem(
+                    codes.Lines.TOO_MANY, "cargo", cargo, expect("at_most", limit=self.max_cargo)
+                )
+            )
         return found
 
 

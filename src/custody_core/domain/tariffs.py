@@ -20,6 +20,7 @@ from attrs import frozen
 from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.storage_days import Lot
 from custody_core.domain.vat import NO_VAT, Vat, line_amount
 
@@ -106,7 +107,7 @@ def checked_tariff(tariff: Tariff) -> Tariff:
         try:
             charge = Charge(rate.charge)
         except ValueError:
-            allowed = ", ".join(member.value for member in Charge)
+            allowed = expect("one_of", choices=tuple(Charge))
             checks.add(Problem(codes.Value.INVALID, f"{field}.charge", rate.charge, allowed))
             continue
         zone = checks.optional_text(rate.zone, f"{field}.zone", 64)
@@ -178,7 +179,7 @@ def delivery_charges(tariff: Tariff, deliveries: Iterable[Delivery]) -> list[Cha
             continue
         zone_rate = zones.get(delivery.zone) if delivery.zone else None
         if zone_rate is None:
-            known = ", ".join(sorted(str(zone) for zone in zones))
+            known = expect("one_of", choices=sorted(str(zone) for zone in zones))
             problems.append(
                 Problem(codes.Tariff.ZONE_UNKNOWN, f"orders[{number}].zone", delivery.zone, known)
             )

@@ -14,6 +14,7 @@ from attrs import evolve, field, frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.principal import Role
 
 
@@ -26,7 +27,7 @@ def role_problems(roles: Iterable[Role], field_name: str = "roles") -> list[Prob
                 codes.Roles.CLIENT_EXCLUSIVE,
                 field_name,
                 sorted(role.value for role in held),
-                "client_cabinet alone",
+                expect("only_role", roles=Role.CLIENT),
             )
         ]
     return []

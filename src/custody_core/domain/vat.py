@@ -15,6 +15,7 @@ from attrs import frozen
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 _KOPECK = Decimal("0.01")
 _HUNDRED = Decimal(100)
@@ -44,10 +45,10 @@ class Vat:
         try:
             checked_mode = VatMode(str(mode))
         except ValueError:
-            allowed = ", ".join(member.value for member in VatMode)
+            allowed = expect("one_of", choices=tuple(VatMode))
             problems.append(Problem(codes.Value.INVALID, f"{field}.mode", mode, allowed))
         if isinstance(rate, bool) or rate not in VAT_RATES:
-            allowed = ", ".join(map(str, VAT_RATES))
+            allowed = expect("one_of", choices=tuple(VAT_RATES))
             problems.append(Problem(codes.Value.INVALID, f"{field}.rate", rate, allowed))
         if problems:
             raise ValidationError(problems)

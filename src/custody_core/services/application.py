@@ -10,6 +10,7 @@ from uuid import UUID
 from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, MAX_LIST_LENGTH, Checks, reference, whole_number
 from custody_core.domain.errors import NotFound, Problem, ValidationError, invalid
+from custody_core.domain.messages import expect
 from custody_core.domain.parties import Account, zone
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
@@ -84,7 +85,10 @@ class Application:
     def _context(self, principal: Principal) -> Context:
         if not isinstance(principal, Principal):
             raise invalid(
-                codes.Value.WRONG_TYPE, "principal", type(principal).__name__, "Principal"
+                codes.Value.WRONG_TYPE,
+                "principal",
+                type(principal).__name__,
+                expect("type", type="Principal"),
             )
         return Context(
             self.storage,

@@ -33,6 +33,7 @@ import attrs
 from custody_core.domain import codes
 from custody_core.domain.checks import MAX_LIST_LENGTH, storable
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 T = TypeVar("T")
 #: The problems of a value (none when it is right), given the field it came in as.
@@ -93,7 +94,11 @@ def _options(hint: Any) -> Check:
 
     def check(value: Any, name: str) -> list[Problem]:
         if name not in known:
-            return [Problem(codes.Value.UNKNOWN_OPTION, name, expected=", ".join(sorted(known)))]
+            return [
+                Problem(
+                    codes.Value.UNKNOWN_OPTION, name, expected=expect("option", names=sorted(known))
+                )
+            ]
         return known[name](value, name)
 
     return check
@@ -110,7 +115,11 @@ def _compile(hint: Any, nested: bool = True) -> Check:
 
     def check(value: Any, field: str) -> list[Problem]:
         if not accepts(value):
-            return [Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, shown)]
+            return [
+                Problem(
+                    codes.Value.WRONG_TYPE, field, type(value).__name__, expect("type", type=shown)
+                )
+            ]
         if isinstance(value, str | PurePath):
             # NUL and half surrogates, which no database stores, are control characters
             # every field refuses: refused here before any lookup, whatever the field.
@@ -136,7 +145,7 @@ def _element_problems(value: Any, field: str, elements: tuple[Check, ...]) -> li
     refusing one longer than the list limit."""
     limit = _LIST_LIMIT.get()
     if isinstance(value, Sized) and len(value) > limit:
-        return [Problem(codes.List.TOO_LONG, field, len(value), str(limit))]
+        return [Problem(codes.List.TOO_LONG, field, len(value), expect("at_most", limit=limit))]
     if len(elements) == 2:
         check_key, check_value = elements
         for key, item in value.items():

@@ -10,6 +10,7 @@ from custody_core.domain import codes
 from custody_core.domain.attachments import MAX_ATTACHMENT_BYTES, Attachment
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import NotFound, PermissionDenied, Problem
+from custody_core.domain.messages import expect
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import Action, authorize, require_visible
@@ -28,10 +29,15 @@ def attach_file(
     name = checks.text(name, "name", NAME_LENGTH)
     media_type = checks.text(media_type, "media_type", 100)
     if media_type and not _MEDIA_TYPE.match(media_type):
-        checks.add(Problem(codes.Value.INVALID, "media_type", media_type, "type/subtype"))
+        checks.add(Problem(codes.Value.INVALID, "media_type", media_type, expect("media_type")))
     if len(content) > MAX_ATTACHMENT_BYTES:
         checks.add(
-            Problem(codes.Attachment.TOO_LARGE, "content", len(content), str(MAX_ATTACHMENT_BYTES))
+            Problem(
+                codes.Attachment.TOO_LARGE,
+                "content",
+                len(content),
+                expect("at_most_bytes", count=MAX_ATTACHMENT_BYTES),
+            )
         )
     checks.done()
     data = bytes(content)

@@ -9,6 +9,7 @@ from custody_core.domain import codes
 from custody_core.domain.audit import MAX_TEXT, AuditEntry, AuditQuery, Outcome
 from custody_core.domain.checks import CODE_LENGTH, optional_reference
 from custody_core.domain.errors import CustodyError, Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.ports.storage import StorageBackend
 from custody_core.services.authorization import Action, authorize
@@ -31,13 +32,20 @@ def list_audit(
     problems = []
     for name, instant in (("since", since), ("until", until)):
         if instant is not None and (not isinstance(instant, datetime) or instant.tzinfo is None):
-            problems.append(Problem(codes.Value.INVALID, name, str(instant), "an aware datetime"))
+            problems.append(Problem(codes.Value.INVALID, name, str(instant), expect("instant")))
     wanted_outcome = None
     if outcome is not None:
         try:
             wanted_outcome = Outcome(outcome)
         except ValueError:
-            problems.append(Problem(codes.Value.INVALID, "outcome", outcome, "done or denied"))
+            problems.append(
+                Problem(
+                    codes.Value.INVALID,
+                    "outcome",
+                    outcome,
+                    expect("one_of", choices=tuple(Outcome)),
+                )
+            )
     if problems:
         raise ValidationError(problems)
     actor = optional_reference(actor, "actor", MAX_TEXT)

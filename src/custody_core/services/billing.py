@@ -11,6 +11,7 @@ from attrs import frozen
 from custody_core.domain import codes
 from custody_core.domain.checks import bounded
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.requisites import Requisites, checked_requisites
 from custody_core.domain.tariffs import Rate, Tariff, checked_tariff
 from custody_core.domain.vat import NO_VAT, Vat
@@ -50,7 +51,9 @@ def set_tariff(
     """Store the account's default tariff, or with `counterparty_code` a counterparty's own."""
     authorize(ctx.principal, Action.MANAGE_BILLING)
     if not isinstance(vat, Vat):
-        raise ValidationError([Problem(codes.Value.INVALID, "vat", vat, "a Vat")])
+        raise ValidationError(
+            [Problem(codes.Value.INVALID, "vat", vat, expect("type", type="Vat"))]
+        )
     checked_vat = Vat.checked(vat.mode, vat.rate)
     listed = bounded(rates, "rates", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:

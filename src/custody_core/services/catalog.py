@@ -11,6 +11,7 @@ from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, Checks
 from custody_core.domain.errors import Problem, ValidationError
 from custody_core.domain.items import Item
+from custody_core.domain.messages import expect
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.domain.units import PIECE, UnitOfMeasure
 from custody_core.services import contacts
@@ -35,7 +36,7 @@ def add_counterparty(
     phone = contacts.phone(checks, phone, "phone")
     inn = checks.optional_text(inn, "inn", 12)
     if inn and not _INN.match(inn):
-        checks.add(Problem(codes.Value.INVALID, "inn", inn, "10 or 12 digits"))
+        checks.add(Problem(codes.Value.INVALID, "inn", inn, expect("inn_digits")))
     checks.done()
     with ctx.storage.unit_of_work() as uow:
         if uow.counterparties.by_code(ctx.account_id, code) is not None:
@@ -111,7 +112,7 @@ def add_item(
     name = checks.text(name, "name")
     value = checks.money(declared_value, "declared_value")
     if not isinstance(unit, UnitOfMeasure):
-        checks.add(Problem(codes.Value.INVALID, "unit", unit, "a UnitOfMeasure"))
+        checks.add(Problem(codes.Value.INVALID, "unit", unit, expect("type", type="UnitOfMeasure")))
     checks.done()
     with ctx.storage.unit_of_work() as uow:
         counterparty = ctx.counterparty(uow, counterparty_code)

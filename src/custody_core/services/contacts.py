@@ -20,6 +20,7 @@ from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
 from custody_core.domain.logins import LOGIN_LENGTH, login_key, login_problems
+from custody_core.domain.messages import expect
 
 #: Numbers written without a country code are read as numbers of this region.
 DEFAULT_REGION = "RU"
@@ -150,7 +151,9 @@ def login(checks: Checks, value: object, field: str = "login") -> str:
     long, invisible characters, letters of several scripts). Cheap whatever `value` is:
     its length is checked before anything else looks at it."""
     if not isinstance(value, str):
-        checks.add(Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, "str"))
+        checks.add(
+            Problem(codes.Value.WRONG_TYPE, field, type(value).__name__, expect("type", type="str"))
+        )
         return ""
     text = checks.text(value, field, LOGIN_LENGTH)
     if not text:
@@ -168,7 +171,9 @@ def phone(checks: Checks, value: object, field: str) -> str | None:
         return None
     normal = normal_phone(text)
     if normal is None:
-        checks.add(Problem(codes.Phone.INVALID, field, text, PHONE_EXAMPLE))
+        checks.add(
+            Problem(codes.Phone.INVALID, field, text, expect("example", example=PHONE_EXAMPLE))
+        )
     return normal
 
 

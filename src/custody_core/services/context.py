@@ -12,6 +12,7 @@ from custody_core.domain import codes
 from custody_core.domain.audit import AuditEntry, Outcome
 from custody_core.domain.checks import MAX_LIST_LENGTH, optional_day, reference
 from custody_core.domain.errors import NotFound, Problem, SpreadsheetError, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.parties import Account, Counterparty, Warehouse
 from custody_core.domain.principal import Principal
 from custody_core.ports.clock import Clock
@@ -121,7 +122,9 @@ def document_query(
     """Filters of a document list; a client's list is always confined to its own counterparty.
     `reversed` keeps the documents that were (True) or were not (False) reversed."""
     if reversed is not None and not isinstance(reversed, bool):
-        raise ValidationError([Problem(codes.Value.INVALID, "reversed", reversed, "True or False")])
+        raise ValidationError(
+            [Problem(codes.Value.INVALID, "reversed", reversed, expect("yes_or_no"))]
+        )
     counterparty = None
     if counterparty_code is not None or ctx.principal.is_client:
         counterparty = ctx.counterparty(uow, counterparty_code)

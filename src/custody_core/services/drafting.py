@@ -13,6 +13,7 @@ from custody_core.domain.checks import CODE_LENGTH, Checks, is_reference, text_p
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
 from custody_core.domain.lines import Line, LineDraft, resolve_lines
+from custody_core.domain.messages import Expected, expect
 from custody_core.domain.parties import Contract, Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
 from custody_core.services.authorization import may_see, refuse_lookup
@@ -72,16 +73,16 @@ def draft_lines(
 
 def items_by_sku(
     ctx: Context, uow: UnitOfWork, counterparty: Counterparty, skus: Collection[str]
-) -> tuple[dict[str, Item], dict[str, str]]:
+) -> tuple[dict[str, Item], dict[str, Expected]]:
     """The counterparty's items among `skus`, and for the others that exist for another
     counterparty a description of the expected owner: only for staff, as a client may
     learn nothing about other clients."""
     own = {item.sku: item for item in uow.items.by_skus(ctx.account_id, skus, counterparty.id)}
-    foreign: dict[str, str] = {}
+    foreign: dict[str, Expected] = {}
     missing = set(skus) - own.keys()
     if missing and not ctx.principal.is_client:
         for item in uow.items.by_skus(ctx.account_id, missing):
-            foreign[item.sku] = f"an item of counterparty {counterparty.code}"
+            foreign[item.sku] = expect("own_item", counterparty=counterparty.code)
     return own, foreign
 
 

@@ -36,6 +36,7 @@ from custody_core.domain.forms import Form, FormKind, GoodsForm, IssuedForm, Ren
 from custody_core.domain.items import Item
 from custody_core.domain.ledger import EFFECTS, Movement
 from custody_core.domain.lines import Line
+from custody_core.domain.messages import expect
 from custody_core.domain.paging import PageRequest
 from custody_core.domain.parties import Contract, Counterparty
 from custody_core.domain.receipts import Receipt
@@ -125,12 +126,22 @@ def services(ctx: Context, kind: FormKind, shipment_numbers: int | Sequence[int]
     one counterparty, priced by its tariff."""
     authorize(ctx.principal, Action.READ_DOCUMENTS)
     if kind not in (FormKind.ACT, FormKind.INVOICE):
-        raise ValidationError([Problem(codes.Value.INVALID, "kind", kind, "act or invoice")])
+        raise ValidationError(
+            [
+                Problem(
+                    codes.Value.INVALID, "kind", kind, expect("form_kind", kinds=("act", "invoice"))
+                )
+            ]
+        )
     if isinstance(shipment_numbers, int):
         shipment_numbers = [shipment_numbers]
     if isinstance(shipment_numbers, str) or not shipment_numbers:
         raise ValidationError(
-            [Problem(codes.Value.INVALID, "shipments", shipment_numbers, "shipment numbers")]
+            [
+                Problem(
+                    codes.Value.INVALID, "shipments", shipment_numbers, expect("shipment_numbers")
+                )
+            ]
         )
     listed = bounded(shipment_numbers, "shipments", ctx.max_list_length)
     wanted = dict.fromkeys(whole_number(n, "shipments") for n in listed)  # each once
@@ -266,7 +277,7 @@ def _same_counterparty(shipments: list[Shipment]) -> list[Shipment]:
     if len(owners) > 1:
         numbers = [shipment.number for shipment in shipments]
         raise ValidationError(
-            [Problem(codes.Value.INVALID, "shipments", numbers, "shipments of one counterparty")]
+            [Problem(codes.Value.INVALID, "shipments", numbers, expect("one_counterparty"))]
         )
     return sorted(shipments, key=_number)
 

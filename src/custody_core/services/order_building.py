@@ -28,6 +28,7 @@ from custody_core.domain.checks import (
 from custody_core.domain.errors import Problem
 from custody_core.domain.items import Item
 from custody_core.domain.lines import Line, resolve_lines
+from custody_core.domain.messages import Expected, expect
 from custody_core.domain.orders import Cargo, CargoDraft, DeliveryOrder, OrderDraft
 from custody_core.domain.parties import Counterparty, Warehouse
 from custody_core.ports.storage import UnitOfWork
@@ -145,7 +146,7 @@ class OrderBuilder:
         self.items_by_id: dict[UUID, Item] = {}
         self.warehouses_by_id: dict[UUID, Warehouse] = {}
         self._looked_up: set[str] = set()
-        self._foreign: dict[str, str] = {}
+        self._foreign: dict[str, Expected] = {}
         self._free_numbers: set[str | None] = set()
         #: Read when the builder is made: a dry run's registry reads on after its unit of work.
         self.limits = uow.settings.get(ctx.account_id).order_limits
@@ -248,12 +249,16 @@ def _cargo(checks: Checks, draft: CargoDraft, field: str) -> Cargo:
     )
     places = draft.places
     if isinstance(places, bool) or not isinstance(places, int) or not 1 <= places <= 10**6:
-        checks.add(Problem(codes.Value.INVALID, f"{field}.places", places, "a whole number from 1"))
+        checks.add(
+            Problem(codes.Value.INVALID, f"{field}.places", places, expect("whole_from", low=1))
+        )
         places = 1
     weight = _optional(checks, _weight, draft.weight, f"{field}.weight")
     value = _optional(checks, numbers.money, draft.declared_value, f"{field}.declared_value")
     if not isinstance(draft.fragile, bool):
-        checks.add(Problem(codes.Value.INVALID, f"{field}.fragile", draft.fragile, "True or False"))
+        checks.add(
+            Problem(codes.Value.INVALID, f"{field}.fragile", draft.fragile, expect("yes_or_no"))
+        )
     return Cargo(description, places, weight, value, draft.fragile is True)
 
 

@@ -24,6 +24,7 @@ from custody_core.domain.errors import (
 )
 from custody_core.domain.ledger import ZERO, DocumentKind
 from custody_core.domain.lines import Line, LineDraft
+from custody_core.domain.messages import expect
 from custody_core.domain.orders import (
     FAILURE_REASONS,
     DeliveryOrder,
@@ -86,7 +87,7 @@ def edit_order_lines(
     """Replace the cargo of an order; an order holding reserve reserves or releases the change."""
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     if isinstance(lines, str) or not isinstance(lines, Sequence):
-        raise ValidationError([Problem(codes.Value.INVALID, "lines", lines, "a list of lines")])
+        raise ValidationError([Problem(codes.Value.INVALID, "lines", lines, expect("line_list"))])
     checks = Checks()
     with ctx.storage.unit_of_work() as uow:
         oversize = uow.settings.get(ctx.account_id).order_limits.problems(len(lines))
@@ -118,7 +119,7 @@ def deliver_order(
     """
     authorize(ctx.principal, Action.DELIVER_ORDERS)
     if refused is not None and not isinstance(refused, Mapping):
-        expected = "a mapping of SKU to refused quantity"
+        expected = expect("refused_quantities")
         raise ValidationError([Problem(codes.Value.INVALID, "refused", refused, expected)])
     bounded(refused or {}, "refused", ctx.max_list_length)
     with ctx.storage.unit_of_work() as uow:
@@ -175,11 +176,18 @@ def fail_order(
     failure = FAILURE_REASONS.get(reference(reason, "reason"))
     if failure is None:
         raise ValidationError(
-            [Problem(codes.Reference.UNKNOWN, "reason", reason, ", ".join(FAILURE_REASONS))]
+            [
+                Problem(
+                    codes.Reference.UNKNOWN,
+                    "reason",
+                    reason,
+                    expect("reason", reasons=FAILURE_REASONS),
+                )
+            ]
         )
     if keep_reserve is not None and not isinstance(keep_reserve, bool):
         raise ValidationError(
-            [Problem(codes.Value.INVALID, "keep_reserve", keep_reserve, "True or False")]
+            [Problem(codes.Value.INVALID, "keep_reserve", keep_reserve, expect("yes_or_no"))]
         )
     keeps = failure.keeps_reserve if keep_reserve is None else keep_reserve
     change = OrderChange.FAIL_KEEPING_RESERVE if keeps else OrderChange.FAIL_RELEASING_RESERVE
@@ -301,12 +309,17 @@ def _handed_over(
         field = f"refused[{sku}]"
         item = items.get(sku)
         if item is None or item.id not in ordered:
-            checks.add(Problem(codes.Reference.UNKNOWN, field, sku, "a SKU of the order"))
+            checks.add(Problem(codes.Reference.UNKNOWN, field, sku, expect("order_sku")))
             continue
         quantity = checks.quantity(value, item.unit.scale, field)
         if quantity > ordered[item.id]:
             checks.add(
-                Problem(codes.Quantity.TOO_LARGE, field, value, f"at most {ordered[item.id]}")
+                Problem(
+                    codes.Quantity.TOO_LARGE,
+                    field,
+                    value,
+                    expect("at_most", limit=ordered[item.id]),
+                )
             )
         taken_back[item.id] = quantity
     rest = (

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from custody_core.domain import codes
 from custody_core.domain.checks import optional_day
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.periods import month_ends
 from custody_core.services.authorization import Action, authorize
 from custody_core.services.context import Context
@@ -27,7 +28,14 @@ def close_periods(ctx: Context, through: date | None = None) -> list[date]:
         through = last_ended if through is None else through
         if through > last_ended:
             raise ValidationError(
-                [Problem(codes.Period.NOT_ENDED, "through", through, f"on or before {last_ended}")]
+                [
+                    Problem(
+                        codes.Period.NOT_ENDED,
+                        "through",
+                        through,
+                        expect("on_or_before", date=last_ended),
+                    )
+                ]
             )
         closings = uow.periods.closings(ctx.account_id)
         previous = closings[-1] if closings else None

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from custody_core.domain import codes
 from custody_core.domain.checks import CODE_LENGTH, Checks, bounded, reference, whole_number
 from custody_core.domain.errors import DuplicateDocument, NotFound, Problem
+from custody_core.domain.messages import expect
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.receipts import Receipt, ReceiptDraft
 from custody_core.ports.storage import UnitOfWork
@@ -29,14 +30,16 @@ def post_receipt(ctx: Context, draft: ReceiptDraft) -> Receipt:
     number = checks.text(draft.number, "number", CODE_LENGTH)
     dated = isinstance(draft.date, date) and not isinstance(draft.date, datetime)
     if not dated:
-        checks.add(Problem(codes.Value.INVALID, "date", draft.date, "a calendar date"))
+        checks.add(Problem(codes.Value.INVALID, "date", draft.date, expect("date")))
     if not draft.lines:
         checks.add(Problem(codes.Lines.EMPTY, "lines"))
     with ctx.storage.unit_of_work() as uow:
         now = ctx.now()
         today = ctx.account(uow).business_date(now)
         if dated and draft.date > today:
-            checks.add(Problem(codes.Date.FUTURE, "date", draft.date, f"on or before {today}"))
+            checks.add(
+                Problem(codes.Date.FUTURE, "date", draft.date, expect("on_or_before", date=today))
+            )
         counterparty = draft_counterparty(ctx, uow, checks, draft.counterparty)
         warehouse = draft_warehouse(ctx, uow, checks, draft.warehouse)
         contract = None

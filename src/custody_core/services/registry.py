@@ -54,6 +54,7 @@ from custody_core.domain.imports import (
 )
 from custody_core.domain.ledger import ZERO, StockKey
 from custody_core.domain.lines import LineDraft
+from custody_core.domain.messages import expect
 from custody_core.domain.orders import CargoDraft, DeliveryOrder, OrderChange, OrderDraft
 from custody_core.domain.parties import Counterparty
 from custody_core.domain.registry import (
@@ -138,7 +139,9 @@ def import_registry(
     """
     authorize(ctx.principal, Action.MANAGE_ORDERS)
     if isinstance(max_problems, bool) or not isinstance(max_problems, int) or max_problems < 1:
-        raise invalid(codes.Value.INVALID, "max_problems", max_problems, "a whole number from 1")
+        raise invalid(
+            codes.Value.INVALID, "max_problems", max_problems, expect("whole_from", low=1)
+        )
     source = Path(path)
     limits = limits or ReadLimits()
     spreadsheet = ctx.reader(reader, source.suffix.lower())
@@ -551,7 +554,7 @@ class _Run:
                         codes.Registry.NUMBER_REPEATED,
                         "external_number",
                         external,
-                        f"row {first}",
+                        expect("row", row=first),
                         row=number,
                         column=external_column.letter,
                         header=external_column.header,
@@ -582,9 +585,12 @@ class _Run:
             return None
         if first is None:
             return Problem(
-                codes.Registry.ORDER_FIELD_UNSET, field, _shown(value), str(group.first_row)
+                codes.Registry.ORDER_FIELD_UNSET,
+                field,
+                _shown(value),
+                expect("row", row=group.first_row),
             )
-        expected = f"{_shown(first)} (row {group.first_row})"
+        expected = expect("in_row", value=_shown(first), row=group.first_row)
         return Problem(codes.Registry.ORDER_FIELD_DIFFERS, field, _shown(value), expected)
 
     def _line(
@@ -632,7 +638,9 @@ class _Run:
             return True
         if not group.oversize:
             group.oversize = True
-            problem = Problem(codes.Lines.TOO_MANY, field, expected=str(limit), row=number)
+            problem = Problem(
+                codes.Lines.TOO_MANY, field, expected=expect("at_most", limit=limit), row=number
+            )
             placed = self._column(column)
             located = problem if placed is None else self._at(problem, placed, number)
             group.keep([located], self._max_problems)
@@ -734,7 +742,7 @@ class _Run:
                     codes.Registry.ORDER_CHANGED,
                     "external_number",
                     group.external,
-                    ", ".join(changed),
+                    expect("fields", fields=changed),
                 )
                 external = self._external
                 assert external is not None

@@ -10,6 +10,7 @@ from attrs import evolve
 from custody_core.domain import codes
 from custody_core.domain.checks import optional_day, optional_instant
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.periods import Position
 from custody_core.domain.stock import (
@@ -54,7 +55,7 @@ def stock_report(
                     codes.Value.INVALID,
                     "as_of",
                     instant or as_of,
-                    "either a day or a period, not both",
+                    expect("day_or_period"),
                 )
             ]
         )
@@ -68,11 +69,7 @@ def stock_report(
         start = as_of or date_from or end.replace(day=1)
         if start > end:
             raise ValidationError(
-                [
-                    Problem(
-                        codes.Value.INVALID, "date_from", start.isoformat(), f"on or before {end}"
-                    )
-                ]
+                [Problem(codes.Value.INVALID, "date_from", start, expect("on_or_before", date=end))]
             )
         day_before = start - DAY
         base = _last_snapshot(uow, ctx.account_id, counterparty.id, day_before)

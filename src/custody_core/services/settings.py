@@ -8,6 +8,7 @@ from attrs import evolve
 from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import Problem
+from custody_core.domain.messages import expect
 from custody_core.domain.passwords import MAX_PASSWORD_LENGTH, PasswordPolicy
 from custody_core.domain.settings import AccountSettings, LockoutPolicy, OrderLimits
 from custody_core.services.authorization import Action, authorize
@@ -43,19 +44,27 @@ def _checked(settings: AccountSettings) -> AccountSettings:
     policy = settings.password_policy
     lockout = settings.lockout
     if not isinstance(policy, PasswordPolicy):
-        checks.add(Problem(codes.Value.INVALID, "password_policy", None, "PasswordPolicy"))
+        checks.add(
+            Problem(
+                codes.Value.INVALID, "password_policy", None, expect("type", type="PasswordPolicy")
+            )
+        )
     else:
         _within(checks, policy.min_length, 1, MAX_PASSWORD_LENGTH, "password_policy.min_length")
         for name in ("require_letter", "require_digit", "forbid_login", "forbid_common"):
             _flag(checks, getattr(policy, name), f"password_policy.{name}")
     if not isinstance(lockout, LockoutPolicy):
-        checks.add(Problem(codes.Value.INVALID, "lockout", None, "LockoutPolicy"))
+        checks.add(
+            Problem(codes.Value.INVALID, "lockout", None, expect("type", type="LockoutPolicy"))
+        )
     else:
         _within(checks, lockout.max_failures, 1, 1000, "lockout.max_failures")
         _within(checks, lockout.lock_minutes, 1, MAX_LOCK_MINUTES, "lockout.lock_minutes")
     limits = settings.order_limits
     if not isinstance(limits, OrderLimits):
-        checks.add(Problem(codes.Value.INVALID, "order_limits", None, "OrderLimits"))
+        checks.add(
+            Problem(codes.Value.INVALID, "order_limits", None, expect("type", type="OrderLimits"))
+        )
     else:
         _within(checks, limits.max_lines, 1, MAX_ORDER_ENTRIES, "order_limits.max_lines")
         _within(checks, limits.max_cargo, 1, MAX_ORDER_ENTRIES, "order_limits.max_cargo")
@@ -65,12 +74,14 @@ def _checked(settings: AccountSettings) -> AccountSettings:
 
 def _flag(checks: Checks, value: object, field: str) -> None:
     if not isinstance(value, bool):
-        checks.add(Problem(codes.Value.INVALID, field, value, "True or False"))
+        checks.add(Problem(codes.Value.INVALID, field, value, expect("yes_or_no")))
 
 
 def _within(checks: Checks, value: object, low: int, high: int, field: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        checks.add(Problem(codes.Value.INVALID, field, value, f"a whole number {low}..{high}"))
+        checks.add(
+            Problem(codes.Value.INVALID, field, value, expect("whole_between", low=low, high=high))
+        )
 
 
 def _summary(settings: AccountSettings) -> str:

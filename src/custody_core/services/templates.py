@@ -15,6 +15,7 @@ from pathlib import Path
 from custody_core.domain import codes
 from custody_core.domain.checks import reference
 from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.parties import Counterparty
 from custody_core.domain.registry import RegistryTemplate, template_from_data
 from custody_core.ports.storage import UnitOfWork
@@ -74,7 +75,7 @@ def template_for(
     if found is None:
         raise NotFound(entity="registry template", key=template)
     if foreign is not None:
-        expected = f"a template of counterparty {owner.code} or of the whole account"
+        expected = expect("own_template", counterparty=owner.code)
         raise ValidationError([Problem(codes.Reference.FOREIGN, "template", found.name, expected)])
     return found
 

@@ -8,6 +8,7 @@ from uuid import UUID
 from custody_core.domain import codes
 from custody_core.domain.checks import Checks
 from custody_core.domain.errors import NotFound, Problem, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.domain.paging import Page, PageRequest
 from custody_core.domain.passwords import PasswordPolicy
 from custody_core.domain.principal import Role
@@ -82,7 +83,9 @@ def set_disabled(ctx: Context, login: str, disabled: bool) -> User:
     """Disable a user (no more logins) or enable it again; nothing of its history goes."""
     authorize(ctx.principal, Action.MANAGE_USERS)
     if not isinstance(disabled, bool):
-        raise ValidationError([Problem(codes.Value.INVALID, "disabled", disabled, "True or False")])
+        raise ValidationError(
+            [Problem(codes.Value.INVALID, "disabled", disabled, expect("yes_or_no"))]
+        )
     with ctx.storage.unit_of_work() as uow:
         user = existing_user(ctx, uow, login)
         changed = user.with_disabled(disabled)
@@ -133,7 +136,7 @@ def _check_password(
     checks: Checks, policy: PasswordPolicy, password: object, confirmation: object, login: str
 ) -> None:
     if not isinstance(password, str):
-        checks.add(Problem(codes.Value.INVALID, "password", None, "a string"))
+        checks.add(Problem(codes.Value.INVALID, "password", None, expect("text")))
         return
     for problem in policy.problems(password, login):
         checks.add(problem)
@@ -151,7 +154,7 @@ def _roles(roles: Iterable[Role | str]) -> set[Role]:
             wanted.add(Role(role))
         except ValueError:
             problems.append(
-                Problem(codes.Value.INVALID, "roles", role, ", ".join(r.value for r in Role))
+                Problem(codes.Value.INVALID, "roles", role, expect("role", roles=tuple(Role)))
             )
     problems += role_problems(wanted)
     if problems:

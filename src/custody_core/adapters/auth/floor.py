@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 
 def refuse_below(floor: Mapping[str, int] | None, given: Mapping[str, int]) -> None:
@@ -15,7 +16,7 @@ def refuse_below(floor: Mapping[str, int] | None, given: Mapping[str, int]) -> N
     if floor is None:
         return
     problems = [
-        Problem(codes.Hasher.TOO_WEAK, name, given[name], str(minimum))
+        Problem(codes.Hasher.TOO_WEAK, name, given[name], expect("at_least", limit=minimum))
         for name, minimum in floor.items()
         if given[name] < minimum
     ]

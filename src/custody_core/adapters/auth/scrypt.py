@@ -16,6 +16,7 @@ from typing import ClassVar
 from custody_core.adapters.auth.floor import refuse_below, stronger
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, ValidationError
+from custody_core.domain.messages import expect
 
 _KEY_BYTES = 32
 _SALT_BYTES = 16
@@ -31,7 +32,7 @@ class ScryptHasher:
 
     def __init__(self, n: int = 2**15, r: int = 8, p: int = 1) -> None:
         if n < 2 or n & (n - 1):
-            raise ValidationError([Problem(codes.Value.INVALID, "n", n, "a power of two from 2")])
+            raise ValidationError([Problem(codes.Value.INVALID, "n", n, expect("power_of_two"))])
         refuse_below(self.floor, {"n": n, "r": r, "p": p})
         self.n, self.r, self.p = n, r, p
 

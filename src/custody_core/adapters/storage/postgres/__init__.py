@@ -13,6 +13,7 @@ from typing import Any
 
 from custody_core.domain import codes
 from custody_core.domain.errors import Problem, StorageError, ValidationError
+from custody_core.domain.messages import expect
 from custody_core.plugins import StorageRegistry, hookimpl, reject_unknown_options
 from custody_core.ports.storage import StorageBackend
 
@@ -53,7 +54,7 @@ def _option(options: Mapping[str, Any], name: str) -> float:
     integral = name == "pool_size"
     kinds = int if integral else int | float
     if isinstance(value, bool) or not isinstance(value, kinds) or value < least:
-        expected = f"{'an integer' if integral else 'a number'} of at least {least}"
+        expected = expect("whole_from" if integral else "number_from", low=least)
         raise ValidationError([Problem(codes.Value.INVALID, f"options.{name}", value, expected)])
     return float(value)
 
