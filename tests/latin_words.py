@@ -2,6 +2,8 @@
 person typed or the library found (logins, SKUs, files, numbers) and the names that are
 not translated (formats, programs, standards) are taken out."""
 
+from __future__ import annotations
+
 import re
 from collections.abc import Iterable
 
@@ -26,12 +28,15 @@ NAMES = (
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
-def latin_words(text: str, values: Iterable[str] = ()) -> list[str]:
-    """The Latin words of `text` once `values` (as shown) and the untranslated names are
-    taken out, the longest first so that a value holding another goes whole."""
-    for value in sorted(values, key=len, reverse=True):
+def latin_words(
+    text: str, values: Iterable[object] = (), names: Iterable[str] = NAMES, *, shortest: int = 1
+) -> list[str]:
+    """The Latin words of `text` of `shortest` letters or more, after each of `values`
+    (as shown, the longest first, so that a value holding another goes whole) and each of
+    `names` is taken out."""
+    for value in sorted({str(value) for value in values}, key=len, reverse=True):
         if value:
             text = text.replace(value, " ")
-    for name in NAMES:
+    for name in names:
         text = text.replace(name, " ")
-    return LATIN_WORD.findall(text)
+    return [word for word in LATIN_WORD.findall(text) if len(word) >= shortest]

@@ -603,7 +603,7 @@ def test_a_posted_receipt_is_shown_with_skus(
 BROKEN_RECEIPTS = {
     "bad JSON": (
         '{"number": "ПН-0100",\n  "date": 2024-01-15}',
-        "not valid JSON at line 2, column 15: Expecting ',' delimiter",
+        "not valid JSON at line 2, column 15: a comma is expected",
     ),
     "a list": ("[1, 2]", "expected a JSON object {...}"),
     "no counterparty": ('{"number": "1", "date": "2024-01-15"}', "missing key counterparty"),

@@ -35,6 +35,7 @@ from custody_core.cli.receipt_file import read_receipt
 from custody_core.cli.session import Session
 from custody_core.domain.cards import CardDraft
 from custody_core.domain.lines import LineDraft
+from custody_core.domain.messages import day
 from custody_core.domain.orders import OrderDraft, OrderState
 from custody_core.domain.paging import DEFAULT_LIMIT, PageRequest
 from custody_core.domain.users import User, UserDraft
@@ -63,7 +64,7 @@ def receipt_post(session: Session) -> None:
     def show() -> None:
         session.names.learn([receipt.counterparty_id])
         title = TITLES[session.lang]["receipt"].format(number=receipt.number)
-        session.card(title, receipt_fields(receipt, session.names))
+        session.card(title, receipt_fields(receipt, session.names, session.lang))
 
     session.emit(session.document(receipt), show)
 
@@ -167,11 +168,11 @@ def period_close(session: Session) -> None:
 
     def show() -> None:
         if closed:
-            session.say("closed", dates=", ".join(day.isoformat() for day in closed))
+            session.say("closed", dates=", ".join(day(end, session.lang) for end in closed))
         else:
             session.say("nothing_closed")
 
-    session.emit({"closed": [day.isoformat() for day in closed]}, show)
+    session.emit({"closed": [end.isoformat() for end in closed]}, show)
 
 
 def db_backup(session: Session) -> None:

@@ -2,12 +2,13 @@
 
 from custody_core.cli.phrases import PHRASES
 from custody_core.domain.codes import CODES
-from custody_core.domain.errors import Problem
-from custody_core.domain.messages import fill, for_people, label
+from custody_core.domain.errors import Problem, file_cause
+from custody_core.domain.messages import fill, for_people, label, language
 
 
 class InputError(Exception):
-    """Input the command itself refuses (a file, an option); the message is a phrase."""
+    """Input the command itself refuses (a file, an option); the message is a phrase, its
+    `cause` (one of the catalogue's causes, "file.no_space") in the language's words."""
 
     def __init__(self, phrase: str, **values: object) -> None:
         super().__init__(phrase)
@@ -15,7 +16,20 @@ class InputError(Exception):
         self.values = values
 
     def message(self, lang: str) -> str:
-        return fill(lang, PHRASES[lang][self.phrase], self.values)
+        values = dict(self.values)
+        cause = values.get("cause")
+        if isinstance(cause, str):
+            values["cause"] = language(lang).causes.get(cause, cause)
+        return fill(lang, PHRASES[lang][self.phrase], values)
+
+
+def file_error(error: OSError, lang: str, *, writing: bool = False) -> str:
+    """An operating system's refusal in the catalogue's words: the file and the cause
+    (never the system's own text, which may be in any language)."""
+    cause = file_cause(error, writing=writing)
+    if error.filename is None:
+        return InputError("file_failed", cause=cause).message(lang)
+    return InputError("file_error", path=error.filename, cause=cause).message(lang)
 
 
 def problem_text(problem: Problem, lang: str) -> str:

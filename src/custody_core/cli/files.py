@@ -14,6 +14,7 @@ import secrets
 from pathlib import Path
 
 from custody_core.cli.errors import InputError
+from custody_core.domain.errors import file_cause
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
@@ -32,7 +33,9 @@ def write_new_file(target: Path, content: bytes, *, force: bool = False) -> None
             stream.write(content)
         _put_in_place(partial, target, force=force)
     except OSError as error:
-        raise InputError("cannot_write", path=target, reason=error.strerror) from None
+        raise InputError(
+            "cannot_write", path=target, cause=file_cause(error, writing=True)
+        ) from None
     finally:
         partial.unlink(missing_ok=True)
 

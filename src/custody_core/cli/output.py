@@ -15,7 +15,7 @@ from custody_core.cli.phrases import FAILURE_REASONS, LABELS, PHRASES, ROLES, ST
 from custody_core.converter import make_converter
 from custody_core.domain.cards import ConnectionCard
 from custody_core.domain.lines import Line
-from custody_core.domain.messages import moment
+from custody_core.domain.messages import day, label, moment
 from custody_core.domain.orders import DeliveryOrder
 from custody_core.domain.principal import Principal, Role
 from custody_core.domain.receipts import Receipt
@@ -112,8 +112,8 @@ def print_report(report: StockReport, lang: str, zone: str, console: Console) ->
     title = TITLES[lang]["stock" if report.as_of is None else "stock_at"].format(
         name=report.counterparty.name,
         code=report.counterparty.code,
-        start=report.period_start.isoformat(),
-        end=report.period_end.isoformat(),
+        start=day(report.period_start, lang),
+        end=day(report.period_end, lang),
         at=_instant(report.as_of, lang, zone),
     )
     rows = [_stock_row(line, lang) for line in report.lines]
@@ -177,13 +177,13 @@ def print_shortages(report: StockReport, lang: str, console: Console) -> None:
         console.print(PHRASES[lang]["short"].format(number=number, items=items))
 
 
-def receipt_fields(receipt: Receipt, names: Names) -> dict[str, str]:
+def receipt_fields(receipt: Receipt, names: Names, lang: str) -> dict[str, str]:
     return {
-        "date": receipt.date.isoformat(),
+        "date": day(receipt.date, lang),
         "counterparty": names(receipt.counterparty_id),
         "warehouse": names(receipt.warehouse_id),
         "lines": _lines(receipt.lines, names),
-        "reversal": _reversal(receipt.reversal),
+        "reversal": _reversal(receipt.reversal, lang),
     }
 
 
@@ -213,7 +213,7 @@ def _failure_reason(code: str | None, lang: str) -> str:
 def shipment_fields(shipment: Shipment, names: Names, lang: str, zone: str) -> dict[str, str]:
     return {
         "number": str(shipment.number),
-        "date": shipment.date.isoformat(),
+        "date": day(shipment.date, lang),
         "order": str(shipment.order_number),
         "counterparty": names(shipment.counterparty_id),
         "warehouse": names(shipment.warehouse_id),
@@ -222,13 +222,13 @@ def shipment_fields(shipment: Shipment, names: Names, lang: str, zone: str) -> d
         "recipient": shipment.recipient or "",
         "address": shipment.address or "",
         "posted": f"{_instant(shipment.posted_at, lang, zone)}, {shipment.posted_by}",
-        "reversal": _reversal(shipment.reversal),
+        "reversal": _reversal(shipment.reversal, lang),
     }
 
 
-def _reversal(note: ReversalNote | None) -> str:
+def _reversal(note: ReversalNote | None, lang: str) -> str:
     """A reversed document's reversal: its number and date ("" when not reversed)."""
-    return "" if note is None else f"№ {note.number}, {note.date.isoformat()}"
+    return "" if note is None else f"№ {note.number}, {day(note.date, lang)}"
 
 
 def _lines(lines: Iterable[Line], names: Names) -> str:
@@ -349,3 +349,12 @@ def _role_values(roles: Iterable[Role]) -> list[str]:
 def _roles(roles: Iterable[Role], lang: str) -> str:
     names = [ROLES[lang][Role(value)] for value in _role_values(roles)]
     return ", ".join(names) or PHRASES[lang]["no_roles"]
+
+
+def template_row(name: str, title: str, fields: Iterable[str], lang: str) -> dict[str, str]:
+    """A registry template as a table row: its fields by their labels in `lang`."""
+    return {
+        "template": name,
+        "title": title,
+        "fields": ", ".join(label(lang, field) for field in fields),
+    }

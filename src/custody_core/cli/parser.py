@@ -1,4 +1,8 @@
-"""The command line: options, and one subcommand per function in `commands`."""
+"""The command line: options, and one subcommand per function in `commands`.
+
+Its help texts, placeholders and argument errors are the catalogue's (`cli_help`,
+`cli_metavars`, `cli_usage`), in the language `build_parser` is given; build and run it
+inside `usage.speaking(lang)` for argparse's own words in that language too."""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import os
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +39,9 @@ from custody_core.cli.printing import KINDS, print_form, requisites_set, tariff_
 from custody_core.cli.receipt_file import parse_date
 from custody_core.cli.registry import registry_import, registry_templates, rows_argument
 from custody_core.cli.session import Session
+from custody_core.cli.usage import CommandParser, default_language, usage_text
 from custody_core.demo import ACCOUNT_CODE
+from custody_core.domain.messages import language
 from custody_core.domain.orders import FAILURE_REASONS, OrderState
 from custody_core.domain.principal import Role
 
@@ -48,52 +55,74 @@ def database_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
-def date_argument(text: str) -> date:
+def date_argument(text: str, lang: str = "en") -> date:
     parsed = parse_date(text)
     if parsed is None:
-        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got {text!r}")
+        raise argparse.ArgumentTypeError(usage_text(lang, "not_a_date", value=text))
     return parsed
 
 
-def day_or_instant(text: str) -> date | datetime:
+def day_or_instant(text: str, lang: str = "en") -> date | datetime:
     """A date YYYY-MM-DD, or an instant "YYYY-MM-DD HH:MM" (on the account's clock unless
     it names its offset, as in 2026-11-12T14:30+03:00)."""
     if len(text.strip()) <= len("YYYY-MM-DD"):
-        return date_argument(text)
+        return date_argument(text, lang)
     try:
         return datetime.fromisoformat(text.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date YYYY-MM-DD or an instant YYYY-MM-DD HH:MM, got {text!r}"
-        ) from None
+        raise argparse.ArgumentTypeError(usage_text(lang, "not_an_instant", value=text)) from None
 
 
-def sku_quantity(text: str) -> tuple[str, str]:
+def sku_quantity(text: str, lang: str = "en") -> tuple[str, str]:
     """`SKU=QUANTITY`; the quantity stays a string for the library to check exactly."""
     sku, equals, quantity = text.partition("=")
     if not equals or not sku.strip() or not quantity.strip():
-        raise argparse.ArgumentTypeError(f"expected SKU=QUANTITY, got {text!r}")
+        raise argparse.ArgumentTypeError(usage_text(lang, "not_sku_quantity", value=text))
     return sku.strip(), quantity.strip()
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="custody", description="Goods on custody and delivery.")
+def whole_number(text: str, lang: str = "en") -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(usage_text(lang, "not_a_number", value=text)) from None
+
+
+class Words:
+    """What one parser says: help texts and placeholders in its language, and argument
+    types that word their errors in it."""
+
+    def __init__(self, lang: str) -> None:
+        texts = language(lang)
+        self.lang = lang
+        self.help = texts.cli_help
+        self.metavar = texts.cli_metavars
+        self.date = partial(date_argument, lang=lang)
+        self.day_or_instant = partial(day_or_instant, lang=lang)
+        self.sku_quantity = partial(sku_quantity, lang=lang)
+        self.number = partial(whole_number, lang=lang)
+        self.rows = partial(rows_argument, lang=lang)
+
+
+def build_parser(lang: str = "en") -> argparse.ArgumentParser:
+    words = Words(lang)
+    say, metavar = words.help, words.metavar
+    parser = CommandParser(prog="custody", description=say["custody"])
     parser.add_argument(
         "--db",
         default=os.environ.get("CUSTODY_DB", DEFAULT_DB),
         type=database_url,
-        help="storage URL or SQLite path (env CUSTODY_DB; default ./custody.sqlite)",
+        metavar=metavar["db"],
+        help=say["database"],
     )
     parser.add_argument(
         "--account",
         default=os.environ.get("CUSTODY_ACCOUNT", ACCOUNT_CODE),
-        help="account (tenant) code; default %(default)s",
+        metavar=metavar["code"],
+        help=say["account"],
     )
     parser.add_argument(
-        "--lang",
-        choices=sorted(LABELS),
-        default="ru" if os.environ.get("LANG", "").startswith("ru") else "en",
-        help="language of messages and tables",
+        "--lang", choices=sorted(LABELS), default=default_language(), help=say["lang"]
     )
     # Hidden from --help: an install-wide choice (and tests' cheap hasher), not a daily option.
     # Users must log in with the hasher that hashed their password.
@@ -103,27 +132,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("CUSTODY_PASSWORD_HASHER", "argon2"),
         help=argparse.SUPPRESS,
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar=metavar["command"])
 
-    demo = commands.add_parser("demo", help="build a sample database in DIR and show its report")
-    demo.add_argument("directory", type=Path, metavar="DIR")
+    demo = commands.add_parser("demo", help=say["demo"], description=say["demo"])
+    demo.add_argument("directory", type=Path, metavar=metavar["dir"])
 
-    _add_stock_commands(_group(commands, "stock", "stock on custody"))
-    _add_receipt_commands(_group(commands, "receipt", "receipts (goods accepted on custody)"))
-    _add_order_commands(_group(commands, "order", "delivery orders"))
-    _add_shipment_commands(_group(commands, "shipment", "shipments (goods handed over)"))
-    _add_period_commands(_group(commands, "period", "month-end closing"))
-    _add_db_commands(_group(commands, "db", "the database file"))
-    _add_user_commands(_group(commands, "user", "cabinet users and their roles (administrator)"))
-    _add_card_commands(_group(commands, "card", "connection cards of client cabinets"))
-    _add_registry_commands(_group(commands, "registry", "order registries from spreadsheets"))
-    _add_print_command(commands)
-    _add_billing_commands(commands)
-    login = _password_command(
-        commands, "login", "check a login and password; print who it is", log_in
-    )
-    login.add_argument("login", metavar="LOGIN", help="a user's login or a card's login")
-    _add_password_stdin(login, "read the password from the first line of standard input")
+    for name, add in (
+        ("stock", _add_stock_commands),
+        ("receipt", _add_receipt_commands),
+        ("order", _add_order_commands),
+        ("shipment", _add_shipment_commands),
+        ("period", _add_period_commands),
+        ("db", _add_db_commands),
+        ("user", _add_user_commands),
+        ("card", _add_card_commands),
+        ("registry", _add_registry_commands),
+    ):
+        add(_group(commands, name, words), words)
+    _add_print_command(commands, words)
+    _add_billing_commands(commands, words)
+    login = _password_command(commands, "login", words, log_in)
+    login.add_argument("login", metavar=metavar["login"], help=say["login_login"])
+    _add_password_stdin(login, say["login_password_stdin"])
     return parser
 
 
@@ -131,90 +161,113 @@ Subcommands = Any  # argparse's _SubParsersAction is private
 Run = Callable[["Session"], int | None]
 
 
-def _group(commands: Subcommands, name: str, help_text: str) -> Subcommands:
-    group = commands.add_parser(name, help=help_text)
-    return group.add_subparsers(dest=f"{name}_command", required=True)
+def _group(commands: Subcommands, name: str, words: Words) -> Subcommands:
+    group = commands.add_parser(name, help=words.help[name], description=words.help[name])
+    return group.add_subparsers(
+        dest=f"{name}_command", required=True, metavar=words.metavar["command"]
+    )
 
 
 def _command(
-    group: Subcommands, name: str, help_text: str, run: Run, **options: Any
+    group: Subcommands, name: str, words: Words, run: Run, **options: Any
 ) -> argparse.ArgumentParser:
-    """A leaf command: every one can print JSON instead of a table."""
-    parser: argparse.ArgumentParser = group.add_parser(name, help=help_text, **options)
-    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    """A leaf command: every one can print JSON instead of a table. Its help is the
+    `cli_help` text named after its group and itself ("order_show")."""
+    prefix = group.dest.removesuffix("command").removesuffix("_")
+    help_text = words.help[f"{prefix}_{name}" if prefix else name]
+    parser: argparse.ArgumentParser = group.add_parser(
+        name, help=help_text, description=help_text, **options
+    )
+    parser.add_argument("--json", action="store_true", help=words.help["json"])
     parser.set_defaults(run=run)
     return parser
 
 
-def _add_period_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="date_from", type=date_argument, metavar="YYYY-MM-DD")
-    parser.add_argument("--to", dest="date_to", type=date_argument, metavar="YYYY-MM-DD")
+def _add_period_options(parser: argparse.ArgumentParser, words: Words) -> None:
+    date_metavar = words.metavar["date"]
+    parser.add_argument("--from", dest="date_from", type=words.date, metavar=date_metavar)
+    parser.add_argument("--to", dest="date_to", type=words.date, metavar=date_metavar)
 
 
-def _add_paging_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, default=None, help="rows per page (default 50)")
-    parser.add_argument("--after", metavar="CURSOR", help="the cursor a previous page printed")
+def _add_paging_options(parser: argparse.ArgumentParser, words: Words) -> None:
+    parser.add_argument(
+        "--limit", type=words.number, default=None, metavar="N", help=words.help["limit"]
+    )
+    parser.add_argument("--after", metavar=words.metavar["cursor"], help=words.help["after"])
 
 
-def _add_order_number(parser: argparse.ArgumentParser, version: bool = True) -> None:
-    parser.add_argument("number", type=int, metavar="N", help="order number")
+def _add_order_number(parser: argparse.ArgumentParser, words: Words, version: bool = True) -> None:
+    parser.add_argument("number", type=words.number, metavar="N", help=words.help["order_number"])
     if version:
         parser.add_argument(
             "--expected-version",
-            type=int,
+            type=words.number,
             metavar="V",
-            help="refuse the change unless the order is at version V",
+            help=words.help["expected_version"],
         )
 
 
-def _add_stock_commands(group: Subcommands) -> None:
-    report = _command(group, "report", "stock of one counterparty over a period", stock_report)
-    report.add_argument("--counterparty", required=True, metavar="CODE")
-    _add_period_options(report)
+def _counterparty(parser: argparse.ArgumentParser, words: Words, **options: Any) -> None:
+    parser.add_argument("--counterparty", metavar=words.metavar["code"], **options)
+
+
+def _add_stock_commands(group: Subcommands, words: Words) -> None:
+    report = _command(group, "report", words, stock_report)
+    _counterparty(report, words, required=True)
+    _add_period_options(report, words)
     report.add_argument(
         "--as-of",
-        type=day_or_instant,
-        metavar="YYYY-MM-DD[THH:MM]",
-        help="position at the end of a day, or at an instant on the account's clock",
+        type=words.day_or_instant,
+        metavar=words.metavar["day_or_instant"],
+        help=words.help["as_of"],
     )
 
 
-def _add_receipt_commands(group: Subcommands) -> None:
-    post = _command(group, "post", "post a receipt from a JSON file", receipt_post)
-    post.add_argument("file", type=Path, metavar="FILE.json")
+def _add_receipt_commands(group: Subcommands, words: Words) -> None:
+    post = _command(group, "post", words, receipt_post)
+    post.add_argument("file", type=Path, metavar=words.metavar["json_file"])
 
 
-def _add_order_commands(group: Subcommands) -> None:
-    _add_order_create(_command(group, "create", "create a draft order", order_create))
+def _add_order_commands(group: Subcommands, words: Words) -> None:
+    _add_order_create(_command(group, "create", words, order_create), words)
     for name, run in (("confirm", order_confirm), ("cancel", order_cancel)):
-        _add_order_number(_command(group, name, f"{name} an order", run))
-    deliver = _command(group, "deliver", "deliver an order and post its shipment", order_deliver)
-    _add_order_number(deliver)
+        _add_order_number(_command(group, name, words, run), words)
+    deliver = _command(group, "deliver", words, order_deliver)
+    _add_order_number(deliver, words)
     deliver.add_argument(
-        "--refused", action="extend", nargs="+", type=sku_quantity, default=[], metavar="SKU=QTY"
+        "--refused",
+        action="extend",
+        nargs="+",
+        type=words.sku_quantity,
+        default=[],
+        metavar=words.metavar["sku_quantity"],
     )
-    _add_order_fail(_command(group, "fail", "record a failed delivery attempt", order_fail))
-    listing = _command(group, "list", "list orders by number", order_list)
-    listing.add_argument("--counterparty", metavar="CODE")
+    _add_order_fail(_command(group, "fail", words, order_fail), words)
+    listing = _command(group, "list", words, order_list)
+    _counterparty(listing, words)
     listing.add_argument(
         "--state", action="extend", nargs="+", choices=[state.value for state in OrderState]
     )
-    _add_paging_options(listing)
-    _add_order_number(_command(group, "show", "show one order", order_show), version=False)
+    _add_paging_options(listing, words)
+    _add_order_number(_command(group, "show", words, order_show), words, version=False)
 
 
-def _add_order_create(create: argparse.ArgumentParser) -> None:
-    create.add_argument("--counterparty", required=True, metavar="CODE")
-    create.add_argument("--warehouse", required=True, metavar="CODE")
+def _add_order_create(create: argparse.ArgumentParser, words: Words) -> None:
+    _counterparty(create, words, required=True)
+    create.add_argument("--warehouse", required=True, metavar=words.metavar["code"])
     create.add_argument(
-        "--line", required=True, action="append", type=sku_quantity, metavar="SKU=QTY"
+        "--line",
+        required=True,
+        action="append",
+        type=words.sku_quantity,
+        metavar=words.metavar["sku_quantity"],
     )
-    for option in ("--recipient", "--address", "--comment"):
-        create.add_argument(option)
+    for option in ("recipient", "address", "comment"):
+        create.add_argument(f"--{option}", metavar=words.metavar[option])
 
 
-def _add_order_fail(fail: argparse.ArgumentParser) -> None:
-    _add_order_number(fail)
+def _add_order_fail(fail: argparse.ArgumentParser, words: Words) -> None:
+    _add_order_number(fail, words)
     fail.add_argument("--reason", required=True, choices=sorted(FAILURE_REASONS))
     reserve = fail.add_mutually_exclusive_group()
     reserve.add_argument("--keep-reserve", dest="keep_reserve", action="store_const", const=True)
@@ -223,139 +276,119 @@ def _add_order_fail(fail: argparse.ArgumentParser) -> None:
     )
 
 
-def _add_shipment_commands(group: Subcommands) -> None:
-    listing = _command(group, "list", "list shipments", shipment_list)
-    listing.add_argument("--counterparty", metavar="CODE")
-    listing.add_argument("--order", type=int, metavar="N")
+def _add_shipment_commands(group: Subcommands, words: Words) -> None:
+    listing = _command(group, "list", words, shipment_list)
+    _counterparty(listing, words)
+    listing.add_argument("--order", type=words.number, metavar="N")
     reversal = listing.add_mutually_exclusive_group()
     reversal.add_argument(
-        "--reversed", action="store_const", const=True, help="only the reversed shipments"
+        "--reversed", action="store_const", const=True, help=words.help["reversed"]
     )
     reversal.add_argument(
-        "--not-reversed", dest="reversed", action="store_const", const=False, help="only the others"
+        "--not-reversed",
+        dest="reversed",
+        action="store_const",
+        const=False,
+        help=words.help["not_reversed"],
     )
-    _add_period_options(listing)
-    _add_paging_options(listing)
+    _add_period_options(listing, words)
+    _add_paging_options(listing, words)
 
 
-def _add_period_commands(group: Subcommands) -> None:
-    close = _command(group, "close", "close every ended month up to a date", period_close)
+def _add_period_commands(group: Subcommands, words: Words) -> None:
+    close = _command(group, "close", words, period_close)
     close.add_argument(
-        "--through", type=date_argument, metavar="YYYY-MM-DD", help="default: end of last month"
+        "--through", type=words.date, metavar=words.metavar["date"], help=words.help["through"]
     )
 
 
-def _add_db_commands(group: Subcommands) -> None:
-    backup = _command(group, "backup", "copy a SQLite database while it is in use", db_backup)
-    backup.add_argument("file", type=Path, metavar="FILE")
-    _command(group, "migrate", "apply the schema migrations the database lacks", db_migrate)
+def _add_db_commands(group: Subcommands, words: Words) -> None:
+    backup = _command(group, "backup", words, db_backup)
+    backup.add_argument("file", type=Path, metavar=words.metavar["file"])
+    _command(group, "migrate", words, db_migrate)
 
 
 def _password_command(
-    group: Subcommands, name: str, help_text: str, run: Run
+    group: Subcommands, name: str, words: Words, run: Run
 ) -> argparse.ArgumentParser:
     """A command that reads a password: never as an option, which would stay in shell
     history and show in `ps`. Its options are not abbreviated, so `--password SECRET` is a
     usage error rather than `--password-stdin` and a stray argument."""
-    return _command(group, name, help_text, run, allow_abbrev=False)
+    return _command(group, name, words, run, allow_abbrev=False)
 
 
 def _add_password_stdin(parser: argparse.ArgumentParser, help_text: str) -> None:
     parser.add_argument("--password-stdin", action="store_true", help=help_text)
 
 
-def _add_user_commands(group: Subcommands) -> None:
-    add = _password_command(
-        group, "add", "add a user with no role; asks for the password twice", user_add
+def _add_user_commands(group: Subcommands, words: Words) -> None:
+    say, metavar = words.help, words.metavar
+    add = _password_command(group, "add", words, user_add)
+    add.add_argument("login", metavar=metavar["login"])
+    add.add_argument("--last-name", required=True, metavar=metavar["name"])
+    add.add_argument("--first-name", required=True, metavar=metavar["name"])
+    add.add_argument("--middle-name", metavar=metavar["name"])
+    add.add_argument("--phone", metavar=metavar["phone"], help=say["phone"])
+    add.add_argument("--email", metavar=metavar["email"])
+    _add_password_stdin(add, say["user_password_stdin"])
+    grant = _command(group, "grant", words, user_grant)
+    grant.add_argument("login", metavar=metavar["login"])
+    grant.add_argument(
+        "roles", nargs="+", choices=ROLES, metavar=metavar["role"], help=", ".join(ROLES)
     )
-    add.add_argument("login", metavar="LOGIN")
-    add.add_argument("--last-name", required=True, metavar="NAME")
-    add.add_argument("--first-name", required=True, metavar="NAME")
-    add.add_argument("--middle-name", metavar="NAME")
-    add.add_argument(
-        "--phone", metavar="PHONE", help="any common form; stored as E.164 (+79123456789)"
-    )
-    add.add_argument("--email", metavar="EMAIL")
-    _add_password_stdin(
-        add, "read the password from standard input: line 1, and its confirmation from line 2"
-    )
-    grant = _command(group, "grant", "set a user's roles to exactly ROLE ...", user_grant)
-    grant.add_argument("login", metavar="LOGIN")
-    grant.add_argument("roles", nargs="+", choices=ROLES, metavar="ROLE", help=", ".join(ROLES))
-    listing = _command(group, "list", "list users by login", user_list)
+    listing = _command(group, "list", words, user_list)
     listing.add_argument("--role", choices=ROLES)
     state = listing.add_mutually_exclusive_group()
     state.add_argument("--disabled", dest="disabled", action="store_const", const=True)
     state.add_argument("--enabled", dest="disabled", action="store_const", const=False)
-    _add_paging_options(listing)
+    _add_paging_options(listing, words)
 
 
-def _add_card_commands(group: Subcommands) -> None:
-    create = _command(
-        group, "create", "connect a client-cabinet user to a counterparty", card_create
-    )
-    create.add_argument("--counterparty", required=True, metavar="CODE")
-    create.add_argument("--user", required=True, metavar="LOGIN", help="a client_cabinet user")
-    create.add_argument("--contract", metavar="NUMBER", help="default: the main contract")
-    create.add_argument("--url", help="the cabinet's address; default: the account's setting")
-    create.add_argument(
-        "--login", metavar="LOGIN", help="the login the client types; default: its phone"
-    )
+def _add_card_commands(group: Subcommands, words: Words) -> None:
+    say, metavar = words.help, words.metavar
+    create = _command(group, "create", words, card_create)
+    _counterparty(create, words, required=True)
+    create.add_argument("--user", required=True, metavar=metavar["login"], help=say["card_user"])
+    create.add_argument("--contract", metavar=metavar["number"], help=say["contract"])
+    create.add_argument("--url", metavar=metavar["url"], help=say["url"])
+    create.add_argument("--login", metavar=metavar["login"], help=say["card_login"])
 
 
-def _add_registry_commands(group: Subcommands) -> None:
-    _command(group, "templates", "list the registry templates", registry_templates)
-    load = _command(group, "import", "create the orders of a registry file", registry_import)
-    load.add_argument("file", type=Path, metavar="FILE", help=".xlsx, .xlsm, .csv (and more)")
-    load.add_argument("--template", required=True, metavar="NAME")
-    load.add_argument("--counterparty", required=True, metavar="CODE")
-    load.add_argument(
-        "--rows", type=rows_argument, metavar="FIRST:LAST", help="rows to read, e.g. 2:500"
-    )
-    load.add_argument("--dry-run", action="store_true", help="check and summarise; store nothing")
+def _add_registry_commands(group: Subcommands, words: Words) -> None:
+    say, metavar = words.help, words.metavar
+    _command(group, "templates", words, registry_templates)
+    load = _command(group, "import", words, registry_import)
+    load.add_argument("file", type=Path, metavar=metavar["file"], help=say["registry_file"])
+    load.add_argument("--template", required=True, metavar=metavar["name"])
+    _counterparty(load, words, required=True)
+    load.add_argument("--rows", type=words.rows, metavar=metavar["rows"], help=say["rows"])
+    load.add_argument("--dry-run", action="store_true", help=say["dry_run"])
     mode = load.add_mutually_exclusive_group()
     mode.add_argument(
-        "--all-or-nothing",
-        dest="partial",
-        action="store_false",
-        help="create no order if any row has a problem (the default)",
+        "--all-or-nothing", dest="partial", action="store_false", help=say["all_or_nothing"]
     )
-    mode.add_argument(
-        "--partial", dest="partial", action="store_true", help="create the valid orders"
-    )
+    mode.add_argument("--partial", dest="partial", action="store_true", help=say["partial"])
     load.set_defaults(partial=False)
-    load.add_argument("--warehouse", metavar="CODE", help="for rows that name none")
-    load.add_argument("--reader", metavar="NAME", help="openpyxl, calamine or csv")
+    load.add_argument("--warehouse", metavar=metavar["code"], help=say["warehouse"])
+    load.add_argument("--reader", metavar=metavar["name"], help=say["reader"])
 
 
-def _add_print_command(commands: Subcommands) -> None:
-    printing = _command(commands, "print", "print a form of a document to a file", print_form)
-    printing.add_argument("kind", choices=KINDS, help="mx1 (a receipt); mx3, act, invoice")
+def _add_print_command(commands: Subcommands, words: Words) -> None:
+    say, metavar = words.help, words.metavar
+    printing = _command(commands, "print", words, print_form)
+    printing.add_argument("kind", choices=KINDS, metavar=metavar["kind"], help=say["kind"])
     printing.add_argument(
-        "numbers",
-        nargs="+",
-        metavar="DOCUMENT_NUMBER",
-        help="the receipt's number for mx1; shipment numbers (act, invoice: one or more)",
+        "numbers", nargs="+", metavar=metavar["document_number"], help=say["numbers"]
     )
-    printing.add_argument(
-        "--format", default="xlsx", metavar="FORMAT", help="xlsx (default), html, pdf"
-    )
-    printing.add_argument("-o", "--output", type=Path, metavar="FILE")
-    printing.add_argument(
-        "--force", action="store_true", help="replace an existing file (a symlink: itself)"
-    )
-    printing.add_argument("--counterparty", metavar="CODE", help="mx1: the receipt's")
-    printing.add_argument("--year", type=int, metavar="YYYY", help="mx1: default this year")
+    printing.add_argument("--format", default="xlsx", metavar=metavar["format"], help=say["format"])
+    printing.add_argument("-o", "--output", type=Path, metavar=metavar["file"])
+    printing.add_argument("--force", action="store_true", help=say["force"])
+    _counterparty(printing, words, help=say["print_counterparty"])
+    printing.add_argument("--year", type=words.number, metavar=metavar["year"], help=say["year"])
 
 
-def _add_billing_commands(commands: Subcommands) -> None:
-    for name, help_text, run in (
-        ("requisites", "requisites printed on forms (administrator)", requisites_set),
-        ("tariff", "tariffs that price services (administrator)", tariff_set),
-    ):
-        group = _group(commands, name, help_text)
-        setting = _command(group, "set", f"store the {name} from a TOML or JSON file", run)
-        setting.add_argument("file", type=Path, metavar="FILE")
-        setting.add_argument(
-            "--counterparty", metavar="CODE", help="a counterparty's own; default: the company's"
-        )
+def _add_billing_commands(commands: Subcommands, words: Words) -> None:
+    for name, run in (("requisites", requisites_set), ("tariff", tariff_set)):
+        setting = _command(_group(commands, name, words), "set", words, run)
+        setting.add_argument("file", type=Path, metavar=words.metavar["file"])
+        _counterparty(setting, words, help=words.help["billing_counterparty"])

@@ -11,6 +11,7 @@ from custody_core.cli.output import plain
 from custody_core.cli.phrases import PHRASES
 from custody_core.cli.session import Session
 from custody_core.domain.forms import Form, FormKind
+from custody_core.domain.messages import day
 from custody_core.services.billing import load_requisites, load_tariff
 
 #: The form kinds as the command names them.
@@ -39,7 +40,7 @@ def print_form(session: Session) -> None:
             "form_written",
             title=head.title,
             number=head.number,
-            date=f"{head.date:%d.%m.%Y}",
+            date=day(head.date, session.lang),
             path=target,
         ),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from custody_core.cli.errors import InputError
+from custody_core.domain.errors import file_cause
 from custody_core.domain.lines import LineDraft
 from custody_core.domain.receipts import ReceiptDraft
 
@@ -61,12 +62,35 @@ def _load_json(path: Path) -> object:
             return json.load(file, parse_float=Decimal)
     except FileNotFoundError:
         raise InputError("no_file", path=path) from None
+    except OSError as error:
+        raise InputError("cannot_read", path=path, cause=file_cause(error)) from None
     except UnicodeDecodeError:
         raise InputError("not_utf8", path=path) from None
     except json.JSONDecodeError as error:
         raise InputError(
-            "bad_json", path=path, line=error.lineno, column=error.colno, reason=error.msg
+            "bad_json", path=path, line=error.lineno, column=error.colno, cause=json_cause(error)
         ) from None
+
+
+#: The json module's words for what is wrong, and the catalogue's cause for each.
+_JSON_CAUSES = (
+    ("Expecting value", "json.value"),
+    ("Expecting property name", "json.name"),
+    ("Expecting ':'", "json.colon"),
+    ("Expecting ','", "json.comma"),
+    ("Unterminated string", "json.unterminated"),
+    ("Invalid control character", "json.control"),
+    ("Invalid \\", "json.escape"),
+    ("Extra data", "json.extra"),
+)
+
+
+def json_cause(error: json.JSONDecodeError) -> str:
+    """What is wrong with a JSON text, as one of the catalogue's causes ("json.comma"):
+    the json module words it in English."""
+    return next(
+        (cause for words, cause in _JSON_CAUSES if error.msg.startswith(words)), "json.other"
+    )
 
 
 def _keys(

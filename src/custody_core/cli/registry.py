@@ -9,9 +9,10 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from custody_core.cli.output import plain
+from custody_core.cli.output import plain, template_row
 from custody_core.cli.phrases import TITLES
 from custody_core.cli.session import Session
+from custody_core.cli.usage import usage_text
 from custody_core.domain.imports import (
     ImportResult,
     OrderOutcome,
@@ -31,14 +32,15 @@ def registry_templates(session: Session) -> int:
 
     def show() -> None:
         rows = [
-            {
-                "name": template.name,
-                "title": template.title,
-                "fields": ", ".join(column.field for column in template.columns),
-            }
+            template_row(
+                template.name,
+                template.title,
+                (column.field for column in template.columns),
+                session.lang,
+            )
             for template in templates
         ]
-        session.table(TITLES[session.lang]["templates"], ["name", "title", "fields"], rows)
+        session.table(TITLES[session.lang]["templates"], ["template", "title", "fields"], rows)
 
     session.emit([template_to_data(template) for template in templates], show)
     return 0
@@ -80,13 +82,13 @@ def registry_import(session: Session) -> int:
     return 0
 
 
-def rows_argument(text: str) -> RowRange:
+def rows_argument(text: str, lang: str = "en") -> RowRange:
     """`FIRST:LAST`, `FIRST:` or `FIRST`, as the seed's "строки считывания"."""
     first, _, last = text.partition(":")
     try:
         return RowRange(int(first), int(last) if last.strip() else None)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected FIRST:LAST rows, got {text!r}") from None
+        raise argparse.ArgumentTypeError(usage_text(lang, "not_rows", value=text)) from None
 
 
 def _keep_first(outcomes: list[OrderOutcome]) -> Callable[[OrderOutcome], None]:

@@ -10,11 +10,12 @@ from pathlib import Path
 from rich.console import Console
 
 from custody_core.bootstrap import open as open_app
-from custody_core.cli.errors import InputError, problem_text
+from custody_core.cli.errors import InputError, file_error, problem_text
 from custody_core.cli.output import print_report, print_shortages
 from custody_core.cli.parser import build_parser
 from custody_core.cli.phrases import PHRASES
 from custody_core.cli.session import Session, manager_desk
+from custody_core.cli.usage import command_language, speaking
 from custody_core.demo import MAIN_CLIENT, build_demo, write_forms
 from custody_core.domain.errors import CustodyError, NotFound, StorageError, ValidationError
 from custody_core.domain.imports import RegistryRejected, omitted_message
@@ -25,8 +26,11 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    lang = command_language(arguments)
     try:
-        args = build_parser().parse_args(argv)
+        with speaking(lang):  # argparse's usage, help and errors in the chosen language
+            args = build_parser(lang).parse_args(arguments)
     except SystemExit as stop:  # argparse printed the usage or the help
         return stop.code if isinstance(stop.code, int) else EXIT_USAGE
     console = Console(
@@ -59,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except OSError as error:
-        _complain(str(error))
+        _complain(file_error(error, args.lang))
     return EXIT_ERROR
 
 
@@ -69,7 +73,7 @@ def _complain(message: str) -> None:
 
 def run_demo(directory: Path, lang: str, console: Console) -> int:
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
-        print(f"custody: {directory} is not an empty folder; choose a new one", file=sys.stderr)
+        _complain(PHRASES[lang]["not_empty_folder"].format(path=directory))
         return EXIT_USAGE
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / "custody.sqlite"

@@ -217,14 +217,28 @@ class SpreadsheetError(CustodyError):
     _DIAGNOSTIC = ("reason",)
 
 
-#: The causes of `file.unreadable` the system's error numbers give; any other is an
-#: input/output error.
-_UNREADABLE = {
+#: The causes the system's error numbers give, in the catalogue's words; any other is an
+#: input/output error. A denied permission is told apart for reading and writing.
+_FILE_CAUSES = {
     errno.ENOENT: "file.missing",
-    errno.EACCES: "file.no_access",
-    errno.EPERM: "file.no_access",
     errno.EISDIR: "file.is_folder",
+    errno.ENOTDIR: "file.not_folder",
+    errno.ENOSPC: "file.no_space",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "file.no_space",
+    errno.EROFS: "file.read_only",
+    errno.ENAMETOOLONG: "file.name_too_long",
 }
+_DENIED = frozenset({errno.EACCES, errno.EPERM})
+
+
+def file_cause(error: OSError, *, writing: bool = False) -> str:
+    """Why a file could not be read or written, as one of the catalogue's `causes`
+    ("file.missing", "file.no_write_access", "file.no_space", ...), from the error's
+    number: the system's own words (OSError.strerror) may be in any language."""
+    number = error.errno or 0
+    if number in _DENIED:
+        return "file.no_write_access" if writing else "file.no_access"
+    return _FILE_CAUSES.get(number, "file.io_error")
 
 
 def unreadable(file: str, error: OSError) -> SpreadsheetError:
@@ -233,7 +247,7 @@ def unreadable(file: str, error: OSError) -> SpreadsheetError:
     return SpreadsheetError(
         codes.File.UNREADABLE,
         file=file,
-        cause=_UNREADABLE.get(error.errno or 0, "file.io_error"),
+        cause=file_cause(error),
         reason=error.strerror or str(error),
     )
 

@@ -52,6 +52,12 @@ class Language:
     cli_labels: Mapping[str, str]
     cli_phrases: Mapping[str, str]
     cli_titles: Mapping[str, str]
+    #: argparse's own words and the command line's argument errors (cli/usage.py).
+    cli_usage: Mapping[str, str]
+    #: What --help says of each command and option.
+    cli_help: Mapping[str, str]
+    #: The placeholders of values in usage lines ("FILE", "ФАЙЛ").
+    cli_metavars: Mapping[str, str]
     outcomes: Mapping[str, str]
     #: What a problem expected (`Expected`), by its key; a text reads after "expected".
     expected: Mapping[str, str]
