@@ -1284,5 +1284,5 @@ def test_a_problem_names_its_row_and_survives_a_code_without_a_message() -> None
         "Строка 4: номер: значение не может быть пустым"
     )
     assert problem_text(Problem("brand.new", "through", "2030-01-31", "a past month"), "en") == (
-        "through: brand.new (value 2030-01-31, expected a past month)"
+        "closing date: brand.new (value 2030-01-31, expected a past month)"
     )

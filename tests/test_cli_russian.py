@@ -436,6 +436,43 @@ CASES: dict[str, Case] = {
         usage=True,
     ),
     "demo into a used folder": Case(("demo", "{tmp}"), ("— не пустая папка; выберите новую",), 2),
+    # what a refused value was expected to be, in the catalogue's words
+    "period close of a month not ended": Case(
+        ("period", "close", "--through", "2099-01-01"),
+        ("дата, по которую закрывать: месяц даты 01.01.2099 ещё не закончился", "не позже"),
+        1,
+    ),
+    "receipt dated in the future": Case(
+        ("receipt", "post", "{tmp}/future.json"),
+        ("дата: 05.12.2099 ещё не наступила (ожидается не позже {today_ru})",),
+        1,
+    ),
+    "receipt quantity too fine": Case(
+        ("receipt", "post", "{tmp}/fine.json"),
+        ("строка 1 документа, количество", "знаков после запятой", "не больше 0 знаков"),
+        1,
+    ),
+    "order line not a number": Case(
+        (
+            *("order", "create", "--counterparty", "ROMASHKA"),
+            *("--warehouse", "MSK-1", "--line", "TEA-001=abc"),
+        ),
+        ("«abc» не является числом (ожидается десятичное число)",),
+        1,
+        values=("abc",),
+    ),
+    "requisites with a key too many": Case(
+        ("requisites", "set", "{tmp}/requisites.json"),
+        ("requisites.json, наименование: не указано", "colour: такого ключа здесь нет"),
+        1,
+        values=("colour",),
+    ),
+    "tariff with a key too many": Case(
+        ("tariff", "set", "{tmp}/bad-tariff.toml", "--counterparty", "ROMASHKA"),
+        ("bad-tariff.toml, НДС, colour: такого ключа здесь нет",),
+        1,
+        values=("colour",),
+    ),
 }
 
 
@@ -465,6 +502,14 @@ def database(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     bad = [{"sku": "NOPE", "quantity": "1"}, {"sku": "TEA-001", "quantity": "-1"}]
     (tmp_path / "bad-lines.json").write_text(json.dumps(receipt | {"lines": bad}), "utf-8")
     (tmp_path / "broken.json").write_text('{"number" "ПН"}', "utf-8")
+    future = receipt | {"number": "ПН-0102", "date": "2099-12-05"}
+    (tmp_path / "future.json").write_text(json.dumps(future), "utf-8")
+    fine = receipt | {"number": "ПН-0103", "lines": [{"sku": "TEA-001", "quantity": "1.5"}]}
+    (tmp_path / "fine.json").write_text(json.dumps(fine), "utf-8")
+    (tmp_path / "requisites.json").write_text('{"colour": "red"}', "utf-8")
+    (tmp_path / "bad-tariff.toml").write_text(
+        '[vat]\nmode = "included"\nrate = 20\ncolour = 1\n', "utf-8"
+    )
     (tmp_path / "tariff.toml").write_text(
         '[vat]\nmode = "included"\nrate = 20\n\n'
         '[[rates]]\ncharge = "delivery_order"\nservice = "Доставка"\nprice = "600.00"\n',
