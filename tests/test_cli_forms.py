@@ -136,7 +136,7 @@ def test_requisites_and_tariff_files_are_loaded_and_checked(
         capsys, demo, "tariff", "set", str(tariff), "--counterparty", "ROMASHKA"
     )
     assert (code, err) == (0, "")
-    assert "1 rate, VAT В том числе НДС 20%" in out
+    assert "1 rate, VAT 20% included" in out
     code, _, _ = custody(capsys, demo, "print", "invoice", "1", "-o", str(tmp_path / "i.xlsx"))
     assert code == 0
     # 600.00 with VAT included: 100.00 of it is VAT.

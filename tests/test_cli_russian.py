@@ -420,7 +420,7 @@ CASES: dict[str, Case] = {
     ),
     "tariff set": Case(
         ("tariff", "set", "{tmp}/tariff.toml", "--counterparty", "ROMASHKA"),
-        ("Тариф (ROMASHKA) сохранён: 1 расценка",),
+        ("Тариф (ROMASHKA) сохранён: 1 расценка, в том числе НДС 20%",),
     ),
     # the command line itself
     "unknown command": Case(

@@ -74,11 +74,10 @@ def tariff_set(session: Session) -> None:
     loaded = load_tariff(args.file)
     tariff = session.admin.set_tariff(loaded.rates, loaded.vat, args.counterparty)
     party = args.counterparty or _phrase(session, "default_tariff")
+    vat = _phrase(session, f"vat_{tariff.vat.mode}").format(rate=tariff.vat.rate)
     session.emit(
         plain(tariff),
-        lambda: session.say(
-            "tariff_saved", party=party, rates=len(tariff.rates), vat=tariff.vat.label()
-        ),
+        lambda: session.say("tariff_saved", party=party, rates=len(tariff.rates), vat=vat),
     )
 
 
