@@ -1128,7 +1128,7 @@ def test_a_month_that_has_not_ended_cannot_be_closed(
     err = fails(capsys, "--db", str(fresh_db), "period", "close", "--through", today.isoformat())
 
     assert len(lines_of(err)) == 1
-    assert err.startswith("custody: through:")
+    assert err.startswith("custody: closing date:")
     assert today.isoformat() in err
     with office_of(fresh_db) as office:
         assert office.closed_periods() == []
