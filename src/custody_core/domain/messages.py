@@ -86,14 +86,20 @@ def language(locale: str) -> Language:
     return LANGUAGES.get(locale, LANGUAGES["en"])
 
 
-#: Details that hold a code of a named thing, and the section naming it in each language.
+#: Details and expected values that hold codes of named things, and the sections naming
+#: them in each language.
 _NAMED = {
     "state": ("order_states",),
     "change": ("order_changes",),
     "kind": ("document_kinds", "form_kinds"),
+    "kinds": ("form_kinds", "document_kinds"),
     "action": ("actions",),
     "setting": ("read_limits",),
+    "roles": ("roles",),
+    "reasons": ("failure_reasons",),
 }
+#: Details and expected values that hold fields, shown by their labels.
+_FIELDS = ("field", "fields")
 _ENTRY = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<key>[^\]]*)\]$")
 #: A data file's problems are named after the file ("requisites.json.bank.bik", a
 #: `.toml` alike): its name is shown as it is.
@@ -208,14 +214,6 @@ def expect(key: str, /, **values: Any) -> Expected:
     return Expected(key, kept)
 
 
-#: Values of an `Expected` holding codes of named things, and the sections naming them.
-_NAMED_VALUES = {
-    "roles": ("roles",),
-    "reasons": ("failure_reasons",),
-    "kinds": ("form_kinds", "document_kinds"),
-}
-
-
 def expected_text(expected: Expected, locale: str, zone: str | None = None) -> str:
     """`expected` in the words of `locale`; a key the language file lacks (a plugin's own)
     as the key itself, its values after it."""
@@ -227,26 +225,23 @@ def expected_text(expected: Expected, locale: str, zone: str | None = None) -> s
         )
         return f"{expected.key} ({shown})" if shown else expected.key
     values = _Lenient(
-        {
-            name: _expected_value(name, value, locale, zone)
-            for name, value in expected.values.items()
-        }
+        {name: _shown(name, value, locale, zone) for name, value in expected.values.items()}
     )
     return fill(locale, template, values)
 
 
-def _expected_value(name: str, value: Any, locale: str, zone: str | None) -> Any:
+def _shown(name: str, value: Any, locale: str, zone: str | None) -> Any:
+    """The value `name` of a message's details or of what a problem expected, as the
+    message shows it: fields by their labels, codes of named things (states, actions,
+    roles, ...) by their names, anything else as `for_people` shows it."""
+    if value is None or (name not in _FIELDS and name not in _NAMED):
+        return for_people(value, locale, zone)
     each = value if isinstance(value, tuple | list) else (value,)
-    if name in ("field", "fields"):
-        return ", ".join(label(locale, str(one)) for one in each)
-    if name in _NAMED_VALUES:
-        texts = language(locale)
-        names = [getattr(texts, section) for section in _NAMED_VALUES[name]]
-        shown = (str(for_people(one, locale, zone)) for one in each)
-        return ", ".join(
-            next((named[one] for named in names if one in named), one) for one in shown
-        )
-    return for_people(value, locale, zone)
+    shown = [str(for_people(one, locale, zone)) for one in each]
+    if name in _FIELDS:
+        return ", ".join(label(locale, one) for one in shown)
+    names = [getattr(language(locale), section) for section in _NAMED[name]]
+    return ", ".join(next((named[one] for named in names if one in named), one) for one in shown)
 
 
 class _Lenient(dict[str, Any]):
@@ -315,14 +310,7 @@ def render(code: Code, locale: str, details: Mapping[str, Any], zone: str | None
     if code == codes.General.NOT_FOUND:
         template = texts.not_found.get(str(details.get("entity")), template)
     zone = zone or details.get("time_zone")
-    values = _Lenient({key: for_people(value, locale, zone) for key, value in details.items()})
-    for key, sections in _NAMED.items():
-        value = values.get(key)
-        if isinstance(value, str):
-            names = (getattr(texts, section) for section in sections)
-            values[key] = next((named[value] for named in names if value in named), value)
-    if isinstance(values.get("field"), str):
-        values["field"] = label(locale, values["field"])
+    values = _Lenient({key: _shown(key, value, locale, zone) for key, value in details.items()})
     cause = values.get("cause")
     if isinstance(cause, str) and cause in texts.causes:
         values["cause"] = texts.causes[cause].format_map(values)
